@@ -1,0 +1,103 @@
+--
+-- The first live SELECT: a one-request endpoint of the mock API, every
+-- column type, the column mapping rules, conversion errors, HTTP errors and
+-- masked secrets.
+--
+\set mock_spec '/tmp/backfill_fdw_test/specs/mock.yaml'
+\getenv mock_url MOCK_URL
+SET timezone = 'UTC';
+
+CREATE SERVER mock FOREIGN DATA WRAPPER backfill_fdw
+  OPTIONS (spec :'mock_spec', base_url :'mock_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER mock
+  OPTIONS (api_key 'sk_test_SECRET123');
+
+-- Runs a statement and shows its SQLSTATE and message with the mock API's
+-- address (a port that changes from run to run) written as MOCK.
+CREATE FUNCTION try_sql(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE stmt;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' ||
+         replace(SQLERRM, current_setting('bf_test.mock_url'), 'MOCK');
+END $$;
+SELECT set_config('bf_test.mock_url', :'mock_url', false) IS NOT NULL AS set;
+
+-- every column type: by name, case-insensitively, by json_path
+CREATE FOREIGN TABLE types (
+  id        int,
+  name      text,
+  big       bigint,
+  ratio     float8,
+  price     numeric(6,2),
+  active    boolean,
+  day       date,
+  at        timestamptz,
+  meta      jsonb,
+  tags      json,
+  tags_text text OPTIONS (json_path 'tags'),
+  first_tag text OPTIONS (json_path 'tags[0]'),
+  meta_k    int[] OPTIONS (json_path 'meta.k'),
+  mixedcase text,
+  "MixedCase" text,
+  nothing   text,
+  missing   text
+) SERVER mock OPTIONS (endpoint 'types');
+SELECT * FROM types ORDER BY id;
+SELECT id, name FROM types WHERE active;
+SELECT count(*) FROM types;
+
+-- the endpoint defaults to the table's name
+CREATE FOREIGN TABLE day (
+  event_id text,
+  date     date,
+  kind     text,
+  amount   numeric,
+  payload  jsonb
+) SERVER mock;
+SELECT * FROM day ORDER BY event_id;
+EXPLAIN (COSTS OFF) SELECT * FROM day;
+EXPLAIN (COSTS OFF, VERBOSE) SELECT event_id FROM day WHERE kind = 'view';
+
+-- a value that does not convert is an error naming column, value and endpoint
+CREATE FOREIGN TABLE types_bad (id int, name int) SERVER mock OPTIONS (endpoint 'types');
+SELECT * FROM types_bad;
+CREATE FOREIGN TABLE types_bad2 (id int, day date OPTIONS (json_path 'name')) SERVER mock
+  OPTIONS (endpoint 'types');
+SELECT * FROM types_bad2;
+CREATE FOREIGN TABLE types_bad3 (meta int) SERVER mock OPTIONS (endpoint 'types');
+SELECT * FROM types_bad3;
+
+-- the request is rendered from state and secrets: headers (defaults merged),
+-- query parameters, a JSON payload; the secret reaches the API
+SELECT r->>'method' AS method,
+       r->>'path' AS path,
+       r->'query'->>'q' AS q,
+       r->'query'->>'key' = 'sk_test_SECRET123' AS key_sent,
+       r->'headers'->>'authorization' = 'Bearer sk_test_SECRET123' AS auth_sent,
+       r->'headers'->>'x-static' AS x_static,
+       r->'headers'->>'x-token' AS x_token,
+       r->'headers'->>'content-type' AS content_type,
+       (r->>'body')::jsonb AS body
+FROM backfill_fdw.records('mock', 'echo') AS r;
+
+-- an HTTP error shows the status, the URL with the secret masked and the
+-- first bytes of the body; a body that is not JSON likewise; a transport
+-- error names the URL
+SELECT try_sql('SELECT * FROM backfill_fdw.records(''mock'', ''server_error'')');
+SELECT try_sql('SELECT * FROM backfill_fdw.records(''mock'', ''not_json'')');
+SELECT try_sql('SELECT * FROM backfill_fdw.records(''mock'', ''unreachable'')');
+-- the same error from a foreign table scan
+CREATE FOREIGN TABLE server_error (id int) SERVER mock;
+SELECT try_sql('SELECT * FROM server_error');
+-- no error or EXPLAIN ever shows the secret
+SELECT try_sql('SELECT * FROM server_error') LIKE '%SECRET123%' AS secret_shown;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM server_error;
+
+-- records(): the raw records, before any column mapping
+SELECT r FROM backfill_fdw.records('mock', 'day') AS r ORDER BY r->>'event_id' LIMIT 2;
+SELECT backfill_fdw.records('nosuch', 'day');
+SELECT backfill_fdw.records('mock', 'nosuch');
+
+DROP SERVER mock CASCADE;

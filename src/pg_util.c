@@ -1,0 +1,235 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_util.c
+ *		  Errors, secrets and JSON conversions shared by the PostgreSQL-facing
+ *		  modules of backfill_fdw.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_user_mapping.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/syscache.h"
+
+#include "pg_util.h"
+
+/* Secrets shorter than this are not masked: masking "1" would garble every message. */
+#define BF_MIN_MASKED_SECRET 3
+
+int
+bf_sqlstate(BfErrorKind kind)
+{
+	switch (kind)
+	{
+		case BF_ERR_SPEC:
+			return ERRCODE_CONFIG_FILE_ERROR;
+		case BF_ERR_SYNTAX:
+			return ERRCODE_SYNTAX_ERROR;
+		case BF_ERR_UNKNOWN_FUNCTION:
+		case BF_ERR_ARITY:
+			return ERRCODE_UNDEFINED_FUNCTION;
+		case BF_ERR_TYPE:
+			return ERRCODE_DATATYPE_MISMATCH;
+		case BF_ERR_VALUE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case BF_ERR_HTTP:
+			return ERRCODE_FDW_ERROR;
+		case BF_ERR_RESPONSE:
+			return ERRCODE_INVALID_JSON_TEXT;
+		case BF_ERR_CANCELED:
+			return ERRCODE_QUERY_CANCELED;
+		case BF_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		case BF_OK:
+		case BF_ERR_INTERNAL:
+			break;
+	}
+	return ERRCODE_INTERNAL_ERROR;
+}
+
+/* Replace every occurrence of needle in buf (a StringInfo) by "***". */
+static void
+mask_one(StringInfo buf, const char *needle)
+{
+	size_t		nlen = strlen(needle);
+	StringInfoData out;
+	const char *p;
+	const char *hit;
+
+	if (nlen < BF_MIN_MASKED_SECRET || strstr(buf->data, needle) == NULL)
+		return;
+	initStringInfo(&out);
+	p = buf->data;
+	while ((hit = strstr(p, needle)) != NULL)
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		appendStringInfoString(&out, "***");
+		p = hit + nlen;
+	}
+	appendStringInfoString(&out, p);
+	resetStringInfo(buf);
+	appendStringInfoString(buf, out.data);
+	pfree(out.data);
+}
+
+/* The percent-encoded form a secret takes in a query string. */
+static char *
+url_encoded(const char *s)
+{
+	StringInfoData out;
+
+	initStringInfo(&out);
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~')
+			appendStringInfoChar(&out, c);
+		else
+			appendStringInfo(&out, "%%%02X", c);
+	}
+	return out.data;
+}
+
+char *
+bf_mask_secrets(const char *text, struct json_object *secrets)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, text);
+	if (secrets != NULL && json_object_is_type(secrets, json_type_object))
+	{
+		json_object_object_foreach(secrets, key, val)
+		{
+			const char *s = json_object_get_string(val);
+
+			(void) key;
+			if (s == NULL)
+				continue;
+			mask_one(&buf, s);
+			mask_one(&buf, url_encoded(s));
+		}
+	}
+	return buf.data;
+}
+
+void
+bf_raise(const BfError *err, struct json_object *secrets)
+{
+	char	   *msg = bf_mask_secrets(err->message, secrets);
+
+	ereport(ERROR, (errcode(bf_sqlstate(err->kind)), errmsg("%s", msg)));
+	pg_unreachable();
+}
+
+/* The options of one pg_user_mapping row, or NULL when there is none. */
+static struct json_object *
+mapping_options(Oid userid, Oid serverid)
+{
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+	struct json_object *out;
+	ListCell   *lc;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return NULL;
+	out = json_object_new_object();
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+							Anum_pg_user_mapping_umoptions, &isnull);
+	if (!isnull)
+	{
+		foreach(lc, untransformRelOptions(datum))
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			json_object_object_add(out, def->defname,
+								   json_object_new_string(defGetString(def)));
+		}
+	}
+	ReleaseSysCache(tp);
+	return out;
+}
+
+struct json_object *
+bf_user_secrets(Oid userid, Oid serverid)
+{
+	struct json_object *out = mapping_options(userid, serverid);
+
+	if (out == NULL)
+		out = mapping_options(InvalidOid, serverid);
+	return out != NULL ? out : json_object_new_object();
+}
+
+Datum
+bf_json_to_jsonb(struct json_object *value)
+{
+	const char *text = json_object_to_json_string_ext(value,
+													  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+}
+
+struct json_object *
+bf_jsonb_to_json(Datum jsonb)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb));
+	struct json_object *out = bf_parse_json_text(text, "jsonb value");
+
+	pfree(text);
+	return out;
+}
+
+struct json_object *
+bf_parse_json_text(const char *text, const char *what)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *out;
+	enum json_tokener_error jerr;
+
+	out = json_tokener_parse_ex(tok, text, (int) strlen(text) + 1);
+	jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success)
+	{
+		json_object_put(out);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_JSON_TEXT),
+				 errmsg("%s is not valid JSON: %s", what, json_tokener_error_desc(jerr))));
+	}
+	return out;
+}
+
+struct json_object *
+bf_pull_record(BfRunner *runner, struct json_object *secrets)
+{
+	for (;;)
+	{
+		struct json_object *record = NULL;
+		BfError		err;
+
+		CHECK_FOR_INTERRUPTS();
+		bf_error_clear(&err);
+		switch (bf_runner_next(runner, BF_POLL_MS, &record, &err))
+		{
+			case BF_RUN_RECORD:
+				return record;
+			case BF_RUN_WAIT:
+				break;
+			case BF_RUN_DONE:
+				return NULL;
+			case BF_RUN_ERROR:
+				bf_raise(&err, secrets);
+		}
+	}
+}

@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_util.h
+ *		  What the PostgreSQL-facing modules of backfill_fdw share: raising a
+ *		  plain module's BfError with the right SQLSTATE and with secrets
+ *		  masked, converting between json-c values and jsonb, and reading a
+ *		  user mapping's options as secrets.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_UTIL_H
+#define PG_UTIL_H
+
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "bf_error.h"
+#include "runner.h"
+
+/* The SQLSTATE a user can catch for each kind of BfError. */
+extern int	bf_sqlstate(BfErrorKind kind);
+
+/*
+ * Raise err as an ERROR.  Every string value of secrets (a json object, may
+ * be NULL) is replaced by "***" in the message first, as is its URL-encoded
+ * form, so no error shows a secret whatever module composed it.
+ */
+extern void bf_raise(const BfError *err, struct json_object *secrets) pg_attribute_noreturn();
+
+/* Mask secrets in a palloc'd copy of text (see bf_raise). */
+extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
+
+/*
+ * The options of the user mapping for (userid, serverid), falling back to
+ * PUBLIC, as a json object of strings (a new reference); an empty object
+ * when there is no mapping, since an API may need no secret at all.
+ */
+extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
+
+/*
+ * The runner's next record (a new reference), or NULL when the endpoint is
+ * done.  It waits in steps of BF_POLL_MS and checks for interrupts between
+ * them, so a cancel is honoured even while the API hangs; a runner error is
+ * raised with secrets masked.
+ */
+#define BF_POLL_MS 100
+extern struct json_object *bf_pull_record(BfRunner *runner, struct json_object *secrets);
+
+/* jsonb Datum from a json-c value (NULL is JSON null), and back. */
+extern Datum bf_json_to_jsonb(struct json_object *value);
+extern struct json_object *bf_jsonb_to_json(Datum jsonb);
+
+/* Parse JSON text into json-c, raising invalid_json_text on failure. */
+extern struct json_object *bf_parse_json_text(const char *text, const char *what);
+
+#endif							/* PG_UTIL_H */

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner.h
+ *		  The endpoint runner: from a spec endpoint and a context to a
+ *		  stream of records.
+ *
+ * The runner owns the endpoint's requests (one request engine, so one
+ * libcurl multi handle) and hands out records one at a time as responses
+ * complete, so that a scan returns its first row after the first response
+ * and holds no more than the responses in flight.  bf_runner_next waits at
+ * most max_wait_ms, so the caller can check for query cancel between calls.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUNNER_H
+#define RUNNER_H
+
+#include <json-c/json.h>
+
+#include "bf_error.h"
+#include "spec.h"
+
+/* What the caller knows that the spec reads as context.*, sync.*, secrets.* */
+typedef struct BfRunContext
+{
+	const char *range_start;	/* context.range_start, or NULL */
+	const char *range_end;		/* context.range_end, or NULL */
+	const char *mode;			/* context.mode, or NULL */
+	long		limit;			/* context.limit; 0 = none */
+	struct json_object *sync;	/* borrowed: the stored sync.* values, or NULL */
+	struct json_object *secrets;	/* borrowed: secrets.*, or NULL */
+	struct json_object *state_overrides;	/* borrowed: over defaults.state */
+} BfRunContext;
+
+typedef enum BfRunStatus
+{
+	BF_RUN_RECORD,				/* *record holds a new reference */
+	BF_RUN_WAIT,				/* nothing yet: call again */
+	BF_RUN_DONE,				/* the endpoint has no more records */
+	BF_RUN_ERROR				/* err says why; the runner is spent */
+} BfRunStatus;
+
+/* What EXPLAIN ANALYZE and the run history show. */
+typedef struct BfRunStats
+{
+	long		requests;
+	long		retries;
+	long		bytes;
+	long		records;
+	double		wait_seconds;
+} BfRunStats;
+
+typedef struct BfRunner BfRunner;
+
+extern BfRunner *bf_runner_new(const BfSpec *spec, const BfEndpoint *endpoint,
+							   const BfRunContext *ctx, BfError *err);
+extern BfRunStatus bf_runner_next(BfRunner *runner, int max_wait_ms,
+								  struct json_object **record, BfError *err);
+extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
+extern void bf_runner_free(BfRunner *runner);
+
+#endif							/* RUNNER_H */

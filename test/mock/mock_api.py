@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""
+mock_api.py -- the loopback API the tests and the demo talk to.
+
+It serves the three APIs of the seed specs (daily events, monthly sales,
+orders by id) with deterministic data, plus the endpoints the tests need to
+provoke what a real API does: error statuses, bodies that are not JSON,
+an echo of the request, slow and hanging answers.  It binds 127.0.0.1 on the
+given port (0: a free one), prints "PORT <n>" on its first line of stdout so
+the harness can pass it on, and exits by itself after --lifetime seconds so
+it can never outlive a test run.
+
+Python standard library only.
+"""
+
+import argparse
+import datetime
+import gzip
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STATS_LOCK = threading.Lock()
+STATS = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "log": []}
+
+
+def daily_events(day):
+    """Three events a day, ids and amounts derived from the date."""
+    d = datetime.date.fromisoformat(day)
+    n = d.toordinal()
+    kinds = ["click", "view", "purchase"]
+    return [
+        {
+            "event_id": "%s-%d" % (day, i + 1),
+            "date": day,
+            "kind": kinds[(n + i) % 3],
+            "amount": round(((n * 7 + i * 13) % 1000) / 10.0, 1),
+            "payload": {"seq": i + 1, "tags": ["t%d" % ((n + i) % 5)]},
+        }
+        for i in range(3)
+    ]
+
+
+TYPES_RECORDS = [
+    {
+        "id": 1, "name": "alpha", "big": 9007199254740993, "ratio": 0.25,
+        "price": "12.50", "active": True, "day": "2024-02-29",
+        "at": "2024-01-02T03:04:05Z", "meta": {"k": [1, 2]}, "tags": ["a", "b"],
+        "MixedCase": "exact", "nothing": None,
+    },
+    {
+        "id": 2, "name": "beta", "big": -1, "ratio": 1e-3,
+        "price": 7, "active": False, "day": "2023-12-31",
+        "at": "2023-12-31T23:59:59.5+02:00", "meta": {}, "tags": [],
+        "mixedcase": "lower", "nothing": None,
+    },
+]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "mock_api/1"
+
+    def log_message(self, fmt, *args):  # quiet: the harness reads stdout
+        pass
+
+    # -- plumbing ----------------------------------------------------------
+
+    def send_body(self, status, body, ctype="application/json", headers=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def handle_any(self):
+        with STATS_LOCK:
+            STATS["requests"] += 1
+            STATS["in_flight"] += 1
+            STATS["max_in_flight"] = max(STATS["max_in_flight"], STATS["in_flight"])
+            STATS["log"].append([time.time(), self.command, self.path])
+            del STATS["log"][:-1000]
+        try:
+            self.route()
+        finally:
+            with STATS_LOCK:
+                STATS["in_flight"] -= 1
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
+
+    # -- routes ------------------------------------------------------------
+
+    def route(self):
+        url = urllib.parse.urlsplit(self.path)
+        parts = [p for p in url.path.split("/") if p]
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        body = self.read_body()
+
+        if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
+            try:
+                events = daily_events(parts[3])
+            except ValueError:
+                return self.send_body(400, {"error": "bad date %r" % parts[3]})
+            return self.send_body(200, {"data": {"events": events}})
+
+        if parts == ["types"]:
+            return self.send_body(200, {"items": TYPES_RECORDS})
+
+        if parts == ["echo"]:
+            return self.send_body(200, {"records": [{
+                "method": self.command,
+                "path": url.path,
+                "query": query,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body.decode("utf-8", "replace"),
+            }]})
+
+        if parts[:1] == ["status"] and len(parts) == 2:
+            return self.send_body(int(parts[1]), "status %s from the mock: something went wrong" % parts[1],
+                                  ctype="text/plain")
+
+        if parts == ["notjson"]:
+            return self.send_body(200, "<html><body>this is not JSON</body></html>", ctype="text/html")
+
+        if parts == ["gzip"]:
+            raw = json.dumps({"items": TYPES_RECORDS}).encode()
+            return self.send_body(200, gzip.compress(raw), headers={"Content-Encoding": "gzip"})
+
+        if parts == ["slow"]:
+            time.sleep(float(query.get("ms", "100")) / 1000.0)
+            return self.send_body(200, {"items": [{"id": query.get("id", "0")}]})
+
+        if parts == ["hang"]:
+            time.sleep(float(query.get("s", "60")))
+            return self.send_body(200, {"items": []})
+
+        if parts == ["stats"]:
+            with STATS_LOCK:
+                out = {k: STATS[k] for k in ("requests", "in_flight", "max_in_flight")}
+            return self.send_body(200, out)
+
+        if parts == ["reset"]:
+            with STATS_LOCK:
+                STATS.update(requests=0, max_in_flight=0, log=[])
+            return self.send_body(200, {"ok": True})
+
+        return self.send_body(404, {"error": "no route %s" % url.path})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--lifetime", type=float, default=3600.0,
+                    help="exit after this many seconds, whatever happens")
+    args = ap.parse_args()
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print("PORT %d" % server.server_address[1], flush=True)
+    timer = threading.Timer(args.lifetime, server.shutdown)
+    timer.daemon = True
+    timer.start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+UNIT_TESTS += error
+unit_objs_error = bf_error

@@ -1,0 +1,2 @@
+UNIT_TESTS += keyset
+unit_objs_keyset = keyset
