@@ -16,8 +16,11 @@
  */
 #include "postgres.h"
 
+#include "pg_jsonc.h"
+
 #include "access/reloptions.h"
 #include "catalog/pg_attribute.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
@@ -35,13 +38,16 @@
 #include "parser/parsetree.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 
 #include "http.h"
 #include "jmespath.h"
 #include "pg_convert.h"
 #include "pg_options.h"
+#include "pg_range.h"
 #include "pg_util.h"
 #include "runner.h"
 #include "spec.h"
@@ -89,6 +95,8 @@ typedef struct BfScanState
 	struct json_object *secrets;
 	struct json_object *overrides;
 	BfConverter *conv;
+	List	   *range_states;	/* ExprStates of the range bounds */
+	BfRange		range;			/* what they came to at scan start */
 	BfRunContext run_ctx;
 	BfRunStats	last_stats;		/* of the last runner, kept for EXPLAIN ANALYZE */
 	MemoryContextCallback release_cb;
@@ -219,7 +227,12 @@ check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		if (!bf_spec_has_default_state(spec, def->defname))
+		bool		found = false;
+		int			i;
+
+		for (i = 0; i < spec->base_state.count && !found; i++)
+			found = (strcmp(spec->base_state.keys[i], def->defname) == 0);
+		if (!found)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
@@ -328,15 +341,32 @@ backfillGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 
 /*
  * Every qual stays a local filter: the API may return more than asked for,
- * and a row it should not have sent must still not reach the user.
+ * and a row it should not have sent must still not reach the user.  Quals
+ * on the range column also become the range sent to the spec: their value
+ * sides go in fdw_exprs, evaluated at scan start (pg_range.c).
  */
 static ForeignScan *
 backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					   ForeignPath *best_path, List *tlist, List *scan_clauses,
 					   Plan *outer_plan)
 {
+	BfTableOptions *opts = bf_table_options(foreigntableid);
+	List	   *range_info = NIL;
+	List	   *range_exprs = NIL;
+
+	if (opts->range_column != NULL)
+	{
+		AttrNumber	attnum = get_attnum(foreigntableid, opts->range_column);
+
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("range_column \"%s\" is not a column of foreign table \"%s\"",
+							opts->range_column, opts->relname)));
+		range_info = bf_range_extract(root, baserel, scan_clauses, attnum, &range_exprs);
+	}
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, NIL, NIL,
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, range_exprs, range_info,
 							NIL, NIL, outer_plan);
 }
 
@@ -362,12 +392,30 @@ release_scan_resources(void *arg)
 	st->overrides = NULL;
 }
 
-/* Start (or restart) the endpoint's requests. */
+/*
+ * The range from the WHERE clause, evaluated now: parameters and stable
+ * expressions have their values for this execution.
+ */
+static void
+evaluate_range(ForeignScanState *node, BfScanState *st)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+
+	bf_range_evaluate(fsplan->fdw_private, st->range_states,
+					  node->ss.ps.ps_ExprContext, &st->range);
+	st->run_ctx.range_start = st->range.start;
+	st->run_ctx.range_end = st->range.end;
+	st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
+}
+
+/* Start (or restart) the endpoint's requests; none when the range is empty. */
 static void
 start_runner(BfScanState *st)
 {
 	BfError		err;
 
+	if (st->range.empty)
+		return;
 	bf_error_clear(&err);
 	st->runner = bf_runner_new(st->spec, st->endpoint, &st->run_ctx, &err);
 	if (st->runner == NULL)
@@ -405,6 +453,9 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->endpoint = bf_find_endpoint(st->spec, st->opts->spec_path, st->opts->endpoint);
 	st->conv = bf_converter_new(rel, st->opts->endpoint);
 
+	st->range_states = ExecInitExprList(((ForeignScan *) node->ss.ps.plan)->fdw_exprs,
+										(PlanState *) node);
+	evaluate_range(node, st);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -412,7 +463,6 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->overrides = bf_overrides_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
-	st->run_ctx.mode = "incremental";
 	start_runner(st);
 }
 
@@ -429,6 +479,8 @@ backfillIterateForeignScan(ForeignScanState *node)
 	struct json_object *record;
 
 	ExecClearTuple(slot);
+	if (st->runner == NULL)
+		return slot;			/* an empty range */
 	record = bf_pull_record(st->runner, st->secrets);
 	if (record == NULL)
 		return slot;
@@ -451,9 +503,11 @@ backfillReScanForeignScan(ForeignScanState *node)
 
 	if (st->runner != NULL)
 	{
+		bf_runner_stats(st->runner, &st->last_stats);
 		bf_runner_free(st->runner);
 		st->runner = NULL;
 	}
+	evaluate_range(node, st);
 	start_runner(st);
 }
 
@@ -466,13 +520,35 @@ backfillEndForeignScan(ForeignScanState *node)
 		release_scan_resources(st);
 }
 
-/* EXPLAIN shows which endpoint of which spec a scan runs. */
+/* The range as EXPLAIN shows it. */
+static char *
+range_label(const BfRange *range)
+{
+	if (!range->bounded)
+		return "none";
+	if (range->empty)
+		return "empty: no request is sent";
+	return psprintf("%s .. %s", range->start ? range->start : "(open)",
+					range->end ? range->end : "(open)");
+}
+
+/*
+ * EXPLAIN shows the endpoint, the range sent and the limits in force, so a
+ * slow scan explains itself; EXPLAIN ANALYZE adds what the scan did.
+ */
 static void
 backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
+	const BfRequest *rq = &st->endpoint->request;
 
 	ExplainPropertyText("Endpoint", st->opts->endpoint, es);
+	ExplainPropertyText("Range", range_label(&st->range), es);
+	ExplainPropertyText("Limits",
+						psprintf("rate %g requests/s, %d requests in flight, %d iterations at once",
+								 rq->rate, rq->concurrency,
+								 st->endpoint->iterate.present ? st->endpoint->iterate.concurrency : 1),
+						es);
 	if (es->verbose)
 		ExplainPropertyText("Spec", st->opts->spec_path, es);
 	if (es->analyze)
@@ -481,6 +557,7 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 		if (st->runner != NULL)
 			bf_runner_stats(st->runner, &stats);
+		ExplainPropertyInteger("Iterations", NULL, stats.iterations, es);
 		ExplainPropertyInteger("Requests", NULL, stats.requests, es);
 		ExplainPropertyInteger("Retries", NULL, stats.retries, es);
 		ExplainPropertyInteger("Bytes Received", NULL, stats.bytes, es);

@@ -12,14 +12,7 @@
 #include <json-c/json.h>
 
 #include "bf_error.h"
-
-typedef enum BfFormat
-{
-	BF_FORMAT_AUTO = 0,			/* by Content-Type, else by the first byte */
-	BF_FORMAT_JSON,
-	BF_FORMAT_JSONLINES,
-	BF_FORMAT_CSV
-} BfFormat;
+#include "spec.h"			/* BfFormat */
 
 /* "json", "jsonlines", "csv" */
 extern const char *bf_format_name(BfFormat format);

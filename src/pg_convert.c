@@ -16,6 +16,8 @@
  */
 #include "postgres.h"
 
+#include "pg_jsonc.h"
+
 #include <strings.h>
 
 #include "access/reloptions.h"

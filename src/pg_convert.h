@@ -14,7 +14,7 @@
 #include "fmgr.h"
 #include "utils/relcache.h"
 
-#include <json-c/json.h>
+#include "pg_jsonc.h"
 
 #include "jmespath.h"
 

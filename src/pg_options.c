@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include "pg_jsonc.h"
+
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -103,9 +105,8 @@ bf_find_endpoint(const BfSpec *spec, const char *path, const char *name)
 	if (ep != NULL)
 		return ep;
 	initStringInfo(&names);
-	for (i = 0; i < bf_spec_endpoint_count(spec); i++)
-		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "",
-						 bf_spec_endpoint_at(spec, i)->name);
+	for (i = 0; i < spec->endpoint_count; i++)
+		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", spec->endpoints[i].name);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
 			 errmsg("spec file \"%s\" has no endpoint \"%s\"", path, name),

@@ -12,7 +12,7 @@
 
 #include "postgres.h"
 
-#include <json-c/json.h>
+#include "pg_jsonc.h"
 
 #include "spec.h"
 

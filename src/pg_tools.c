@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include "pg_jsonc.h"
+
 #include "catalog/pg_foreign_server.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"

@@ -8,8 +8,12 @@
  */
 #include "postgres.h"
 
+#include "pg_jsonc.h"
+
 #include "access/htup_details.h"
+#include "access/reloptions.h"
 #include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"

@@ -13,7 +13,7 @@
 
 #include "postgres.h"
 
-#include <json-c/json.h>
+#include "pg_jsonc.h"
 
 #include "bf_error.h"
 #include "runner.h"

@@ -43,6 +43,7 @@ typedef enum BfRunStatus
 /* What EXPLAIN ANALYZE and the run history show. */
 typedef struct BfRunStats
 {
+	long		iterations;		/* values of iterate.over (1 without iterate) */
 	long		requests;
 	long		retries;
 	long		bytes;

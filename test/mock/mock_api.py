@@ -25,6 +25,31 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STATS_LOCK = threading.Lock()
 STATS = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "log": []}
+# per ?tag=X: what one test's requests looked like from the API's side
+TAGS = {}
+# per ?key=X: how many times a flaky or rate-limited resource was asked
+ATTEMPTS = {}
+
+
+def tag_stats(tag):
+    return TAGS.setdefault(tag, {"requests": 0, "in_flight": 0, "max_in_flight": 0, "times": []})
+
+
+def max_in_window(times, window=1.0):
+    """The most requests that started within any `window` seconds."""
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while t - times[j] >= window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def bulk_items(page, size):
+    base = page * size
+    return [{"id": base + i, "name": "item-%d" % (base + i), "value": (base + i) * 0.5,
+             "ts": "2024-01-01T00:00:%02dZ" % ((base + i) % 60), "flag": (base + i) % 2 == 0}
+            for i in range(size)]
 
 
 def daily_events(day):
@@ -88,17 +113,33 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def handle_any(self):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        tag = query.get("tag")
         with STATS_LOCK:
             STATS["requests"] += 1
             STATS["in_flight"] += 1
             STATS["max_in_flight"] = max(STATS["max_in_flight"], STATS["in_flight"])
             STATS["log"].append([time.time(), self.command, self.path])
             del STATS["log"][:-1000]
+            if tag:
+                ts = tag_stats(tag)
+                ts["requests"] += 1
+                ts["in_flight"] += 1
+                ts["max_in_flight"] = max(ts["max_in_flight"], ts["in_flight"])
+                ts["times"].append(time.time())
         try:
             self.route()
         finally:
             with STATS_LOCK:
                 STATS["in_flight"] -= 1
+                if tag:
+                    TAGS[tag]["in_flight"] -= 1
+
+    def attempt(self, key):
+        """Count one more ask for key; returns the count including this one."""
+        with STATS_LOCK:
+            ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+            return ATTEMPTS[key]
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = handle_any
 
@@ -148,9 +189,76 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(query.get("s", "60")))
             return self.send_body(200, {"items": []})
 
+        # -- pagination styles: 10 items, ids 1..10 -----------------------
+        if parts == ["paged", "cursor"]:
+            after = int(query.get("after") or 0)
+            limit = int(query.get("limit", "3"))
+            ids = list(range(after + 1, min(after + limit, 10) + 1))
+            return self.send_body(200, {"data": [{"id": i} for i in ids],
+                                        "has_more": bool(ids) and ids[-1] < 10,
+                                        "next_cursor": ids[-1] if ids else None})
+        if parts == ["paged", "page"]:
+            page = int(query.get("page", "1"))
+            per = int(query.get("per_page", "4"))
+            ids = list(range((page - 1) * per + 1, min(page * per, 10) + 1))
+            return self.send_body(200, {"items": [{"id": i, "page": page} for i in ids],
+                                        "page": page, "total_pages": (10 + per - 1) // per})
+        if parts == ["paged", "offset"]:
+            offset = int(query.get("offset", "0"))
+            limit = int(query.get("limit", "4"))
+            ids = list(range(offset + 1, min(offset + limit, 10) + 1))
+            return self.send_body(200, {"results": [{"id": i} for i in ids]})
+        if parts == ["paged", "next"]:
+            start = int(query.get("start", "1"))
+            ids = list(range(start, min(start + 3, 11)))
+            nxt = None
+            if ids and ids[-1] < 10:
+                nxt = "http://%s/paged/next?start=%d" % (self.headers.get("Host"), ids[-1] + 1)
+            return self.send_body(200, {"items": [{"id": i} for i in ids], "next": nxt})
+
+        # -- misbehaving APIs ---------------------------------------------
+        if parts == ["ratelimited"]:
+            n = self.attempt("rl:" + query.get("key", ""))
+            if n <= int(query.get("fail", "1")):
+                return self.send_body(429, {"error": "slow down"},
+                                      headers={"Retry-After": query.get("after", "1")})
+            return self.send_body(200, {"items": [{"id": 1, "attempt": n}]})
+        if parts == ["flaky"]:
+            n = self.attempt("fl:" + query.get("key", ""))
+            if n <= int(query.get("fail", "1")):
+                return self.send_body(int(query.get("status", "503")), {"error": "try later", "attempt": n})
+            return self.send_body(200, {"items": [{"id": 1, "attempt": n}]})
+        if parts == ["attempts"]:
+            with STATS_LOCK:
+                return self.send_body(200, {"attempts": ATTEMPTS.get(query.get("key", ""), 0)})
+
+        # -- formats ------------------------------------------------------
+        if parts == ["csv"]:
+            return self.send_body(200, 'id,name,note\n1,John Doe,"says ""hi"", twice"\n2,Jane Smith,\n',
+                                  ctype="text/csv")
+        if parts == ["jsonl"]:
+            return self.send_body(200, '{"id": 1, "v": "a"}\n\n{"id": 2, "v": "b"}\n',
+                                  ctype="application/x-ndjson")
+
+        # -- volume, for benchmarks and memory --------------------------------
+        if parts == ["bulk"]:
+            page = int(query.get("page", "0"))
+            size = int(query.get("size", "1000"))
+            pages = int(query.get("pages", "1"))
+            delay = float(query.get("ms", "0")) / 1000.0
+            if delay:
+                time.sleep(delay)
+            items = bulk_items(page, size) if page < pages else []
+            return self.send_body(200, {"items": items, "page": page, "more": page + 1 < pages})
+
         if parts == ["stats"]:
             with STATS_LOCK:
-                out = {k: STATS[k] for k in ("requests", "in_flight", "max_in_flight")}
+                if "tag" in query:
+                    ts = tag_stats(query["tag"])
+                    out = {"requests": ts["requests"], "max_in_flight": ts["max_in_flight"],
+                           "max_per_second": max_in_window(ts["times"])}
+                else:
+                    out = {k: STATS[k] for k in ("requests", "in_flight", "max_in_flight")}
             return self.send_body(200, out)
 
         if parts == ["reset"]:

@@ -1,0 +1,562 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner.c
+ *		  The endpoint runner: scheduling iterations and handing out records.
+ *
+ * iterate.over is evaluated once; each of its values starts an iteration
+ * with its own copy of the state, at most iterate.concurrency at a time,
+ * and each iteration pages on its own.  The request engine caps requests
+ * in flight and their rate for the whole endpoint.  Responses become
+ * batches of records (runner_response.c), handed out one by one; while
+ * records are being handed out the runner drives transfers only now and
+ * then and only while few batches wait, so memory holds the responses in
+ * flight and not the range.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "expr.h"
+#include "runner_int.h"
+
+/* Records handed out between two looks at the transfers. */
+#define DRIVE_EVERY 256
+/* Batches waiting to be handed out before the runner stops reading ahead. */
+#define MAX_WAITING_BATCHES 4
+
+bool
+bf_runner_fail(BfRunner *r, const BfError *err)
+{
+	if (!r->failed)
+	{
+		r->failed = true;
+		r->error = *err;
+		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
+	}
+	return false;
+}
+
+/* Put value (a reference the caller gives up) under a namespace name. */
+void
+bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value)
+{
+	json_object_object_add(r->vars, ns, value);
+}
+
+/* Unlink a finished iteration and free it. */
+void
+bf_runner_iteration_done(BfRunner *r, Iteration *it)
+{
+	Iteration **p;
+
+	for (p = &r->iterations; *p != NULL; p = &(*p)->next)
+	{
+		if (*p == it)
+		{
+			*p = it->next;
+			break;
+		}
+	}
+	json_object_put(it->state);
+	json_object_put(it->request);
+	free(it);
+	r->active--;
+}
+
+/* Queue a response's records (an array, given up by the caller). */
+void
+bf_runner_emit(BfRunner *r, struct json_object *records)
+{
+	Batch	   *b;
+
+	if (json_object_array_length(records) == 0)
+	{
+		json_object_put(records);
+		return;
+	}
+	b = calloc(1, sizeof(Batch));
+	b->records = records;
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	r->batches++;
+}
+
+/* The next queued record (new reference), or NULL. */
+static struct json_object *
+pop_record(BfRunner *r)
+{
+	while (r->head != NULL)
+	{
+		Batch	   *b = r->head;
+
+		if (b->pos < json_object_array_length(b->records))
+			return json_object_get(json_object_array_get_idx(b->records, b->pos++));
+		r->head = b->next;
+		if (r->head == NULL)
+			r->tail = NULL;
+		json_object_put(b->records);
+		free(b);
+		r->batches--;
+	}
+	return NULL;
+}
+
+/* Visitor for bf_runner_reads: does a read path start with the wanted one? */
+typedef struct ReadsArg
+{
+	const char *want;
+	bool		found;
+} ReadsArg;
+
+static void
+reads_visit(const char *path, void *arg)
+{
+	ReadsArg   *a = (ReadsArg *) arg;
+
+	if (strncmp(path, a->want, strlen(a->want)) == 0)
+		a->found = true;
+}
+
+bool
+bf_runner_reads(const BfEndpoint *ep, const char *path)
+{
+	ReadsArg	a = {path, false};
+	int			i;
+
+	for (i = 0; i < ep->response.rule_count; i++)
+	{
+		if (ep->response.rules[i].condition.expr)
+			bf_expr_visit_refs(ep->response.rules[i].condition.expr, reads_visit, &a);
+		if (ep->response.rules[i].message.tmpl)
+			bf_template_visit_refs(ep->response.rules[i].message.tmpl, reads_visit, &a);
+	}
+	for (i = 0; i < ep->response.processor_count; i++)
+	{
+		bf_expr_visit_refs(ep->response.processors[i].expression.expr, reads_visit, &a);
+		if (ep->response.processors[i].condition.expr)
+			bf_expr_visit_refs(ep->response.processors[i].condition.expr, reads_visit, &a);
+	}
+	if (ep->pagination.stop_condition.expr)
+		bf_expr_visit_refs(ep->pagination.stop_condition.expr, reads_visit, &a);
+	for (i = 0; i < ep->pagination.next_state.count; i++)
+	{
+		const BfValue *v = &ep->pagination.next_state.items[i];
+
+		if (v->kind == BF_VALUE_TEMPLATE)
+			bf_template_visit_refs(v->tmpl.tmpl, reads_visit, &a);
+	}
+	return a.found;
+}
+
+/* The context namespace (DESIGN §2: range, mode, limit, store). */
+static struct json_object *
+context_object(const BfRunContext *ctx)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "mode", ctx->mode ? json_object_new_string(ctx->mode) : NULL);
+	json_object_object_add(c, "range_start",
+						   ctx->range_start ? json_object_new_string(ctx->range_start) : NULL);
+	json_object_object_add(c, "range_end",
+						   ctx->range_end ? json_object_new_string(ctx->range_end) : NULL);
+	json_object_object_add(c, "limit", json_object_new_int64(ctx->limit));
+	json_object_object_add(c, "store", json_object_new_object());
+	return c;
+}
+
+/* A json object, or a new empty one when value is NULL. */
+static struct json_object *
+object_or_empty(struct json_object *value)
+{
+	return value != NULL ? json_object_get(value) : json_object_new_object();
+}
+
+/*
+ * defaults.state rendered in dependency order; a key the server overrides
+ * takes the override's text instead, before the keys that read it render.
+ */
+static bool
+render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
+{
+	const BfValue *map = &r->spec->base_state;
+	int			i;
+
+	r->base_state = json_object_new_object();
+	bf_runner_set_var(r, "state", json_object_get(r->base_state));
+	for (i = 0; i < r->spec->base_state_order_count; i++)
+	{
+		int			k = r->spec->base_state_order[i];
+		struct json_object *value;
+
+		if (overrides && json_object_object_get_ex(overrides, map->keys[k], &value))
+			value = json_object_get(value);
+		else
+		{
+			bf_error_clear(err);
+			value = bf_render_value(&map->items[k], r->vars, err);
+			if (err->kind != BF_OK)
+			{
+				bf_error_prefix(err, "defaults.state.%s", map->keys[k]);
+				return false;
+			}
+		}
+		json_object_object_add(r->base_state, map->keys[k], value);
+	}
+	return true;
+}
+
+/* Evaluate iterate.over once, into the list the iterations walk. */
+static bool
+evaluate_over(BfRunner *r, BfError *err)
+{
+	const BfIterate *iter = &r->ep->iterate;
+
+	if (!iter->present)
+	{
+		r->over = NULL;
+		r->over_count = 1;
+		return true;
+	}
+	if (iter->over_list != NULL)
+		r->over = json_object_get(iter->over_list);
+	else
+	{
+		bf_error_clear(err);
+		r->over = bf_expr_eval(iter->over.expr, r->vars, err);
+		if (err->kind != BF_OK)
+		{
+			bf_error_prefix(err, "%s", iter->over.path);
+			return false;
+		}
+	}
+	if (r->over == NULL)
+		r->over = json_object_new_array();	/* null: nothing to iterate */
+	if (!json_object_is_type(r->over, json_type_array))
+		return bf_error_set(err, BF_ERR_TYPE, "%s must give a list, got %s",
+							iter->over.path ? iter->over.path : "iterate.over",
+							json_object_to_json_string_ext(r->over, JSON_C_TO_STRING_PLAIN));
+	r->over_count = json_object_array_length(r->over);
+	return true;
+}
+
+/* Features the model accepts that this runner does not run yet. */
+static bool
+check_supported(const BfEndpoint *ep, BfError *err)
+{
+	const char *what = NULL;
+
+	if (ep->setup_count > 0)
+		what = "setup";
+	else if (ep->teardown_count > 0)
+		what = "teardown";
+	else if (ep->response.records.casing != BF_CASING_NONE)
+		what = "response.records.casing";
+	else if (ep->response.records.select.count > 0)
+		what = "response.records.select";
+	else if (ep->queue_only)
+		what = "queue_only";
+	if (what != NULL)
+		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
+							ep->name, what);
+	return true;
+}
+
+BfRunner *
+bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
+			  BfError *err)
+{
+	BfRunner   *r;
+	BfHttpLimits limits;
+
+	if (!check_supported(ep, err))
+		return NULL;
+	r = calloc(1, sizeof(BfRunner));
+	if (r == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory"), NULL;
+	r->spec = spec;
+	r->ep = ep;
+	r->vars = json_object_new_object();
+	bf_runner_set_var(r, "secrets", object_or_empty(ctx->secrets));
+	bf_runner_set_var(r, "sync", object_or_empty(ctx->sync));
+	bf_runner_set_var(r, "context", context_object(ctx));
+	bf_runner_set_var(r, "inputs", json_object_new_object());
+	r->aggregates = json_object_new_object();
+	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
+	r->limit = ep->response.records.limit;
+	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
+		r->limit = ctx->limit;
+	r->needs_text = bf_runner_reads(ep, "response.text");
+	if (ep->response.records.primary_key.count > 0)
+		r->seen = bf_keyset_new();
+	if (ep->auth != NULL && ep->auth->type == BF_AUTH_OAUTH2)
+		r->auth_phase = AUTH_NEEDED;
+
+	bf_http_limits_default(&limits);
+	limits.max_concurrency = ep->request.concurrency;
+	limits.rate = ep->request.rate;
+	limits.timeout_ms = (long) ep->request.timeout * 1000L;
+	r->http = bf_http_new(&limits, err);
+	if (r->http == NULL || !render_base_state(r, ctx->state_overrides, err) ||
+		!evaluate_over(r, err))
+	{
+		bf_error_prefix(err, "endpoint \"%s\"", ep->name);
+		bf_runner_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Start the next iteration of over: its state, then its first request. */
+static bool
+start_iteration(BfRunner *r, BfError *err)
+{
+	Iteration  *it = calloc(1, sizeof(Iteration));
+	const BfEndpoint *ep = r->ep;
+
+	if (it == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+	it->index = (long) r->next_over++;
+	it->phase = ITER_SUBMIT;
+	it->state = json_object_new_object();
+	{
+		json_object_object_foreach(r->base_state, key, value)
+			json_object_object_add(it->state, key, json_object_get(value));
+	}
+	it->next = r->iterations;
+	r->iterations = it;
+	r->active++;
+	if (r->over != NULL)
+		json_object_object_add(it->state, ep->iterate.into,
+							   json_object_get(json_object_array_get_idx(r->over, it->index)));
+	bf_runner_set_var(r, "state", json_object_get(it->state));
+	if (!bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
+							it->state, r, err))
+		return false;
+	return true;
+}
+
+/* Send what is due: new iterations, first pages, retries whose time came. */
+static bool
+advance(BfRunner *r, BfError *err)
+{
+	Iteration  *it;
+	double		now = bf_http_now();
+
+	if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+		r->auth_phase = AUTH_NEEDED;
+	if (r->auth_phase == AUTH_NEEDED)
+		return bf_submit_token_request(r, err);
+	if (r->auth_phase == AUTH_PENDING)
+		return true;
+	while (!r->stopped && r->active < r->max_active && r->next_over < r->over_count)
+	{
+		if (!start_iteration(r, err))
+			return false;
+	}
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if (it->phase == ITER_RETRY_WAIT && it->retry_at <= now)
+			it->phase = ITER_SUBMIT;
+		if (it->phase == ITER_SUBMIT && !bf_submit_request(r, it, err))
+			return false;
+	}
+	return true;
+}
+
+/* The iteration a response belongs to, if it is still active. */
+static Iteration *
+find_iteration(BfRunner *r, void *user)
+{
+	Iteration  *it;
+
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if ((void *) it == user)
+			return it;
+	}
+	return NULL;
+}
+
+/* Handle one completed response: the token's, or an iteration's. */
+static bool
+dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
+{
+	Iteration  *it;
+	bool		ok = true;
+
+	r->stats.bytes += (long) resp->bytes_received;
+	if (resp->user == (void *) r)
+		ok = bf_handle_token_response(r, resp, err);
+	else if ((it = find_iteration(r, resp->user)) != NULL)
+		ok = bf_handle_response(r, it, resp, err);
+	bf_http_response_free(resp);
+	return ok;
+}
+
+/* Nothing left to hand out and nothing that could bring more. */
+static bool
+finished(BfRunner *r)
+{
+	if (r->head != NULL)
+		return false;
+	if (r->limit > 0 && r->handed_out >= r->limit)
+		return true;
+	return r->active == 0 && r->auth_phase != AUTH_PENDING &&
+		(r->stopped || r->next_over >= r->over_count);
+}
+
+/* The earliest retry time of a waiting iteration, or INFINITY. */
+static double
+next_retry(BfRunner *r)
+{
+	Iteration  *it;
+	double		t = INFINITY;
+
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if (it->phase == ITER_RETRY_WAIT && it->retry_at < t)
+			t = it->retry_at;
+	}
+	return t;
+}
+
+/* Sleep (bounded by the caller's budget) when only a retry timer can wake us. */
+static void
+sleep_until(double when)
+{
+	double		dt = when - bf_http_now();
+	struct timespec ts;
+
+	if (dt <= 0)
+		return;
+	ts.tv_sec = (time_t) dt;
+	ts.tv_nsec = (long) ((dt - (double) ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Drive the transfers for at most wait_ms: send what is due, then take at
+ * most one completed response.  False when the run failed.
+ */
+static bool
+drive(BfRunner *r, int wait_ms, BfError *err)
+{
+	BfHttpResponse *resp = NULL;
+	double		deadline = bf_http_now() + wait_ms / 1000.0;
+	double		retry = next_retry(r);
+	int			rc;
+
+	if (!advance(r, err))
+		return false;
+	if (bf_http_in_flight(r->http) + bf_http_pending(r->http) == 0)
+	{
+		/* only a retry timer is left: wait for it within the budget */
+		sleep_until(retry < deadline ? retry : deadline);
+		return advance(r, err);
+	}
+	if (retry < deadline)
+		wait_ms = (int) ceil((retry - bf_http_now()) * 1000.0);
+	rc = bf_http_poll(r->http, wait_ms < 0 ? 0 : wait_ms, &resp, err);
+	if (rc < 0)
+		return false;
+	if (rc == 1)
+		return dispatch_response(r, resp, err);
+	return true;
+}
+
+BfRunStatus
+bf_runner_next(BfRunner *r, int max_wait_ms, struct json_object **record, BfError *err)
+{
+	double		deadline = bf_http_now() + max_wait_ms / 1000.0;
+
+	*record = NULL;
+	for (;;)
+	{
+		BfError		derr;
+		double		left;
+
+		if (r->failed)
+		{
+			*err = r->error;
+			return BF_RUN_ERROR;
+		}
+		if (r->head != NULL && !(r->limit > 0 && r->handed_out >= r->limit))
+		{
+			/* read ahead now and then, so transfers in flight keep moving */
+			if (++r->since_drive >= DRIVE_EVERY && r->batches < MAX_WAITING_BATCHES)
+			{
+				r->since_drive = 0;
+				bf_error_clear(&derr);
+				if (!drive(r, 0, &derr))
+				{
+					bf_runner_fail(r, &derr);
+					continue;
+				}
+			}
+			*record = pop_record(r);
+			if (*record != NULL)
+			{
+				r->handed_out++;
+				r->stats.records++;
+				return BF_RUN_RECORD;
+			}
+		}
+		if (finished(r))
+			return BF_RUN_DONE;
+		left = (deadline - bf_http_now()) * 1000.0;
+		bf_error_clear(&derr);
+		if (!drive(r, left > 0 ? (int) left : 0, &derr))
+		{
+			bf_runner_fail(r, &derr);
+			continue;
+		}
+		if (r->head == NULL && bf_http_now() >= deadline)
+			return BF_RUN_WAIT;
+	}
+}
+
+void
+bf_runner_stats(const BfRunner *r, BfRunStats *out)
+{
+	BfHttpStats hs;
+
+	*out = r->stats;
+	out->iterations = (long) r->over_count;
+	bf_http_stats(r->http, &hs);
+	out->requests = hs.requests_sent;
+	out->wait_seconds = hs.wait_seconds;
+}
+
+void
+bf_runner_free(BfRunner *r)
+{
+	if (r == NULL)
+		return;
+	while (r->iterations != NULL)
+		bf_runner_iteration_done(r, r->iterations);
+	while (r->head != NULL)
+	{
+		Batch	   *b = r->head;
+
+		r->head = b->next;
+		json_object_put(b->records);
+		free(b);
+	}
+	bf_http_free(r->http);
+	json_object_put(r->vars);
+	json_object_put(r->base_state);
+	json_object_put(r->over);
+	json_object_put(r->aggregates);
+	bf_keyset_free(r->seen);
+	if (r->records_path)
+		jp_free(r->records_path);
+	free(r->records_src);
+	free(r->auth_header);
+	free(r);
+}

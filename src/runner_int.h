@@ -1,0 +1,120 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_int.h
+ *		  What the runner's three files share: runner.c schedules iterations
+ *		  and hands out records, runner_request.c turns an iteration's state
+ *		  into a request, runner_response.c turns a response into records
+ *		  (rules, records, processors, pagination).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUNNER_INT_H
+#define RUNNER_INT_H
+
+#include <stdbool.h>
+
+#include "http.h"
+#include "jmespath.h"
+#include "keyset.h"
+#include "runner.h"
+
+/*
+ * One iteration of iterate.over (or the single one of an endpoint without
+ * iterate).  It has at most one request in flight: its pages follow each
+ * other, since each page's next_state may read the last response.
+ */
+typedef enum IterPhase
+{
+	ITER_SUBMIT,				/* its next request is to be sent */
+	ITER_IN_FLIGHT,				/* waiting for its response */
+	ITER_RETRY_WAIT,			/* a rule said retry: resend at retry_at */
+	ITER_DONE					/* no more pages */
+} IterPhase;
+
+typedef struct Iteration
+{
+	struct Iteration *next;
+	long		index;			/* its place in iterate.over */
+	IterPhase	phase;
+	struct json_object *state;	/* its own copy of the state */
+	struct json_object *request;	/* the request namespace of its last request */
+	int			attempts;		/* sends of the current page so far */
+	double		retry_at;		/* monotonic seconds, in ITER_RETRY_WAIT */
+	long		pages;
+} Iteration;
+
+/* The records of one response, handed out one at a time. */
+typedef struct Batch
+{
+	struct Batch *next;
+	struct json_object *records;	/* an array */
+	size_t		pos;
+} Batch;
+
+/* The state of an oauth2 client-credentials token. */
+typedef enum AuthPhase
+{
+	AUTH_NONE,					/* the endpoint needs no token */
+	AUTH_NEEDED,				/* ask for one before the next request */
+	AUTH_PENDING,				/* the token request is in flight */
+	AUTH_READY
+} AuthPhase;
+
+struct BfRunner
+{
+	const BfSpec *spec;
+	const BfEndpoint *ep;
+	BfHttp	   *http;
+	struct json_object *vars;	/* the namespaces expressions see */
+	struct json_object *base_state; /* defaults.state rendered, overrides applied */
+	struct json_object *over;	/* the iterate.over list, or NULL: one iteration */
+	size_t		over_count;
+	size_t		next_over;
+	Iteration  *iterations;		/* the active ones */
+	int			active;
+	int			max_active;
+	bool		stopped;		/* a stop rule or the limit: no new iterations */
+	bool		failed;
+	BfError		error;
+	Batch	   *head;
+	Batch	   *tail;
+	int			batches;
+	BfKeySet   *seen;			/* primary keys handed out, when there is one */
+	long		limit;			/* records to hand out at most; 0 = all */
+	long		queued;			/* records queued so far, for the limit */
+	long		handed_out;
+	long		since_drive;	/* records handed out since the last poll */
+	struct json_object *aggregates; /* state keys of aggregating processors */
+	JpExpr	   *records_path;	/* compiled records.jmespath */
+	char	   *records_src;	/* its source, when it is a template */
+	bool		needs_text;		/* some expression reads response.text */
+	AuthPhase	auth_phase;
+	char	   *auth_header;	/* "Bearer ..." once a token is had */
+	double		auth_expires;	/* monotonic seconds; 0 = never */
+	BfRunStats	stats;
+};
+
+/* True when a rule, processor or pagination expression of ep reads path. */
+extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);
+
+/* runner.c */
+extern bool bf_runner_fail(BfRunner *r, const BfError *err);
+extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value);
+extern void bf_runner_iteration_done(BfRunner *r, Iteration *it);
+extern void bf_runner_emit(BfRunner *r, struct json_object *records);
+
+/* runner_request.c */
+extern struct json_object *bf_render_value(const BfValue *value, struct json_object *vars,
+										   BfError *err);
+extern bool bf_render_map_into(const BfValue *map, const int *order, int order_count,
+							   struct json_object *state, BfRunner *r, BfError *err);
+extern bool bf_submit_request(BfRunner *r, Iteration *it, BfError *err);
+extern bool bf_submit_token_request(BfRunner *r, BfError *err);
+extern bool bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err);
+
+/* runner_response.c */
+extern bool bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp,
+							   BfError *err);
+extern bool bf_value_truthy(struct json_object *value);
+
+#endif							/* RUNNER_INT_H */

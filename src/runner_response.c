@@ -1,0 +1,672 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_response.c
+ *		  From a response to records: rules, records, processors, pagination.
+ *
+ * The order is Sling's: the rules are tried in order and the first whose
+ * condition holds decides (retry, continue, skip, break, stop, fail; no
+ * match is continue); then the records are picked with
+ * response.records.jmespath, run through the processors, de-duplicated by
+ * primary_key (first wins) and cut at the limit; then stop_condition, and
+ * if it does not hold, next_state for the next page.
+ *
+ * Where Sling is silent this file chooses, and docs/spec-reference.md says
+ * so: break and stop drop the records of the response that triggered them;
+ * a pagination block without stop_condition ends at a page with no records
+ * or a next_state that changes nothing, never looping for ever; retries of
+ * a 429 (or of any response with Retry-After) pause the whole endpoint.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "expr.h"
+#include "formats.h"
+#include "runner_int.h"
+
+/* Bytes of a body an error message shows. */
+#define BODY_IN_ERROR 200
+
+bool
+bf_value_truthy(struct json_object *v)
+{
+	switch (json_object_get_type(v))
+	{
+		case json_type_null:
+			return false;
+		case json_type_boolean:
+			return json_object_get_boolean(v);
+		case json_type_int:
+			return json_object_get_int64(v) != 0;
+		case json_type_double:
+			return json_object_get_double(v) != 0.0;
+		case json_type_string:
+			return json_object_get_string_len(v) > 0;
+		case json_type_array:
+			return json_object_array_length(v) > 0;
+		case json_type_object:
+			return json_object_object_length(v) > 0;
+	}
+	return false;
+}
+
+/* Evaluate a compiled field against the runner's namespaces. */
+static struct json_object *
+eval_field(BfRunner *r, const BfExprField *field, BfError *err)
+{
+	struct json_object *v;
+
+	bf_error_clear(err);
+	v = bf_expr_eval(field->expr, r->vars, err);
+	if (err->kind != BF_OK)
+		bf_error_prefix(err, "%s", field->path);
+	return v;
+}
+
+/* The start of a body, printable, for an error message. */
+static void
+body_excerpt(const BfHttpResponse *resp, char *out, size_t outlen)
+{
+	size_t		n = resp->body_len < BODY_IN_ERROR ? resp->body_len : BODY_IN_ERROR;
+	size_t		i;
+
+	if (n >= outlen - 4)
+		n = outlen - 4;
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) resp->body[i];
+
+		out[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
+	}
+	strcpy(out + i, resp->body_len > n ? "..." : "");
+}
+
+/* "HTTP 503 from GET url: body..." */
+static bool
+http_error(BfRunner *r, Iteration *it, const BfHttpResponse *resp, const char *why,
+		   BfError *err)
+{
+	char		body[BODY_IN_ERROR + 8];
+	struct json_object *url = NULL;
+	struct json_object *method = NULL;
+
+	json_object_object_get_ex(it->request, "url", &url);
+	json_object_object_get_ex(it->request, "method", &method);
+	if (resp->status == 0)
+		return bf_error_set(err, BF_ERR_HTTP, "request failed: %s",
+							resp->error ? resp->error : "no response");
+	body_excerpt(resp, body, sizeof(body));
+	return bf_error_set(err, BF_ERR_HTTP, "%sHTTP %ld from %s %s: %s",
+						why ? why : "", resp->status, json_object_get_string(method),
+						json_object_get_string(url), body[0] ? body : "(empty body)");
+}
+
+/* The response namespace; doc and records are references it takes. */
+static struct json_object *
+response_namespace(BfRunner *r, const BfHttpResponse *resp, struct json_object *doc,
+				   struct json_object *records)
+{
+	struct json_object *ns = json_object_new_object();
+
+	json_object_object_add(ns, "status", json_object_new_int64(resp->status));
+	json_object_object_add(ns, "headers", json_object_get(resp->headers));
+	json_object_object_add(ns, "json", doc);
+	json_object_object_add(ns, "records", records);
+	if (r->needs_text)
+		json_object_object_add(ns, "text",
+							   json_object_new_string_len(resp->body ? resp->body : "",
+														  (int) resp->body_len));
+	return ns;
+}
+
+/* The compiled records path, rendering it first when it is a template. */
+static const JpExpr *
+records_path(BfRunner *r, BfError *err)
+{
+	const BfTmplField *f = &r->ep->response.records.jmespath;
+	char	   *src;
+	JpError		jerr;
+
+	if (f->src == NULL)
+		return NULL;
+	if (r->records_path != NULL && bf_template_is_constant(f->tmpl))
+		return r->records_path;
+	bf_error_clear(err);
+	src = bf_template_render_text(f->tmpl, r->vars, err);
+	if (src == NULL)
+		return NULL;
+	if (r->records_src != NULL && strcmp(src, r->records_src) == 0)
+	{
+		free(src);
+		return r->records_path;
+	}
+	if (r->records_path)
+		jp_free(r->records_path);
+	free(r->records_src);
+	r->records_src = src;
+	r->records_path = jp_compile(src, &jerr);
+	if (r->records_path == NULL)
+		jp_error_to_bf(&jerr, src, err);
+	return r->records_path;
+}
+
+/*
+ * The records of a parsed body: records.jmespath over it (the whole body
+ * without one), an array as it is, an object as one record, null as none.
+ */
+static struct json_object *
+pick_records(BfRunner *r, struct json_object *doc, BfError *err)
+{
+	const JpExpr *path = records_path(r, err);
+	struct json_object *out;
+	struct json_object *arr;
+
+	if (err->kind != BF_OK)
+	{
+		bf_error_prefix(err, "%s", r->ep->response.records.jmespath.path);
+		return NULL;
+	}
+	if (path != NULL)
+	{
+		JpError		jerr;
+
+		out = jp_search(path, doc, &jerr);
+		if (out == NULL && jerr.kind != JP_OK)
+		{
+			jp_error_to_bf(&jerr, r->records_src ? r->records_src : r->ep->response.records.jmespath.src, err);
+			bf_error_prefix(err, "%s", r->ep->response.records.jmespath.path);
+			return NULL;
+		}
+	}
+	else
+		out = json_object_get(doc);
+	if (out == NULL)
+		return json_object_new_array();
+	if (json_object_is_type(out, json_type_array))
+		return out;
+	arr = json_object_new_array();
+	json_object_array_add(arr, out);
+	return arr;
+}
+
+/* Compare two values for maximum/minimum: numbers by value, else as text. */
+static int
+compare_values(struct json_object *a, struct json_object *b)
+{
+	json_type	ta = json_object_get_type(a);
+	json_type	tb = json_object_get_type(b);
+
+	if ((ta == json_type_int || ta == json_type_double) &&
+		(tb == json_type_int || tb == json_type_double))
+	{
+		double		x = json_object_get_double(a);
+		double		y = json_object_get_double(b);
+
+		return x < y ? -1 : x > y ? 1 : 0;
+	}
+	{
+		char	   *x = bf_value_to_text(a);
+		char	   *y = bf_value_to_text(b);
+		int			c = strcmp(x, y);
+
+		free(x);
+		free(y);
+		return c;
+	}
+}
+
+/*
+ * Fold value into the endpoint-wide aggregate of a state key, and give the
+ * iteration's state the result, so its next_state sees it (Sling keeps the
+ * aggregate on the endpoint: over all pages and iterations).
+ */
+static void
+aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *value)
+{
+	struct json_object *old = NULL;
+	bool		have = json_object_object_get_ex(r->aggregates, p->output_name, &old);
+	struct json_object *result = NULL;
+
+	switch (p->aggregation)
+	{
+		case BF_AGG_NONE:
+		case BF_AGG_LAST:
+			result = json_object_get(value);
+			break;
+		case BF_AGG_FIRST:
+			result = json_object_get(have ? old : value);
+			break;
+		case BF_AGG_MAXIMUM:
+		case BF_AGG_MINIMUM:
+			if (value == NULL)
+				result = json_object_get(old);
+			else if (!have || old == NULL)
+				result = json_object_get(value);
+			else
+			{
+				int			c = compare_values(value, old);
+
+				if (p->aggregation == BF_AGG_MINIMUM)
+					c = -c;
+				result = json_object_get(c > 0 ? value : old);
+			}
+			break;
+		case BF_AGG_COLLECT:
+			result = json_object_new_array();
+			if (have && json_object_is_type(old, json_type_array))
+			{
+				size_t		i;
+
+				for (i = 0; i < json_object_array_length(old); i++)
+					json_object_array_add(result, json_object_get(json_object_array_get_idx(old, i)));
+			}
+			json_object_array_add(result, json_object_get(value));
+			break;
+	}
+	if (p->aggregation != BF_AGG_NONE)
+		json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
+	json_object_object_add(it->state, p->output_name, result);
+}
+
+/* Run the processors over one record; *record may be replaced. */
+static bool
+process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError *err)
+{
+	const BfResponse *resp = &r->ep->response;
+	int			i;
+
+	for (i = 0; i < resp->processor_count; i++)
+	{
+		const BfProcessor *p = &resp->processors[i];
+		struct json_object *value;
+
+		bf_runner_set_var(r, "record", json_object_get(*record));
+		if (p->condition.expr)
+		{
+			struct json_object *cond = eval_field(r, &p->condition, err);
+			bool		yes = bf_value_truthy(cond);
+
+			json_object_put(cond);
+			if (err->kind != BF_OK)
+				return false;
+			if (!yes)
+				continue;
+		}
+		value = eval_field(r, &p->expression, err);
+		if (err->kind != BF_OK)
+			return false;
+		switch (p->output_kind)
+		{
+			case BF_OUTPUT_STATE:
+				aggregate(r, it, p, value);
+				json_object_put(value);
+				break;
+			case BF_OUTPUT_RECORD:
+				json_object_put(*record);
+				*record = value;
+				break;
+			case BF_OUTPUT_RECORD_FIELD:
+				if (json_object_is_type(*record, json_type_object))
+					json_object_object_add(*record, p->output_name, value);
+				else
+					json_object_put(value);
+				break;
+			case BF_OUTPUT_ENV:
+			case BF_OUTPUT_STORE:
+				{
+					struct json_object *ctx = NULL;
+					struct json_object *store = NULL;
+
+					if (p->output_kind == BF_OUTPUT_STORE &&
+						json_object_object_get_ex(r->vars, "context", &ctx) &&
+						json_object_object_get_ex(ctx, "store", &store))
+						json_object_object_add(store, p->output_name, value);
+					else
+						json_object_put(value);
+				}
+				break;
+		}
+	}
+	return true;
+}
+
+/* The primary key of a record as one string, or NULL when there is none. */
+static char *
+record_key(const BfRecords *rec, struct json_object *record, size_t *len)
+{
+	size_t		cap = 64;
+	char	   *key = malloc(cap);
+	int			i;
+
+	*len = 0;
+	for (i = 0; i < rec->primary_key.count; i++)
+	{
+		struct json_object *v = NULL;
+		char	   *text;
+		size_t		n;
+
+		json_object_object_get_ex(record, rec->primary_key.items[i], &v);
+		text = bf_value_to_text(v);
+		n = strlen(text);
+		if (*len + n + 2 > cap)
+		{
+			cap = (*len + n + 2) * 2;
+			key = realloc(key, cap);
+		}
+		memcpy(key + *len, text, n);
+		*len += n;
+		key[(*len)++] = '\x1f';	/* a unit separator: "a","bc" differs from "ab","c" */
+		free(text);
+	}
+	return key;
+}
+
+/* Processors, de-duplication and the limit over a response's records. */
+static bool
+accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError *err)
+{
+	const BfRecords *rec = &r->ep->response.records;
+	struct json_object *out = json_object_new_array();
+	size_t		n = json_object_array_length(records);
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *record = json_object_get(json_object_array_get_idx(records, i));
+
+		if (r->stopped && r->limit > 0)
+		{
+			json_object_put(record);
+			break;
+		}
+		if (!process_record(r, it, &record, err))
+		{
+			json_object_put(record);
+			json_object_put(out);
+			return false;
+		}
+		if (r->seen != NULL)
+		{
+			size_t		len;
+			char	   *key = record_key(rec, record, &len);
+			bool		fresh = bf_keyset_add(r->seen, key, len);
+
+			free(key);
+			if (!fresh)
+			{
+				json_object_put(record);
+				continue;
+			}
+		}
+		json_object_array_add(out, record);
+		if (r->limit > 0 && ++r->queued >= r->limit)
+			r->stopped = true;
+	}
+	bf_runner_set_var(r, "record", NULL);
+	bf_runner_emit(r, out);
+	return true;
+}
+
+/* The backoff of a retry, in seconds (Sling's formulas; see the header). */
+static double
+backoff_delay(const BfRule *rule, int attempt, const BfHttpResponse *resp)
+{
+	double		base = rule->backoff_base;
+	double		d = 0;
+	double		ra = bf_http_retry_after(resp->headers, (double) time(NULL));
+
+	switch (rule->backoff)
+	{
+		case BF_BACKOFF_NONE:
+			d = 0;
+			break;
+		case BF_BACKOFF_CONSTANT:
+			d = base;
+			break;
+		case BF_BACKOFF_LINEAR:
+			d = base * attempt;
+			break;
+		case BF_BACKOFF_EXPONENTIAL:
+			d = base * pow(2.0, attempt - 1);
+			break;
+		case BF_BACKOFF_JITTER:
+			d = base * pow(2.0, attempt - 1) * (0.5 + (double) rand() / RAND_MAX);
+			break;
+	}
+	return ra >= 0 ? ra : d;
+}
+
+/* The rule that decides this response: the first whose condition holds. */
+static const BfRule *
+match_rule(BfRunner *r, BfError *err)
+{
+	const BfResponse *resp = &r->ep->response;
+	int			i;
+
+	for (i = 0; i < resp->rule_count; i++)
+	{
+		struct json_object *v = eval_field(r, &resp->rules[i].condition, err);
+		bool		yes = bf_value_truthy(v);
+
+		json_object_put(v);
+		if (err->kind != BF_OK)
+			return NULL;
+		if (yes)
+			return &resp->rules[i];
+	}
+	return NULL;
+}
+
+/* Schedule a retry, or fail when the rule's attempts are spent. */
+static bool
+retry(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp,
+	  BfError *err)
+{
+	double		delay;
+
+	if (it->attempts > rule->max_attempts)
+	{
+		char		why[64];
+
+		snprintf(why, sizeof(why), "gave up after %d retries: ", rule->max_attempts);
+		return http_error(r, it, resp, why, err);
+	}
+	delay = backoff_delay(rule, it->attempts, resp);
+	it->phase = ITER_RETRY_WAIT;
+	it->retry_at = bf_http_now() + delay;
+	if (resp->status == 429 || bf_http_retry_after(resp->headers, (double) time(NULL)) >= 0)
+		bf_http_pause_until(r->http, it->retry_at);
+	r->stats.retries++;
+	return true;
+}
+
+/* A fail rule: its message when it has one, else the HTTP error. */
+static bool
+fail(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp,
+	 BfError *err)
+{
+	char	   *msg;
+
+	if (rule->message.tmpl == NULL)
+		return http_error(r, it, resp, NULL, err);
+	bf_error_clear(err);
+	msg = bf_template_render_text(rule->message.tmpl, r->vars, err);
+	if (msg == NULL)
+		return false;
+	bf_error_set(err, BF_ERR_HTTP, "%s (HTTP %ld)", msg, resp->status);
+	free(msg);
+	return false;
+}
+
+/*
+ * After a page: stop_condition, else next_state for the next one.  With no
+ * stop_condition, a page without records or a next_state that changes no
+ * value ends the iteration (see the file header).
+ */
+static bool
+paginate(BfRunner *r, Iteration *it, size_t page_records, BfError *err)
+{
+	const BfPagination *pg = &r->ep->pagination;
+	struct json_object *next;
+	bool		changed = false;
+	int			i;
+
+	if (pg->next_state.count == 0 && pg->stop_condition.expr == NULL)
+	{
+		it->phase = ITER_DONE;
+		return true;
+	}
+	if (pg->stop_condition.expr != NULL)
+	{
+		struct json_object *v = eval_field(r, &pg->stop_condition, err);
+		bool		stop = bf_value_truthy(v);
+
+		json_object_put(v);
+		if (err->kind != BF_OK)
+			return false;
+		if (stop)
+		{
+			it->phase = ITER_DONE;
+			return true;
+		}
+	}
+	else if (page_records == 0)
+	{
+		it->phase = ITER_DONE;
+		return true;
+	}
+	/* every key renders against the page's state before any is assigned */
+	next = json_object_new_object();
+	for (i = 0; i < pg->next_state.count; i++)
+	{
+		struct json_object *v;
+
+		bf_error_clear(err);
+		v = bf_render_value(&pg->next_state.items[i], r->vars, err);
+		if (err->kind != BF_OK)
+		{
+			json_object_put(next);
+			return false;
+		}
+		json_object_object_add(next, pg->next_state.keys[i], v);
+	}
+	{
+		json_object_object_foreach(next, key, value)
+		{
+			struct json_object *old = NULL;
+
+			json_object_object_get_ex(it->state, key, &old);
+			if (!json_object_equal(old, value))
+				changed = true;
+			json_object_object_add(it->state, key, json_object_get(value));
+		}
+	}
+	json_object_put(next);
+	if (!changed && pg->stop_condition.expr == NULL)
+		it->phase = ITER_DONE;
+	else
+	{
+		it->phase = ITER_SUBMIT;
+		it->attempts = 0;
+		it->pages++;
+	}
+	return true;
+}
+
+/* Parse the body; a body that does not parse is kept as an error for later. */
+static struct json_object *
+parse_response(BfRunner *r, const BfHttpResponse *resp, BfError *perr)
+{
+	BfFormat	format = r->ep->response.format;
+	struct json_object *ctype = NULL;
+
+	bf_error_clear(perr);
+	if (resp->body_len == 0)
+		return NULL;
+	if (format == BF_FORMAT_AUTO)
+	{
+		json_object_object_get_ex(resp->headers, "content-type", &ctype);
+		format = bf_format_detect(ctype ? json_object_get_string(ctype) : NULL);
+	}
+	return bf_parse_body(resp->body, resp->body_len, format, perr);
+}
+
+bool
+bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *err)
+{
+	BfError		perr;
+	struct json_object *doc = parse_response(r, resp, &perr);
+	struct json_object *records = NULL;
+	const BfRule *rule;
+	size_t		page_records = 0;
+	bool		ok = true;
+
+	bf_error_clear(err);
+	if (perr.kind == BF_OK && resp->status >= 200 && resp->status < 300)
+	{
+		records = pick_records(r, doc, err);
+		if (records == NULL)
+		{
+			json_object_put(doc);
+			return false;
+		}
+	}
+	bf_runner_set_var(r, "state", json_object_get(it->state));
+	bf_runner_set_var(r, "request", json_object_get(it->request));
+	bf_runner_set_var(r, "response", response_namespace(r, resp, doc,
+														records ? json_object_get(records) : json_object_new_array()));
+	rule = match_rule(r, err);
+	if (err->kind != BF_OK)
+		ok = false;
+	else if (resp->status == 0 && (rule == NULL || rule->action != BF_RULE_RETRY))
+		ok = http_error(r, it, resp, NULL, err);
+	else if (rule == NULL || rule->action == BF_RULE_CONTINUE)
+	{
+		if (perr.kind != BF_OK)
+		{
+			char		why[BF_ERROR_MAX];
+
+			snprintf(why, sizeof(why), "%s: ", perr.message);
+			ok = http_error(r, it, resp, why, err);
+			err->kind = BF_ERR_RESPONSE;
+		}
+		else
+		{
+			page_records = records ? json_object_array_length(records) : 0;
+			ok = (records == NULL || accept_records(r, it, records, err)) &&
+				paginate(r, it, page_records, err);
+		}
+	}
+	else
+	{
+		switch (rule->action)
+		{
+			case BF_RULE_RETRY:
+				ok = retry(r, it, rule, resp, err);
+				break;
+			case BF_RULE_SKIP:
+				ok = paginate(r, it, 0, err);
+				break;
+			case BF_RULE_STOP:
+				r->stopped = true;
+				/* FALLTHROUGH */
+			case BF_RULE_BREAK:
+				it->phase = ITER_DONE;
+				break;
+			case BF_RULE_FAIL:
+				ok = fail(r, it, rule, resp, err);
+				break;
+			case BF_RULE_CONTINUE:
+				break;
+		}
+	}
+	json_object_put(records);
+	bf_runner_set_var(r, "response", NULL);
+	if (ok && it->phase == ITER_DONE)
+		bf_runner_iteration_done(r, it);
+	return ok;
+}
