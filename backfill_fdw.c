@@ -45,6 +45,7 @@
 
 #include "http.h"
 #include "jmespath.h"
+#include "pg_backfill.h"
 #include "pg_convert.h"
 #include "pg_options.h"
 #include "pg_range.h"
@@ -53,6 +54,8 @@
 #include "spec.h"
 
 PG_MODULE_MAGIC;
+
+BfRunRequest *bf_active_run = NULL;
 
 /* A guess of rows per scan for the planner: an API call is never cheap. */
 #define BF_DEFAULT_ROWS 1000
@@ -99,6 +102,7 @@ typedef struct BfScanState
 	BfRange		range;			/* what they came to at scan start */
 	BfRunContext run_ctx;
 	BfRunStats	last_stats;		/* of the last runner, kept for EXPLAIN ANALYZE */
+	BfRunRequest *run_request;	/* set when backfill_into runs this scan */
 	MemoryContextCallback release_cb;
 } BfScanState;
 
@@ -401,6 +405,17 @@ evaluate_range(ForeignScanState *node, BfScanState *st)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 
+	if (st->run_request != NULL)
+	{
+		/* backfill_into decides the context; a WHERE clause has no say */
+		const BfRunContext *rc = &st->run_request->ctx;
+
+		st->range.bounded = (rc->range_start != NULL || rc->range_end != NULL);
+		st->range.start = (char *) rc->range_start;
+		st->range.end = (char *) rc->range_end;
+		st->run_ctx = *rc;
+		return;
+	}
 	bf_range_evaluate(fsplan->fdw_private, st->range_states,
 					  node->ss.ps.ps_ExprContext, &st->range);
 	st->run_ctx.range_start = st->range.start;
@@ -453,6 +468,8 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->endpoint = bf_find_endpoint(st->spec, st->opts->spec_path, st->opts->endpoint);
 	st->conv = bf_converter_new(rel, st->opts->endpoint);
 
+	if (bf_active_run != NULL && bf_active_run->relid == RelationGetRelid(rel))
+		st->run_request = bf_active_run;
 	st->range_states = ExecInitExprList(((ForeignScan *) node->ss.ps.plan)->fdw_exprs,
 										(PlanState *) node);
 	evaluate_range(node, st);
@@ -464,6 +481,22 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
 	start_runner(st);
+}
+
+/*
+ * The endpoint is done: give backfill_into the run's statistics and sync
+ * values, which it stores in the same transaction as the rows.
+ */
+static void
+finish_run_request(BfScanState *st)
+{
+	BfRunRequest *rr = st->run_request;
+
+	if (rr == NULL || rr->finished)
+		return;
+	bf_runner_stats(st->runner, &rr->stats);
+	rr->sync_out = bf_runner_sync_values(st->runner);
+	rr->finished = true;
 }
 
 /*
@@ -483,7 +516,10 @@ backfillIterateForeignScan(ForeignScanState *node)
 		return slot;			/* an empty range */
 	record = bf_pull_record(st->runner, st->secrets);
 	if (record == NULL)
+	{
+		finish_run_request(st);
 		return slot;
+	}
 	PG_TRY();
 	{
 		bf_record_to_values(st->conv, record, slot->tts_values, slot->tts_isnull);

@@ -245,6 +245,18 @@ evaluate_over(BfRunner *r, BfError *err)
 	return true;
 }
 
+/* Restrict the iterations to the caller's window of over. */
+static void
+apply_window(BfRunner *r, const BfRunContext *ctx)
+{
+	size_t		first = ctx->first_iteration > 0 ? (size_t) ctx->first_iteration : 0;
+
+	r->total_iterations = (long) r->over_count;
+	r->next_over = first < r->over_count ? first : r->over_count;
+	if (ctx->max_iterations > 0 && r->next_over + (size_t) ctx->max_iterations < r->over_count)
+		r->over_count = r->next_over + (size_t) ctx->max_iterations;
+}
+
 /* Features the model accepts that this runner does not run yet. */
 static bool
 check_supported(const BfEndpoint *ep, BfError *err)
@@ -309,6 +321,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 		bf_runner_free(r);
 		return NULL;
 	}
+	apply_window(r, ctx);
 	return r;
 }
 
@@ -527,7 +540,7 @@ bf_runner_stats(const BfRunner *r, BfRunStats *out)
 	BfHttpStats hs;
 
 	*out = r->stats;
-	out->iterations = (long) r->over_count;
+	out->iterations = r->total_iterations;
 	bf_http_stats(r->http, &hs);
 	out->requests = hs.requests_sent;
 	out->wait_seconds = hs.wait_seconds;
@@ -559,4 +572,92 @@ bf_runner_free(BfRunner *r)
 	free(r->records_src);
 	free(r->auth_header);
 	free(r);
+}
+
+int
+bf_compare_values(struct json_object *a, struct json_object *b)
+{
+	json_type	ta = json_object_get_type(a);
+	json_type	tb = json_object_get_type(b);
+	char	   *x;
+	char	   *y;
+	int			c;
+
+	if ((ta == json_type_int || ta == json_type_double) &&
+		(tb == json_type_int || tb == json_type_double))
+	{
+		double		dx = json_object_get_double(a);
+		double		dy = json_object_get_double(b);
+
+		return dx < dy ? -1 : dx > dy ? 1 : 0;
+	}
+	/* dates travel as ISO 8601 text, which orders as text */
+	x = bf_value_to_text(a);
+	y = bf_value_to_text(b);
+	c = strcmp(x, y);
+	free(x);
+	free(y);
+	return c;
+}
+
+struct json_object *
+bf_runner_sync_values(const BfRunner *r)
+{
+	struct json_object *out = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < r->ep->sync.count; i++)
+	{
+		struct json_object *v;
+
+		if (json_object_object_get_ex(r->aggregates, r->ep->sync.items[i], &v))
+			json_object_object_add(out, r->ep->sync.items[i], json_object_get(v));
+	}
+	return out;
+}
+
+/* The aggregation of the processor that writes state.<key>, if any. */
+static BfAggregation
+key_aggregation(const BfEndpoint *ep, const char *key)
+{
+	int			i;
+
+	for (i = ep->response.processor_count - 1; i >= 0; i--)
+	{
+		const BfProcessor *p = &ep->response.processors[i];
+
+		if (p->output_kind == BF_OUTPUT_STATE && strcmp(p->output_name, key) == 0)
+			return p->aggregation;
+	}
+	return BF_AGG_NONE;
+}
+
+struct json_object *
+bf_sync_merge(const BfEndpoint *ep, struct json_object *stored, struct json_object *fresh)
+{
+	struct json_object *out = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < ep->sync.count; i++)
+	{
+		const char *key = ep->sync.items[i];
+		struct json_object *old = NULL;
+		struct json_object *new = NULL;
+		bool		have_old = stored && json_object_object_get_ex(stored, key, &old) && old;
+		bool		have_new = fresh && json_object_object_get_ex(fresh, key, &new) && new;
+		struct json_object *pick = have_new ? new : old;
+
+		if (have_old && have_new)
+		{
+			BfAggregation agg = key_aggregation(ep, key);
+
+			if (agg == BF_AGG_MAXIMUM && bf_compare_values(old, new) > 0)
+				pick = old;
+			else if (agg == BF_AGG_MINIMUM && bf_compare_values(old, new) < 0)
+				pick = old;
+		}
+		if (have_old || have_new)
+			json_object_object_add(out, key, json_object_get(pick));
+	}
+	return out;
 }

@@ -30,6 +30,8 @@ typedef struct BfRunContext
 	struct json_object *sync;	/* borrowed: the stored sync.* values, or NULL */
 	struct json_object *secrets;	/* borrowed: secrets.*, or NULL */
 	struct json_object *state_overrides;	/* borrowed: over defaults.state */
+	long		first_iteration;	/* run iterations of over from this one ... */
+	long		max_iterations; /* ... this many of them; 0 = to the end */
 } BfRunContext;
 
 typedef enum BfRunStatus
@@ -43,7 +45,8 @@ typedef enum BfRunStatus
 /* What EXPLAIN ANALYZE and the run history show. */
 typedef struct BfRunStats
 {
-	long		iterations;		/* values of iterate.over (1 without iterate) */
+	long		iterations;		/* values of iterate.over (1 without iterate),
+								 * before first_iteration/max_iterations */
 	long		requests;
 	long		retries;
 	long		bytes;
@@ -58,6 +61,26 @@ extern BfRunner *bf_runner_new(const BfSpec *spec, const BfEndpoint *endpoint,
 extern BfRunStatus bf_runner_next(BfRunner *runner, int max_wait_ms,
 								  struct json_object **record, BfError *err);
 extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
+
+/*
+ * The values of the endpoint's sync keys as the run left them (aggregated
+ * over every record of every page and iteration), as a new json object;
+ * keys no processor wrote are absent.
+ */
+extern struct json_object *bf_runner_sync_values(const BfRunner *runner);
+
+/*
+ * Stored sync values updated with a run's: a key whose processor
+ * aggregates by maximum (minimum) keeps the larger (smaller) of the two, so
+ * backfilling an old range never moves a cursor back; any other key takes
+ * the run's value.  Returns a new object.
+ */
+extern struct json_object *bf_sync_merge(const BfEndpoint *endpoint,
+										 struct json_object *stored,
+										 struct json_object *fresh);
+
+/* Order two values as maximum/minimum do: numbers by value, else as text. */
+extern int	bf_compare_values(struct json_object *a, struct json_object *b);
 extern void bf_runner_free(BfRunner *runner);
 
 #endif							/* RUNNER_H */

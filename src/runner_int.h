@@ -68,8 +68,9 @@ struct BfRunner
 	struct json_object *vars;	/* the namespaces expressions see */
 	struct json_object *base_state; /* defaults.state rendered, overrides applied */
 	struct json_object *over;	/* the iterate.over list, or NULL: one iteration */
-	size_t		over_count;
+	size_t		over_count;		/* iterations run end here (the window's end) */
 	size_t		next_over;
+	long		total_iterations;	/* over's length, before the window */
 	Iteration  *iterations;		/* the active ones */
 	int			active;
 	int			max_active;

@@ -193,36 +193,11 @@ pick_records(BfRunner *r, struct json_object *doc, BfError *err)
 	return arr;
 }
 
-/* Compare two values for maximum/minimum: numbers by value, else as text. */
-static int
-compare_values(struct json_object *a, struct json_object *b)
-{
-	json_type	ta = json_object_get_type(a);
-	json_type	tb = json_object_get_type(b);
-
-	if ((ta == json_type_int || ta == json_type_double) &&
-		(tb == json_type_int || tb == json_type_double))
-	{
-		double		x = json_object_get_double(a);
-		double		y = json_object_get_double(b);
-
-		return x < y ? -1 : x > y ? 1 : 0;
-	}
-	{
-		char	   *x = bf_value_to_text(a);
-		char	   *y = bf_value_to_text(b);
-		int			c = strcmp(x, y);
-
-		free(x);
-		free(y);
-		return c;
-	}
-}
-
 /*
- * Fold value into the endpoint-wide aggregate of a state key, and give the
+ * Fold value into the endpoint-wide value of a state key, and give the
  * iteration's state the result, so its next_state sees it (Sling keeps the
- * aggregate on the endpoint: over all pages and iterations).
+ * aggregate on the endpoint: over all pages and iterations).  Without an
+ * aggregation the endpoint keeps the last value, which is what sync stores.
  */
 static void
 aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *value)
@@ -248,7 +223,7 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 				result = json_object_get(value);
 			else
 			{
-				int			c = compare_values(value, old);
+				int			c = bf_compare_values(value, old);
 
 				if (p->aggregation == BF_AGG_MINIMUM)
 					c = -c;
@@ -267,8 +242,7 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 			json_object_array_add(result, json_object_get(value));
 			break;
 	}
-	if (p->aggregation != BF_AGG_NONE)
-		json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
+	json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
 	json_object_object_add(it->state, p->output_name, result);
 }
 
