@@ -19,6 +19,7 @@
 #include "pg_jsonc.h"
 
 #include "access/reloptions.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_foreign_data_wrapper.h"
@@ -97,6 +98,7 @@ typedef struct BfScanState
 	BfRunner   *runner;
 	struct json_object *secrets;
 	struct json_object *overrides;
+	struct json_object *sync;	/* a plain SELECT's stored sync values */
 	BfConverter *conv;
 	List	   *range_states;	/* ExprStates of the range bounds */
 	BfRange		range;			/* what they came to at scan start */
@@ -286,7 +288,7 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(def->defname, "range_column") == 0)
 			(void) nonempty_option(def);
 		else if (strcmp(def->defname, "target") == 0)
-			(void) stringToQualifiedNameList(nonempty_option(def));
+			(void) makeRangeVarFromNameList(stringToQualifiedNameList(nonempty_option(def)));
 		else if (strcmp(def->defname, "json_path") == 0)
 		{
 			JpError		jerr;
@@ -374,18 +376,30 @@ backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 							NIL, NIL, outer_plan);
 }
 
+/*
+ * Free the runner, keeping its stats for EXPLAIN ANALYZE.  The run request
+ * stops pointing to it, unless backfill_into has already let go of the
+ * request (an error: the request may be gone by the time this runs).
+ */
+static void
+free_runner(BfScanState *st)
+{
+	if (st->runner == NULL)
+		return;
+	if (st->run_request != NULL && st->run_request == bf_active_run)
+		st->run_request->runner = NULL;
+	bf_runner_stats(st->runner, &st->last_stats);
+	bf_runner_free(st->runner);
+	st->runner = NULL;
+}
+
 /* Free what the plain modules hold for this scan; safe to call twice. */
 static void
 release_scan_resources(void *arg)
 {
 	BfScanState *st = (BfScanState *) arg;
 
-	if (st->runner != NULL)
-	{
-		bf_runner_stats(st->runner, &st->last_stats);
-		bf_runner_free(st->runner);
-		st->runner = NULL;
-	}
+	free_runner(st);
 	if (st->spec != NULL)
 		bf_spec_release(st->spec);
 	st->spec = NULL;
@@ -394,6 +408,8 @@ release_scan_resources(void *arg)
 	st->secrets = NULL;
 	json_object_put(st->overrides);
 	st->overrides = NULL;
+	json_object_put(st->sync);
+	st->sync = NULL;
 }
 
 /*
@@ -435,6 +451,8 @@ start_runner(BfScanState *st)
 	st->runner = bf_runner_new(st->spec, st->endpoint, &st->run_ctx, &err);
 	if (st->runner == NULL)
 		bf_raise(&err, st->secrets);
+	if (st->run_request != NULL)
+		st->run_request->runner = st->runner;
 }
 
 /* The user whose mapping holds the secrets: the view owner's, if any. */
@@ -480,6 +498,12 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->overrides = bf_overrides_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
+	if (st->run_request == NULL)
+	{
+		/* a plain SELECT reads the stored sync values, and never writes them */
+		st->sync = bf_stored_sync(RelationGetRelid(rel));
+		st->run_ctx.sync = st->sync;
+	}
 	start_runner(st);
 }
 
@@ -537,12 +561,7 @@ backfillReScanForeignScan(ForeignScanState *node)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 
-	if (st->runner != NULL)
-	{
-		bf_runner_stats(st->runner, &st->last_stats);
-		bf_runner_free(st->runner);
-		st->runner = NULL;
-	}
+	free_runner(st);
 	evaluate_range(node, st);
 	start_runner(st);
 }

@@ -39,7 +39,7 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER analytics
 CREATE FOREIGN TABLE t_bad (a int) SERVER analytics OPTIONS (bogus 'x');
 CREATE FOREIGN TABLE t_bad (a int) SERVER analytics OPTIONS (endpoint '');
 CREATE FOREIGN TABLE t_bad (a int) SERVER analytics OPTIONS (range_column '');
-CREATE FOREIGN TABLE t_bad (a int) SERVER analytics OPTIONS (target 'bad"name');
+CREATE FOREIGN TABLE t_bad (a int) SERVER analytics OPTIONS (target 'a.b.c.d');
 CREATE FOREIGN TABLE t_bad (a int) SERVER analytics
   OPTIONS (spec :'analytics_spec', endpoint 'no_such_endpoint');
 CREATE FOREIGN TABLE t_bad (a int OPTIONS (bogus 'x')) SERVER analytics;

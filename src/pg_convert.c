@@ -24,6 +24,7 @@
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
+#include "lib/stringinfo.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -116,6 +117,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 		col->typid = att->atttypid;
 		col->typmod = att->atttypmod;
 		col->is_json = (att->atttypid == JSONOID || att->atttypid == JSONBOID);
+		col->is_array = OidIsValid(get_element_type(att->atttypid));
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
 		path = column_json_path(RelationGetRelid(rel), att->attnum);
@@ -155,14 +157,60 @@ lookup_key(struct json_object *record, const char *name)
 	return NULL;
 }
 
+/* A JSON value as an element of an array literal: quoted, NULL, or nested. */
+static void
+append_array_element(StringInfo buf, struct json_object *val)
+{
+	const char *s;
+
+	if (val == NULL)
+	{
+		appendStringInfoString(buf, "NULL");
+		return;
+	}
+	if (json_object_is_type(val, json_type_array))
+	{
+		size_t		i;
+
+		appendStringInfoChar(buf, '{');
+		for (i = 0; i < json_object_array_length(val); i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(buf, ',');
+			append_array_element(buf, json_object_array_get_idx(val, i));
+		}
+		appendStringInfoChar(buf, '}');
+		return;
+	}
+	s = json_object_is_type(val, json_type_string) ? json_object_get_string(val)
+		: json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
+										 JSON_C_TO_STRING_NOSLASHESCAPE);
+	appendStringInfoChar(buf, '"');
+	for (; *s; s++)
+	{
+		if (*s == '"' || *s == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
 /* The text the input function sees for a value (see the file header). */
-static const char *
+static char *
 value_text(BfColumn *col, struct json_object *val)
 {
+	if (col->is_array && json_object_is_type(val, json_type_array))
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		append_array_element(&buf, val);
+		return buf.data;
+	}
 	if (!col->is_json && json_object_is_type(val, json_type_string))
-		return json_object_get_string(val);
-	return json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
-										  JSON_C_TO_STRING_NOSLASHESCAPE);
+		return pstrdup(json_object_get_string(val));
+	return pstrdup(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
+												  JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 void
@@ -201,7 +249,7 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 
 		ectx.conv = conv;
 		ectx.column = col;
-		ectx.value = pstrdup(value_text(col, val));
+		ectx.value = value_text(col, val);
 		json_object_put(owned);
 		errcb.callback = convert_error_callback;
 		errcb.arg = &ectx;

@@ -25,6 +25,7 @@ typedef struct BfColumn
 	JpExpr	   *path;			/* compiled json_path option, or NULL */
 	Oid			typid;
 	bool		is_json;		/* json or jsonb: values go in as JSON text */
+	bool		is_array;		/* an array type: JSON arrays go in as array literals */
 	FmgrInfo	input;
 	Oid			ioparam;
 	int32		typmod;
