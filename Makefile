@@ -17,7 +17,8 @@ OBJS = $(PG_SRCS:.c=.o) $(PLAIN_SRCS:.c=.o)
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lcurl -lyaml -ljson-c -lm
 
-REGRESS = $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql)))
+# setup first: it makes what the other tests share
+REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql)))))
 REGRESS_OPTS = --load-extension=backfill_fdw
 EXTRA_CLEAN = build
 

@@ -13,18 +13,6 @@ CREATE SERVER mock FOREIGN DATA WRAPPER backfill_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER mock
   OPTIONS (api_key 'sk_test_SECRET123');
 
--- Runs a statement and shows its SQLSTATE and message with the mock API's
--- address (a port that changes from run to run) written as MOCK.
-CREATE FUNCTION try_sql(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' ||
-         regexp_replace(replace(SQLERRM, current_setting('bf_test.mock_url'), 'MOCK'),
-                        'after \d+ ms', 'after N ms');
-END $$;
-SELECT set_config('bf_test.mock_url', :'mock_url', false) IS NOT NULL AS set;
 
 -- every column type: by name, case-insensitively, by json_path
 CREATE FOREIGN TABLE types (

@@ -12,6 +12,8 @@
  *
  * Where Sling is silent this file chooses, and docs/spec-reference.md says
  * so: break and stop drop the records of the response that triggered them;
+ * a response outside 2xx that a rule lets through has no records (its body
+ * is only read by the rules);
  * a pagination block without stop_condition ends at a page with no records
  * or a next_state that changes nothing, never looping for ever; retries of
  * a 429 (or of any response with Retry-After) pause the whole endpoint.
@@ -600,7 +602,7 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 		ok = http_error(r, it, resp, NULL, err);
 	else if (rule == NULL || rule->action == BF_RULE_CONTINUE)
 	{
-		if (perr.kind != BF_OK)
+		if (perr.kind != BF_OK && resp->status >= 200 && resp->status < 300)
 		{
 			char		why[BF_ERROR_MAX];
 

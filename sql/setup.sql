@@ -1,0 +1,21 @@
+--
+-- What the other tests share.  pg_regress runs this first (see Makefile).
+--
+\getenv mock_url MOCK_URL
+-- the mock API's address for try_sql, in every later session of this database
+SELECT format('ALTER DATABASE %I SET bf_test.mock_url = %L', current_database(), :'mock_url')
+  AS set_mock_url \gset
+:set_mock_url;
+
+-- Runs a statement and shows its SQLSTATE and message, with the mock API's
+-- address (a port that changes from run to run) written as MOCK and curl's
+-- timings as N.
+CREATE FUNCTION try_sql(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE stmt;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' ||
+         regexp_replace(replace(SQLERRM, current_setting('bf_test.mock_url'), 'MOCK'),
+                        'after \d+ ms', 'after N ms');
+END $$;
