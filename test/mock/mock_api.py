@@ -15,8 +15,10 @@ Python standard library only.
 
 import argparse
 import datetime
+import functools
 import gzip
 import json
+import socket
 import sys
 import threading
 import time
@@ -29,6 +31,8 @@ STATS = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "log": []}
 TAGS = {}
 # per ?key=X: how many times a flaky or rate-limited resource was asked
 ATTEMPTS = {}
+# /bulk_cached bodies by (page, size, pages)
+BULK_CACHE = {}
 
 
 def tag_stats(tag):
@@ -43,6 +47,13 @@ def max_in_window(times, window=1.0):
             j += 1
         best = max(best, i - j + 1)
     return best
+
+
+@functools.lru_cache(maxsize=512)
+def bulk_body(page, size, pages):
+    """A /bulk page, encoded once: benchmarks measure the client, not this server."""
+    items = bulk_items(page, size) if page < pages else []
+    return json.dumps({"items": items, "page": page, "more": page + 1 < pages}).encode()
 
 
 def bulk_items(page, size):
@@ -91,6 +102,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):  # quiet: the harness reads stdout
         pass
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle's
+        # algorithm and the client's delayed ACK add ~40 ms to each answer
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # -- plumbing ----------------------------------------------------------
 
@@ -157,6 +174,26 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return self.send_body(400, {"error": "bad date %r" % parts[3]})
             return self.send_body(200, {"data": {"events": events}})
+
+        # the daily events, but the day fail_on answers 409 to its first
+        # `fail` asks (counted per key; every ask when fail is absent)
+        if parts[:3] == ["v1", "events", "flaky"] and len(parts) == 4:
+            if parts[3] == query.get("fail_on"):
+                n = self.attempt("ff:" + query.get("key", ""))
+                if "fail" not in query or n <= int(query["fail"]):
+                    return self.send_body(409, {"error": "no events for %s yet" % parts[3]})
+            try:
+                events = daily_events(parts[3])
+            except ValueError:
+                return self.send_body(400, {"error": "bad date %r" % parts[3]})
+            return self.send_body(200, {"data": {"events": events}})
+
+        # records whose ids repeat, within a page and across pages 1 and 2
+        if parts == ["dups"]:
+            page = query.get("page", "1")
+            items = {"1": [{"id": 1, "v": "first"}, {"id": 2, "v": "page 1"}, {"id": 1, "v": "second"}],
+                     "2": [{"id": 2, "v": "page 2"}, {"id": 3, "v": "page 2"}]}.get(page, [])
+            return self.send_body(200, {"items": items})
 
         if parts == ["types"]:
             return self.send_body(200, {"items": TYPES_RECORDS})
@@ -248,8 +285,22 @@ class Handler(BaseHTTPRequestHandler):
             delay = float(query.get("ms", "0")) / 1000.0
             if delay:
                 time.sleep(delay)
-            items = bulk_items(page, size) if page < pages else []
-            return self.send_body(200, {"items": items, "page": page, "more": page + 1 < pages})
+            return self.send_body(200, bulk_body(page, size, pages))
+
+        # /bulk's pages, each made once and then served from memory, so that
+        # a benchmark measures the client and not the making of JSON in Python
+        if parts == ["bulk_cached"]:
+            key = (int(query.get("page", "0")), int(query.get("size", "1000")),
+                   int(query.get("pages", "1")))
+            with STATS_LOCK:
+                body = BULK_CACHE.get(key)
+            if body is None:
+                page, size, pages = key
+                items = bulk_items(page, size) if page < pages else []
+                body = json.dumps({"items": items, "page": page, "more": page + 1 < pages}).encode()
+                with STATS_LOCK:
+                    BULK_CACHE[key] = body
+            return self.send_body(200, body)
 
         if parts == ["stats"]:
             with STATS_LOCK:
@@ -260,6 +311,12 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     out = {k: STATS[k] for k in ("requests", "in_flight", "max_in_flight")}
             return self.send_body(200, out)
+
+        # the requests made with ?tag=<of>, without counting this one
+        if parts == ["count"]:
+            with STATS_LOCK:
+                n = TAGS[query["of"]]["requests"] if query.get("of") in TAGS else 0
+            return self.send_body(200, {"tag": query.get("of"), "requests": n})
 
         if parts == ["reset"]:
             with STATS_LOCK:
