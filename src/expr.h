@@ -11,6 +11,12 @@
  *
  * Values: JSON null is the NULL pointer, as in json-c; dates travel as
  * RFC 3339 strings.  Every result is a new reference the caller puts.
+ * Paths resolve by reference, so a result may be (or contain) an object
+ * that is also inside vars: treat results as read-only.  Since null is a
+ * result too, an evaluation failed when err->kind != BF_OK.
+ *
+ * docs/expressions.md describes the language, the function library
+ * (functions.h) and the differences from Sling.
  *
  * vars is a json object whose keys are the namespaces: "state", "sync",
  * "context", "secrets", "env", "record", "response", "request", "inputs",

@@ -1,0 +1,2 @@
+UNIT_TESTS += datetime
+unit_objs_datetime = datetime
