@@ -504,6 +504,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 		st->sync = bf_stored_sync(RelationGetRelid(rel));
 		st->run_ctx.sync = st->sync;
 	}
+	st->run_ctx.raw_records = st->conv->raw_ok;
 	start_runner(st);
 }
 
@@ -533,24 +534,29 @@ backfillIterateForeignScan(ForeignScanState *node)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	struct json_object *record;
+	BfRecord	rec;
 
 	ExecClearTuple(slot);
 	if (st->runner == NULL)
 		return slot;			/* an empty range */
-	record = bf_pull_record(st->runner, st->secrets);
-	if (record == NULL)
+	if (!bf_pull_record(st->runner, st->secrets, &rec))
 	{
 		finish_run_request(st);
 		return slot;
 	}
+	if (rec.value == NULL)
+	{
+		bf_raw_record_to_values(st->conv, rec.raw, rec.raw_len,
+								slot->tts_values, slot->tts_isnull);
+		return ExecStoreVirtualTuple(slot);
+	}
 	PG_TRY();
 	{
-		bf_record_to_values(st->conv, record, slot->tts_values, slot->tts_isnull);
+		bf_record_to_values(st->conv, rec.value, slot->tts_values, slot->tts_isnull);
 	}
 	PG_FINALLY();
 	{
-		json_object_put(record);
+		json_object_put(rec.value);
 	}
 	PG_END_TRY();
 	return ExecStoreVirtualTuple(slot);
@@ -605,7 +611,12 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 st->endpoint->iterate.present ? st->endpoint->iterate.concurrency : 1),
 						es);
 	if (es->verbose)
+	{
 		ExplainPropertyText("Spec", st->opts->spec_path, es);
+		ExplainPropertyText("Records",
+							st->conv->raw_ok && bf_runner_takes_bytes(st->endpoint)
+							? "decoded straight into columns" : "decoded as JSON values", es);
+	}
 	if (es->analyze)
 	{
 		BfRunStats	stats = st->last_stats;

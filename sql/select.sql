@@ -33,11 +33,29 @@ CREATE FOREIGN TABLE types (
   mixedcase text,
   "MixedCase" text,
   nothing   text,
-  missing   text
+  missing   text,
+  note      text
 ) SERVER mock OPTIONS (endpoint 'types');
 SELECT * FROM types ORDER BY id;
 SELECT id, name FROM types WHERE active;
 SELECT count(*) FROM types;
+
+-- a table whose columns are all found by name takes records as bytes, with
+-- no json-c tree (runner_raw.c): the same values as the tree path above
+CREATE FOREIGN TABLE types_bytes (
+  id int, name text, big bigint, ratio float8, price numeric(6,2), active boolean,
+  day date, at timestamptz, meta jsonb, tags json, meta_text text, mixedcase text,
+  "MixedCase" text, nothing text, missing text, note text
+) SERVER mock OPTIONS (endpoint 'types');
+SELECT * FROM types_bytes ORDER BY id;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM types;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM types_bytes;
+SELECT count(*) AS differing_rows FROM (
+  SELECT id, name, big, ratio, price, active, day, at, meta, tags::text, mixedcase, "MixedCase",
+         nothing, missing, note FROM types
+  EXCEPT
+  SELECT id, name, big, ratio, price, active, day, at, meta, tags::text, mixedcase, "MixedCase",
+         nothing, missing, note FROM types_bytes) d;
 
 -- the endpoint defaults to the table's name
 CREATE FOREIGN TABLE day (

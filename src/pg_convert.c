@@ -29,6 +29,9 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "formats.h"
+#include "jsonscan.h"
+#include "mb/pg_wchar.h"
 #include "pg_convert.h"
 #include "pg_util.h"
 
@@ -87,6 +90,29 @@ column_json_path(Oid relid, AttrNumber attnum)
 	return NULL;
 }
 
+/*
+ * When no two column names are equal ignoring case, a record key can be the
+ * key of one column at most, which lets bf_raw_record_to_values stop at the
+ * first match.
+ */
+static bool
+names_distinct_by_case(const BfConverter *conv)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < conv->natts; i++)
+	{
+		for (j = i + 1; j < conv->natts; j++)
+		{
+			if (!conv->columns[i].dropped && !conv->columns[j].dropped &&
+				pg_strcasecmp(conv->columns[i].name, conv->columns[j].name) == 0)
+				return false;
+		}
+	}
+	return true;
+}
+
 BfConverter *
 bf_converter_new(Relation rel, const char *endpoint)
 {
@@ -97,6 +123,13 @@ bf_converter_new(Relation rel, const char *endpoint)
 
 	conv->natts = tupdesc->natts;
 	conv->columns = palloc0(sizeof(BfColumn) * conv->natts);
+	conv->raw_ok = true;
+	conv->match = palloc0(conv->natts);
+	conv->nguess = 64;
+	conv->guess = palloc(sizeof(int) * conv->nguess);
+	memset(conv->guess, -1, sizeof(int) * conv->nguess);
+	conv->buflen = 1024;
+	conv->buf = palloc(conv->buflen);
 	conv->endpoint = pstrdup(endpoint);
 	conv->relname = pstrdup(RelationGetRelationName(rel));
 	cb->func = free_converter_paths;
@@ -114,6 +147,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 		if (col->dropped)
 			continue;
 		col->name = pstrdup(NameStr(att->attname));
+		col->namelen = strlen(col->name);
 		col->typid = att->atttypid;
 		col->typmod = att->atttypmod;
 		col->is_json = (att->atttypid == JSONOID || att->atttypid == JSONBOID);
@@ -125,6 +159,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 		{
 			JpError		jerr;
 
+			conv->raw_ok = false;
 			col->path = jp_compile(path, &jerr);
 			if (col->path == NULL)
 				ereport(ERROR,
@@ -133,6 +168,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 								col->name, jerr.message)));
 		}
 	}
+	conv->distinct_by_case = names_distinct_by_case(conv);
 	return conv;
 }
 
@@ -213,6 +249,34 @@ value_text(BfColumn *col, struct json_object *val)
 												  JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/*
+ * The column's value from its text (len bytes, NUL-terminated), through the
+ * type's input function, with an error context naming column, value and
+ * endpoint.  A string is checked against the database encoding first
+ * (verify): an API may send bytes that are not UTF-8, and input functions
+ * take them as they are.
+ */
+static Datum
+convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool verify)
+{
+	ConvertErrorContext ectx;
+	ErrorContextCallback errcb;
+	Datum		out;
+
+	ectx.conv = conv;
+	ectx.column = col;
+	ectx.value = text;
+	errcb.callback = convert_error_callback;
+	errcb.arg = &ectx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	if (verify)
+		(void) pg_verify_mbstr(GetDatabaseEncoding(), text, (int) len, false);
+	out = InputFunctionCall(&col->input, text, col->ioparam, col->typmod);
+	error_context_stack = errcb.previous;
+	return out;
+}
+
 void
 bf_record_to_values(BfConverter *conv, struct json_object *record,
 					Datum *values, bool *nulls)
@@ -224,8 +288,7 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		BfColumn   *col = &conv->columns[i];
 		struct json_object *val = NULL;
 		struct json_object *owned = NULL;
-		ConvertErrorContext ectx;
-		ErrorContextCallback errcb;
+		char	   *text;
 
 		nulls[i] = true;
 		values[i] = (Datum) 0;
@@ -246,18 +309,181 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 			val = lookup_key(record, col->name);
 		if (val == NULL)
 			continue;
-
-		ectx.conv = conv;
-		ectx.column = col;
-		ectx.value = value_text(col, val);
+		text = value_text(col, val);
 		json_object_put(owned);
-		errcb.callback = convert_error_callback;
-		errcb.arg = &ectx;
-		errcb.previous = error_context_stack;
-		error_context_stack = &errcb;
-		values[i] = InputFunctionCall(&col->input, (char *) ectx.value,
-									  col->ioparam, col->typmod);
-		error_context_stack = errcb.previous;
+		values[i] = convert_text(conv, col, text, strlen(text), true);
 		nulls[i] = false;
 	}
+}
+
+/* The scratch buffer, at least n bytes. */
+static char *
+conv_buffer(BfConverter *conv, size_t n)
+{
+	if (n > conv->buflen)
+	{
+		conv->buflen = n * 2;
+		conv->buf = repalloc(conv->buf, conv->buflen);
+	}
+	return conv->buf;
+}
+
+/* One member's value into column col (see bf_record_to_values for the rules). */
+static void
+raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const JsSpan *v,
+					Datum *value, bool *isnull)
+{
+	size_t		n = v->end - v->start;
+	char	   *text;
+	bool		verify = false;
+
+	*isnull = false;
+	switch (v->kind)
+	{
+		case JS_NULL:
+			*isnull = true;
+			return;
+		case JS_TRUE:
+		case JS_FALSE:
+		case JS_NUMBER:
+			text = conv_buffer(conv, n + 1);
+			memcpy(text, json + v->start, n);
+			text[n] = '\0';
+			break;
+		case JS_STRING:
+			text = conv_buffer(conv, n + 1);
+			verify = true;
+			if (col->is_json)
+			{
+				memcpy(text, json + v->start, n);	/* with its quotes */
+				text[n] = '\0';
+			}
+			else
+				n = js_unescape(json, v, text);
+			break;
+		case JS_ARRAY:
+		case JS_OBJECT:
+			verify = true;
+			if (col->typid != JSONBOID)
+			{
+				/* json, text, arrays: the tree path's exact text, from a tree */
+				BfError		err;
+				struct json_object *tree;
+
+				bf_error_clear(&err);
+				tree = bf_parse_body(json + v->start, n, BF_FORMAT_JSON, &err);
+				text = value_text(col, tree);
+				n = strlen(text);
+				json_object_put(tree);
+				break;
+			}
+			text = conv_buffer(conv, n + 1);
+			memcpy(text, json + v->start, n);
+			text[n] = '\0';
+			break;
+		default:
+			*isnull = true;
+			return;
+	}
+	*value = convert_text(conv, col, text, n, verify);
+}
+
+/* Does member key k name column col, exactly or ignoring case? */
+static inline bool
+key_is(const char *json, const JsSpan *k, const BfColumn *col, bool nocase)
+{
+	if (k->escaped)
+		return js_key_equals(json, k, col->name, nocase);
+	if ((size_t) (k->end - k->start - 2) != col->namelen)
+		return false;
+	return nocase ? pg_strncasecmp(json + k->start + 1, col->name, col->namelen) == 0
+		: memcmp(json + k->start + 1, col->name, col->namelen) == 0;
+}
+
+/* The column member key k is for: exact match first, else by case; -1 for none. */
+static int
+match_member(BfConverter *conv, const char *json, const JsSpan *k, int pos)
+{
+	int			i;
+	int			by_case = -1;
+
+	/* records of a page share their key order: try last time's column first */
+	if (pos < conv->nguess && conv->guess[pos] >= 0 &&
+		key_is(json, k, &conv->columns[conv->guess[pos]], false))
+		return conv->guess[pos];
+	for (i = 0; i < conv->natts; i++)
+	{
+		BfColumn   *col = &conv->columns[i];
+
+		if (col->dropped)
+			continue;
+		if (key_is(json, k, col, false))
+		{
+			if (pos < conv->nguess)
+				conv->guess[pos] = i;
+			return i;
+		}
+		if (by_case < 0 && key_is(json, k, col, true))
+			by_case = i;
+	}
+	return by_case;
+}
+
+/*
+ * Give column c the member's value unless it has a better one: an exact key
+ * wins over one equal by case, and of those the first is kept, as
+ * lookup_key does on a tree.
+ */
+static void
+offer_member(BfConverter *conv, int c, const char *json, const JsSpan *k, const JsSpan *v,
+			 Datum *values, bool *nulls)
+{
+	bool		exact = key_is(json, k, &conv->columns[c], false);
+
+	if (conv->match[c] == 2 || (!exact && conv->match[c] == 1))
+		return;
+	conv->match[c] = exact ? 2 : 1;
+	raw_member_to_value(conv, &conv->columns[c], json, v, &values[c], &nulls[c]);
+}
+
+void
+bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
+						Datum *values, bool *nulls)
+{
+	JsScanner	s;
+	JsSpan		k;
+	JsSpan		v;
+	int			i;
+	int			pos = 0;
+
+	memset(conv->match, 0, conv->natts);
+	for (i = 0; i < conv->natts; i++)
+	{
+		nulls[i] = true;
+		values[i] = (Datum) 0;
+	}
+	js_init(&s, json, len);
+	js_enter(&s, JS_OBJECT);
+	while (js_next(&s, &k, &v))
+	{
+		if (conv->distinct_by_case)
+		{
+			int			c = match_member(conv, json, &k, pos++);
+
+			if (c >= 0)
+				offer_member(conv, c, json, &k, &v, values, nulls);
+			continue;
+		}
+		/* names that differ only by case: a key may serve several columns */
+		for (i = 0; i < conv->natts; i++)
+		{
+			if (!conv->columns[i].dropped && key_is(json, &k, &conv->columns[i], true))
+				offer_member(conv, i, json, &k, &v, values, nulls);
+		}
+	}
+	if (s.error != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_JSON_TEXT),
+				 errmsg("endpoint \"%s\": a record is not valid JSON: %s at byte %zu of the record",
+						conv->endpoint, s.error, s.error_pos)));
 }

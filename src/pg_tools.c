@@ -281,6 +281,7 @@ backfill_fdw_records(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
 	RecordsState *rs;
+	BfRecord	rec;
 	struct json_object *record;
 	Datum		out;
 
@@ -299,12 +300,12 @@ backfill_fdw_records(PG_FUNCTION_ARGS)
 	}
 	funcctx = SRF_PERCALL_SETUP();
 	rs = (RecordsState *) funcctx->user_fctx;
-	record = bf_pull_record(rs->runner, rs->secrets);
-	if (record == NULL)
+	if (!bf_pull_record(rs->runner, rs->secrets, &rec))
 	{
 		release_records_state(rs);
 		SRF_RETURN_DONE(funcctx);
 	}
+	record = rec.value;			/* records() asks for no raw records */
 	PG_TRY();
 	{
 		out = bf_json_to_jsonb(record);

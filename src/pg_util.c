@@ -214,24 +214,23 @@ bf_parse_json_text(const char *text, const char *what)
 	return out;
 }
 
-struct json_object *
-bf_pull_record(BfRunner *runner, struct json_object *secrets)
+bool
+bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 {
 	for (;;)
 	{
-		struct json_object *record = NULL;
 		BfError		err;
 
 		CHECK_FOR_INTERRUPTS();
 		bf_error_clear(&err);
-		switch (bf_runner_next(runner, BF_POLL_MS, &record, &err))
+		switch (bf_runner_next_record(runner, BF_POLL_MS, out, &err))
 		{
 			case BF_RUN_RECORD:
-				return record;
+				return true;
 			case BF_RUN_WAIT:
 				break;
 			case BF_RUN_DONE:
-				return NULL;
+				return false;
 			case BF_RUN_ERROR:
 				bf_raise(&err, secrets);
 		}

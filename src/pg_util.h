@@ -39,13 +39,13 @@ extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
 
 /*
- * The runner's next record (a new reference), or NULL when the endpoint is
- * done.  It waits in steps of BF_POLL_MS and checks for interrupts between
- * them, so a cancel is honoured even while the API hangs; a runner error is
- * raised with secrets masked.
+ * The runner's next record into *out (see BfRecord), or false when the
+ * endpoint is done.  It waits in steps of BF_POLL_MS and checks for
+ * interrupts between them, so a cancel is honoured even while the API
+ * hangs; a runner error is raised with secrets masked.
  */
 #define BF_POLL_MS 100
-extern struct json_object *bf_pull_record(BfRunner *runner, struct json_object *secrets);
+extern bool bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out);
 
 /* jsonb Datum from a json-c value (NULL is JSON null), and back. */
 extern Datum bf_json_to_jsonb(struct json_object *value);

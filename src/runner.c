@@ -12,6 +12,13 @@
  * then and only while few batches wait, so memory holds the responses in
  * flight and not the range.
  *
+ * Setup calls run before the first iteration, one after another, each
+ * seeing the state the previous ones left (defaults.state and the
+ * endpoint's state rendered first, as Sling does since v1.5.11); the state
+ * keys they write are given to every iteration.  Teardown calls run the
+ * same way once the iterations are over, on the state the run ends with.
+ * A call's records only feed its processors.
+ *
  *-------------------------------------------------------------------------
  */
 #include <math.h>
@@ -46,9 +53,47 @@ bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value)
 	json_object_object_add(r->vars, ns, value);
 }
 
-/* Unlink a finished iteration and free it. */
+/* The keys of state that processors of resp write, copied into dst. */
+static void
+copy_outputs(const BfResponse *resp, struct json_object *state, struct json_object *dst)
+{
+	int			i;
+
+	for (i = 0; i < resp->processor_count; i++)
+	{
+		const BfProcessor *p = &resp->processors[i];
+		struct json_object *v;
+
+		if (p->output_kind == BF_OUTPUT_STATE &&
+			json_object_object_get_ex(state, p->output_name, &v))
+			json_object_object_add(dst, p->output_name, json_object_get(v));
+	}
+}
+
+/*
+ * An iteration ended: keep what the run's state is made of (a call's
+ * outputs for the calls after it and the iterations, a main iteration's
+ * state for bf_runner_state), then free it.
+ */
 void
 bf_runner_iteration_done(BfRunner *r, Iteration *it)
+{
+	if (it->call != NULL)
+	{
+		copy_outputs(it->resp, it->state, r->call_state);
+		copy_outputs(it->resp, it->state, r->phase == RUN_SETUP ? r->setup_out : r->last_state);
+	}
+	else
+	{
+		json_object_put(r->last_state);
+		r->last_state = json_object_get(it->state);
+	}
+	bf_runner_drop_iteration(r, it);
+}
+
+/* Unlink an iteration and free it. */
+void
+bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 {
 	Iteration **p;
 
@@ -66,6 +111,18 @@ bf_runner_iteration_done(BfRunner *r, Iteration *it)
 	r->active--;
 }
 
+/* Queue a batch of records. */
+void
+bf_runner_emit_batch(BfRunner *r, Batch *b)
+{
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	r->batches++;
+}
+
 /* Queue a response's records (an array, given up by the caller). */
 void
 bf_runner_emit(BfRunner *r, struct json_object *records)
@@ -79,32 +136,45 @@ bf_runner_emit(BfRunner *r, struct json_object *records)
 	}
 	b = calloc(1, sizeof(Batch));
 	b->records = records;
-	if (r->tail)
-		r->tail->next = b;
-	else
-		r->head = b;
-	r->tail = b;
-	r->batches++;
+	bf_runner_emit_batch(r, b);
 }
 
-/* The next queued record (new reference), or NULL. */
-static struct json_object *
-pop_record(BfRunner *r)
+void
+bf_batch_free(Batch *b)
+{
+	json_object_put(b->records);
+	free(b->body);
+	free(b->spans);
+	free(b);
+}
+
+/* The next queued record, or false when none is queued. */
+static bool
+pop_record(BfRunner *r, BfRecord *out)
 {
 	while (r->head != NULL)
 	{
 		Batch	   *b = r->head;
 
-		if (b->pos < json_object_array_length(b->records))
-			return json_object_get(json_object_array_get_idx(b->records, b->pos++));
+		if (b->records != NULL && b->pos < json_object_array_length(b->records))
+		{
+			out->value = json_object_get(json_object_array_get_idx(b->records, b->pos++));
+			return true;
+		}
+		if (b->records == NULL && b->pos < b->nspans)
+		{
+			out->raw = b->body + b->spans[2 * b->pos];
+			out->raw_len = b->spans[2 * b->pos + 1] - b->spans[2 * b->pos];
+			b->pos++;
+			return true;
+		}
 		r->head = b->next;
 		if (r->head == NULL)
 			r->tail = NULL;
-		json_object_put(b->records);
-		free(b);
+		bf_batch_free(b);
 		r->batches--;
 	}
-	return NULL;
+	return false;
 }
 
 /* Visitor for bf_runner_reads: does a read path start with the wanted one? */
@@ -257,20 +327,50 @@ apply_window(BfRunner *r, const BfRunContext *ctx)
 		r->over_count = r->next_over + (size_t) ctx->max_iterations;
 }
 
+/* Copy the keys of src into dst (values shared). */
+static void
+merge_into(struct json_object *dst, struct json_object *src)
+{
+	json_object_object_foreach(src, key, value)
+		json_object_object_add(dst, key, json_object_get(value));
+}
+
+/*
+ * The state setup calls start from: defaults.state and the endpoint's
+ * state, rendered as for an iteration (iterate.into is null here).  Only an
+ * endpoint with setup or teardown calls needs it.
+ */
+static bool
+setup_state(BfRunner *r, BfError *err)
+{
+	const BfEndpoint *ep = r->ep;
+
+	r->phase = ep->setup_count > 0 ? RUN_SETUP : RUN_MAIN;
+	if (ep->setup_count == 0 && ep->teardown_count == 0)
+		return true;
+	r->call_state = json_object_new_object();
+	merge_into(r->call_state, r->base_state);
+	bf_runner_set_var(r, "state", json_object_get(r->call_state));
+	return bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
+							  r->call_state, r, err);
+}
+
 /* Features the model accepts that this runner does not run yet. */
 static bool
 check_supported(const BfEndpoint *ep, BfError *err)
 {
 	const char *what = NULL;
+	int			i;
 
-	if (ep->setup_count > 0)
-		what = "setup";
-	else if (ep->teardown_count > 0)
-		what = "teardown";
-	else if (ep->response.records.casing != BF_CASING_NONE)
+	for (i = 0; i < ep->setup_count + ep->teardown_count; i++)
+	{
+		const BfCall *c = i < ep->setup_count ? &ep->setup[i] : &ep->teardown[i - ep->setup_count];
+
+		if (c->iterate.src != NULL)
+			what = i < ep->setup_count ? "setup iterate" : "teardown iterate";
+	}
+	if (ep->response.records.casing != BF_CASING_NONE)
 		what = "response.records.casing";
-	else if (ep->response.records.select.count > 0)
-		what = "response.records.select";
 	else if (ep->queue_only)
 		what = "queue_only";
 	if (what != NULL)
@@ -299,6 +399,8 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	bf_runner_set_var(r, "context", context_object(ctx));
 	bf_runner_set_var(r, "inputs", json_object_new_object());
 	r->aggregates = json_object_new_object();
+	r->setup_out = json_object_new_object();
+	r->env = json_object_new_object();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
 	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
@@ -314,36 +416,58 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	limits.rate = ep->request.rate;
 	limits.timeout_ms = (long) ep->request.timeout * 1000L;
 	r->http = bf_http_new(&limits, err);
-	if (r->http == NULL || !render_base_state(r, ctx->state_overrides, err) ||
-		!evaluate_over(r, err))
+	if (r->http == NULL || !bf_select_compile(r, err) ||
+		!render_base_state(r, ctx->state_overrides, err) || !evaluate_over(r, err) ||
+		!setup_state(r, err))
 	{
 		bf_error_prefix(err, "endpoint \"%s\"", ep->name);
 		bf_runner_free(r);
 		return NULL;
 	}
 	apply_window(r, ctx);
+	r->raw = bf_raw_setup(r, ctx);
 	return r;
 }
 
-/* Start the next iteration of over: its state, then its first request. */
-static bool
-start_iteration(BfRunner *r, BfError *err)
+/* A new active iteration of the runner, sending rq and reading resp and pg. */
+static Iteration *
+new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfError *err)
 {
 	Iteration  *it = calloc(1, sizeof(Iteration));
-	const BfEndpoint *ep = r->ep;
 
 	if (it == NULL)
-		return bf_error_set(err, BF_ERR_NOMEM, "out of memory");
-	it->index = (long) r->next_over++;
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	it->call = call;
+	it->rq = call ? &call->request : &r->ep->request;
+	it->pg = call ? &call->pagination : &r->ep->pagination;
+	it->resp = call ? &call->response : &r->ep->response;
 	it->phase = ITER_SUBMIT;
 	it->state = json_object_new_object();
-	{
-		json_object_object_foreach(r->base_state, key, value)
-			json_object_object_add(it->state, key, json_object_get(value));
-	}
+	merge_into(it->state, state);
 	it->next = r->iterations;
 	r->iterations = it;
 	r->active++;
+	return it;
+}
+
+/*
+ * Start the next iteration of over: its state, then its first request.
+ * What setup calls wrote is there while the endpoint's state renders, and
+ * wins over it after, as in Sling, where setup writes the rendered state.
+ */
+static bool
+start_iteration(BfRunner *r, BfError *err)
+{
+	const BfEndpoint *ep = r->ep;
+	Iteration  *it = new_iteration(r, NULL, r->base_state, err);
+
+	if (it == NULL)
+		return false;
+	it->index = (long) r->next_over++;
+	merge_into(it->state, r->setup_out);
 	if (r->over != NULL)
 		json_object_object_add(it->state, ep->iterate.into,
 							   json_object_get(json_object_array_get_idx(r->over, it->index)));
@@ -351,7 +475,118 @@ start_iteration(BfRunner *r, BfError *err)
 	if (!bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
 							it->state, r, err))
 		return false;
+	merge_into(it->state, r->setup_out);
 	return true;
+}
+
+/*
+ * Start the next setup or teardown call whose "if" holds, on the state the
+ * calls before it left; false with *started false when none is left.
+ */
+static bool
+start_call(BfRunner *r, bool *started, BfError *err)
+{
+	int			count = r->phase == RUN_SETUP ? r->ep->setup_count : r->ep->teardown_count;
+	const BfCall *calls = r->phase == RUN_SETUP ? r->ep->setup : r->ep->teardown;
+
+	*started = false;
+	while (r->next_call < count)
+	{
+		const BfCall *c = &calls[r->next_call++];
+
+		bf_runner_set_var(r, "state", json_object_get(r->call_state));
+		if (c->condition.expr != NULL)
+		{
+			struct json_object *v;
+			bool		yes;
+
+			bf_error_clear(err);
+			v = bf_expr_eval(c->condition.expr, r->vars, err);
+			yes = bf_value_truthy(v);
+			json_object_put(v);
+			if (err->kind != BF_OK)
+			{
+				bf_error_prefix(err, "%s", c->condition.path);
+				return false;
+			}
+			if (!yes)
+				continue;
+		}
+		*started = true;
+		return new_iteration(r, c, r->call_state, err) != NULL;
+	}
+	return true;
+}
+
+/*
+ * The iterations of over are over: all ended, or the limit is reached (the
+ * ones still paging are then of no use).
+ */
+static bool
+main_over(BfRunner *r)
+{
+	return (r->active == 0 && (r->stopped || r->next_over >= r->over_count)) ||
+		(r->limit > 0 && r->queued >= r->limit);
+}
+
+/* Teardown calls start from the state the run ends with. */
+static void
+begin_teardown(BfRunner *r)
+{
+	struct json_object *state = bf_runner_state(r);
+
+	while (r->iterations != NULL)
+		bf_runner_drop_iteration(r, r->iterations);
+	json_object_put(r->call_state);
+	r->call_state = json_object_get(state);
+	json_object_put(r->last_state);
+	r->last_state = state;
+	r->next_call = 0;
+	r->phase = RUN_TEARDOWN;
+}
+
+/* Move through the phases as far as they go without waiting. */
+static bool
+schedule(BfRunner *r, BfError *err)
+{
+	bool		started;
+
+	for (;;)
+	{
+		switch (r->phase)
+		{
+			case RUN_SETUP:
+			case RUN_TEARDOWN:
+				if (r->active > 0)
+					return true;
+				if (!start_call(r, &started, err))
+					return false;
+				if (started)
+					return true;
+				if (r->phase == RUN_TEARDOWN)
+					r->phase = RUN_DONE;
+				else
+					r->phase = RUN_MAIN;
+				break;
+			case RUN_MAIN:
+				while (!r->stopped && r->active < r->max_active && r->next_over < r->over_count)
+				{
+					if (!start_iteration(r, err))
+						return false;
+				}
+				if (!main_over(r))
+					return true;
+				if (r->ep->teardown_count == 0)
+				{
+					r->phase = RUN_DONE;
+					return true;
+				}
+				begin_teardown(r);
+				break;
+			case RUN_DONE:
+				return true;
+		}
+	}
 }
 
 /* Send what is due: new iterations, first pages, retries whose time came. */
@@ -367,11 +602,8 @@ advance(BfRunner *r, BfError *err)
 		return bf_submit_token_request(r, err);
 	if (r->auth_phase == AUTH_PENDING)
 		return true;
-	while (!r->stopped && r->active < r->max_active && r->next_over < r->over_count)
-	{
-		if (!start_iteration(r, err))
-			return false;
-	}
+	if (!schedule(r, err))
+		return false;
 	for (it = r->iterations; it != NULL; it = it->next)
 	{
 		if (it->phase == ITER_RETRY_WAIT && it->retry_at <= now)
@@ -416,12 +648,24 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 static bool
 finished(BfRunner *r)
 {
-	if (r->head != NULL)
+	bool		full = r->limit > 0 && r->handed_out >= r->limit;
+
+	/* records queued past the limit are never handed out: they hold nothing up */
+	if (r->head != NULL && !full)
 		return false;
-	if (r->limit > 0 && r->handed_out >= r->limit)
-		return true;
-	return r->active == 0 && r->auth_phase != AUTH_PENDING &&
-		(r->stopped || r->next_over >= r->over_count);
+	switch (r->phase)
+	{
+		case RUN_SETUP:
+			return false;
+		case RUN_MAIN:
+			return r->ep->teardown_count == 0 &&
+				(full || (main_over(r) && r->auth_phase != AUTH_PENDING));
+		case RUN_TEARDOWN:
+			return false;
+		case RUN_DONE:
+			return true;
+	}
+	return true;
 }
 
 /* The earliest retry time of a waiting iteration, or INFINITY. */
@@ -469,6 +713,9 @@ drive(BfRunner *r, int wait_ms, BfError *err)
 		return false;
 	if (bf_http_in_flight(r->http) + bf_http_pending(r->http) == 0)
 	{
+		/* nothing to wait for: the run is over (the caller sees it) */
+		if (retry == INFINITY && finished(r))
+			return true;
 		/* only a retry timer is left: wait for it within the budget */
 		sleep_until(retry < deadline ? retry : deadline);
 		return advance(r, err);
@@ -486,9 +733,23 @@ drive(BfRunner *r, int wait_ms, BfError *err)
 BfRunStatus
 bf_runner_next(BfRunner *r, int max_wait_ms, struct json_object **record, BfError *err)
 {
-	double		deadline = bf_http_now() + max_wait_ms / 1000.0;
+	BfRecord	rec;
+	BfRunStatus status = bf_runner_next_record(r, max_wait_ms, &rec, err);
 
-	*record = NULL;
+	*record = rec.value;
+	return status;
+}
+
+/*
+ * A batch that was handed out in part may be freed by the next call, which
+ * is why raw records live only until then.
+ */
+BfRunStatus
+bf_runner_next_record(BfRunner *r, int max_wait_ms, BfRecord *record, BfError *err)
+{
+	double		deadline = -1;	/* read the clock only when there is a wait */
+
+	memset(record, 0, sizeof(BfRecord));
 	for (;;)
 	{
 		BfError		derr;
@@ -512,8 +773,7 @@ bf_runner_next(BfRunner *r, int max_wait_ms, struct json_object **record, BfErro
 					continue;
 				}
 			}
-			*record = pop_record(r);
-			if (*record != NULL)
+			if (pop_record(r, record))
 			{
 				r->handed_out++;
 				r->stats.records++;
@@ -522,6 +782,8 @@ bf_runner_next(BfRunner *r, int max_wait_ms, struct json_object **record, BfErro
 		}
 		if (finished(r))
 			return BF_RUN_DONE;
+		if (deadline < 0)
+			deadline = bf_http_now() + max_wait_ms / 1000.0;
 		left = (deadline - bf_http_now()) * 1000.0;
 		bf_error_clear(&derr);
 		if (!drive(r, left > 0 ? (int) left : 0, &derr))
@@ -552,21 +814,26 @@ bf_runner_free(BfRunner *r)
 	if (r == NULL)
 		return;
 	while (r->iterations != NULL)
-		bf_runner_iteration_done(r, r->iterations);
+		bf_runner_drop_iteration(r, r->iterations);
 	while (r->head != NULL)
 	{
 		Batch	   *b = r->head;
 
 		r->head = b->next;
-		json_object_put(b->records);
-		free(b);
+		bf_batch_free(b);
 	}
 	bf_http_free(r->http);
 	json_object_put(r->vars);
 	json_object_put(r->base_state);
+	json_object_put(r->call_state);
+	json_object_put(r->setup_out);
+	json_object_put(r->last_state);
+	json_object_put(r->env);
 	json_object_put(r->over);
 	json_object_put(r->aggregates);
+	bf_select_free(r);
 	bf_keyset_free(r->seen);
+	bf_raw_free_path(r->raw_keys, r->raw_nkeys);
 	if (r->records_path)
 		jp_free(r->records_path);
 	free(r->records_src);
@@ -614,6 +881,34 @@ bf_runner_sync_values(const BfRunner *r)
 			json_object_object_add(out, r->ep->sync.items[i], json_object_get(v));
 	}
 	return out;
+}
+
+struct json_object *
+bf_runner_state(const BfRunner *r)
+{
+	struct json_object *out = json_object_new_object();
+
+	merge_into(out, r->last_state != NULL ? r->last_state : r->call_state != NULL ?
+			   r->call_state : r->base_state);
+	merge_into(out, r->aggregates);
+	return out;
+}
+
+struct json_object *
+bf_runner_store(const BfRunner *r)
+{
+	struct json_object *ctx = NULL;
+	struct json_object *store = NULL;
+
+	json_object_object_get_ex(r->vars, "context", &ctx);
+	json_object_object_get_ex(ctx, "store", &store);
+	return json_object_get(store);
+}
+
+struct json_object *
+bf_runner_env(const BfRunner *r)
+{
+	return json_object_get(r->env);
 }
 
 /* The aggregation of the processor that writes state.<key>, if any. */

@@ -30,6 +30,7 @@ typedef struct BfRunContext
 	struct json_object *sync;	/* borrowed: the stored sync.* values, or NULL */
 	struct json_object *secrets;	/* borrowed: secrets.*, or NULL */
 	struct json_object *state_overrides;	/* borrowed: over defaults.state */
+	bool		raw_records;	/* the caller takes records as bytes (BfRecord.raw) */
 	long		first_iteration;	/* run iterations of over from this one ... */
 	long		max_iterations; /* ... this many of them; 0 = to the end */
 } BfRunContext;
@@ -54,12 +55,27 @@ typedef struct BfRunStats
 	double		wait_seconds;
 } BfRunStats;
 
+/*
+ * A record: a json-c value, or, when the caller set raw_records and the
+ * endpoint allows it (runner_raw.c), the bytes of a JSON object in a
+ * response body, valid until the next call.
+ */
+typedef struct BfRecord
+{
+	struct json_object *value;	/* a new reference, or NULL */
+	const char *raw;
+	size_t		raw_len;
+} BfRecord;
+
 typedef struct BfRunner BfRunner;
 
 extern BfRunner *bf_runner_new(const BfSpec *spec, const BfEndpoint *endpoint,
 							   const BfRunContext *ctx, BfError *err);
 extern BfRunStatus bf_runner_next(BfRunner *runner, int max_wait_ms,
 								  struct json_object **record, BfError *err);
+/* The same, for a caller that set raw_records: either form may come. */
+extern BfRunStatus bf_runner_next_record(BfRunner *runner, int max_wait_ms,
+										 BfRecord *record, BfError *err);
 extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
 
 /*
@@ -70,6 +86,27 @@ extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
 extern struct json_object *bf_runner_sync_values(const BfRunner *runner);
 
 /*
+ * The endpoint's state as the run left it, which is what Sling's endpoint
+ * State holds after a run (its api_suite's expected_state): the state of
+ * the last iteration to end (defaults.state, the endpoint's state, what
+ * setup calls wrote, iterate.into, the processors' state.* outputs and the
+ * last next_state applied), with the endpoint-wide value of every
+ * aggregating processor's key over it, and what teardown calls wrote.
+ * Before an iteration has ended: the state setup calls left, else
+ * defaults.state.  Iterations running concurrently end in no set order.
+ * A new json object.
+ */
+extern struct json_object *bf_runner_state(const BfRunner *runner);
+
+/*
+ * What processors wrote to context.store.* and env.*, each aggregated as
+ * its processor says (a new reference).  env.* outputs are kept here and
+ * not put in the process environment: a backend must not change its own.
+ */
+extern struct json_object *bf_runner_store(const BfRunner *runner);
+extern struct json_object *bf_runner_env(const BfRunner *runner);
+
+/*
  * Stored sync values updated with a run's: a key whose processor
  * aggregates by maximum (minimum) keeps the larger (smaller) of the two, so
  * backfilling an old range never moves a cursor back; any other key takes
@@ -78,6 +115,13 @@ extern struct json_object *bf_runner_sync_values(const BfRunner *runner);
 extern struct json_object *bf_sync_merge(const BfEndpoint *endpoint,
 										 struct json_object *stored,
 										 struct json_object *fresh);
+
+/*
+ * Whether the endpoint's records can come as bytes (BfRecord.raw) to a
+ * caller that sets raw_records: nothing in the spec reads them as values
+ * (runner_raw.c).
+ */
+extern bool bf_runner_takes_bytes(const BfEndpoint *endpoint);
 
 /* Order two values as maximum/minimum do: numbers by value, else as text. */
 extern int	bf_compare_values(struct json_object *a, struct json_object *b);

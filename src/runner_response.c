@@ -7,8 +7,11 @@
  * condition holds decides (retry, continue, skip, break, stop, fail; no
  * match is continue); then the records are picked with
  * response.records.jmespath, run through the processors, de-duplicated by
- * primary_key (first wins) and cut at the limit; then stop_condition, and
- * if it does not hold, next_state for the next page.
+ * primary_key (first wins), cut at the limit and narrowed by
+ * records.select; then stop_condition, and if it does not hold, next_state
+ * for the next page.  A setup or teardown call's response goes the same
+ * way with its own rules, records, processors and pagination, but its
+ * records stop after the processors.
  *
  * Where Sling is silent this file chooses, and docs/spec-reference.md says
  * so: break and stop drop the records of the response that triggered them;
@@ -16,10 +19,15 @@
  * is only read by the rules);
  * a pagination block without stop_condition ends at a page with no records
  * or a next_state that changes nothing, never looping for ever; retries of
- * a 429 (or of any response with Retry-After) pause the whole endpoint.
+ * a 429 (or of any response with Retry-After) pause the whole endpoint; a
+ * stop rule in a setup or teardown call ends that call only; select gives
+ * a column it names but a record lacks as null, so every record has the
+ * same columns, as Sling's output does.
  *
  *-------------------------------------------------------------------------
  */
+#include <ctype.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,18 +133,21 @@ response_namespace(BfRunner *r, const BfHttpResponse *resp, struct json_object *
 	return ns;
 }
 
-/* The compiled records path, rendering it first when it is a template. */
+/*
+ * The compiled records path: the loader's when it is constant, else the
+ * template rendered and compiled (again only when its text changes).
+ */
 static const JpExpr *
-records_path(BfRunner *r, BfError *err)
+records_path(BfRunner *r, const BfRecords *rec, BfError *err)
 {
-	const BfTmplField *f = &r->ep->response.records.jmespath;
+	const BfTmplField *f = &rec->jmespath;
 	char	   *src;
 	JpError		jerr;
 
 	if (f->src == NULL)
 		return NULL;
-	if (r->records_path != NULL && bf_template_is_constant(f->tmpl))
-		return r->records_path;
+	if (rec->jmespath_expr != NULL)
+		return rec->jmespath_expr;
 	bf_error_clear(err);
 	src = bf_template_render_text(f->tmpl, r->vars, err);
 	if (src == NULL)
@@ -161,15 +172,15 @@ records_path(BfRunner *r, BfError *err)
  * without one), an array as it is, an object as one record, null as none.
  */
 static struct json_object *
-pick_records(BfRunner *r, struct json_object *doc, BfError *err)
+pick_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError *err)
 {
-	const JpExpr *path = records_path(r, err);
+	const JpExpr *path = records_path(r, rec, err);
 	struct json_object *out;
 	struct json_object *arr;
 
 	if (err->kind != BF_OK)
 	{
-		bf_error_prefix(err, "%s", r->ep->response.records.jmespath.path);
+		bf_error_prefix(err, "%s", rec->jmespath.path);
 		return NULL;
 	}
 	if (path != NULL)
@@ -179,8 +190,8 @@ pick_records(BfRunner *r, struct json_object *doc, BfError *err)
 		out = jp_search(path, doc, &jerr);
 		if (out == NULL && jerr.kind != JP_OK)
 		{
-			jp_error_to_bf(&jerr, r->records_src ? r->records_src : r->ep->response.records.jmespath.src, err);
-			bf_error_prefix(err, "%s", r->ep->response.records.jmespath.path);
+			jp_error_to_bf(&jerr, rec->jmespath_expr ? rec->jmespath.src : r->records_src, err);
+			bf_error_prefix(err, "%s", rec->jmespath.path);
 			return NULL;
 		}
 	}
@@ -196,16 +207,15 @@ pick_records(BfRunner *r, struct json_object *doc, BfError *err)
 }
 
 /*
- * Fold value into the endpoint-wide value of a state key, and give the
- * iteration's state the result, so its next_state sees it (Sling keeps the
- * aggregate on the endpoint: over all pages and iterations).  Without an
- * aggregation the endpoint keeps the last value, which is what sync stores.
+ * The value of a processor's key in target once value is folded in by its
+ * aggregation, as a new reference.  Without an aggregation it is the last
+ * value.
  */
-static void
-aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *value)
+static struct json_object *
+fold(const BfProcessor *p, struct json_object *target, struct json_object *value)
 {
 	struct json_object *old = NULL;
-	bool		have = json_object_object_get_ex(r->aggregates, p->output_name, &old);
+	bool		have = json_object_object_get_ex(target, p->output_name, &old);
 	struct json_object *result = NULL;
 
 	switch (p->aggregation)
@@ -244,7 +254,22 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 			json_object_array_add(result, json_object_get(value));
 			break;
 	}
-	json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
+	return result;
+}
+
+/*
+ * Fold value into the endpoint-wide value of a state key, and give the
+ * iteration's state the result, so its next_state sees it (Sling keeps the
+ * aggregate on the endpoint: over all pages and iterations).  A setup or
+ * teardown call aggregates over its own records, in its own state.
+ */
+static void
+aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *value)
+{
+	struct json_object *result = fold(p, it->call ? it->state : r->aggregates, value);
+
+	if (it->call == NULL)
+		json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
 	json_object_object_add(it->state, p->output_name, result);
 }
 
@@ -252,7 +277,7 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 static bool
 process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError *err)
 {
-	const BfResponse *resp = &r->ep->response;
+	const BfResponse *resp = it->resp;
 	int			i;
 
 	for (i = 0; i < resp->processor_count; i++)
@@ -294,15 +319,17 @@ process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError 
 			case BF_OUTPUT_ENV:
 			case BF_OUTPUT_STORE:
 				{
+					/* aggregated like state (Sling: "first" keeps the first record's) */
 					struct json_object *ctx = NULL;
-					struct json_object *store = NULL;
+					struct json_object *target = r->env;
 
-					if (p->output_kind == BF_OUTPUT_STORE &&
-						json_object_object_get_ex(r->vars, "context", &ctx) &&
-						json_object_object_get_ex(ctx, "store", &store))
-						json_object_object_add(store, p->output_name, value);
-					else
-						json_object_put(value);
+					if (p->output_kind == BF_OUTPUT_STORE)
+					{
+						json_object_object_get_ex(r->vars, "context", &ctx);
+						json_object_object_get_ex(ctx, "store", &target);
+					}
+					json_object_object_add(target, p->output_name, fold(p, target, value));
+					json_object_put(value);
 				}
 				break;
 		}
@@ -341,7 +368,174 @@ record_key(const BfRecords *rec, struct json_object *record, size_t *len)
 	return key;
 }
 
-/* Processors, de-duplication and the limit over a response's records. */
+/* A copy of s[0..len) without surrounding blanks. */
+static char *
+trimmed(const char *s, size_t len)
+{
+	while (len > 0 && isspace((unsigned char) *s))
+		s++, len--;
+	while (len > 0 && isspace((unsigned char) s[len - 1]))
+		len--;
+	return strndup(s, len);
+}
+
+/*
+ * Parse response.records.select once, as Sling reads it: a name ("id"), a
+ * rename ("id as uid"), a glob ("user_*"), the rest ("*") or an exclusion
+ * ("-internal_*"); a list of exclusions only keeps the rest.
+ */
+bool
+bf_select_compile(BfRunner *r, BfError *err)
+{
+	const BfStrList *sel = &r->ep->response.records.select;
+	bool		includes = false;
+	int			i;
+
+	if (sel->count == 0)
+		return true;
+	r->select = calloc(sel->count + 1, sizeof(SelectItem));
+	if (r->select == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+	for (i = 0; i < sel->count; i++)
+	{
+		const char *text = sel->items[i];
+		const char *as = strstr(text, " as ");
+		SelectItem *item = &r->select[r->select_count++];
+
+		if (text[0] == '-')
+			item->kind = SELECT_EXCLUDE;
+		else if (as != NULL)
+		{
+			item->kind = SELECT_NAME;
+			item->alias = trimmed(as + 4, strlen(as + 4));
+		}
+		else if (strpbrk(text, "*?[") != NULL)
+			item->kind = strspn(text, " *") == strlen(text) ? SELECT_REST : SELECT_GLOB;
+		else
+			item->kind = SELECT_NAME;
+		item->pattern = item->kind == SELECT_EXCLUDE ? trimmed(text + 1, strlen(text + 1)) :
+			trimmed(text, as != NULL ? (size_t) (as - text) : strlen(text));
+		if (item->kind != SELECT_REST && (item->pattern[0] == '\0' ||
+										  (item->alias != NULL && item->alias[0] == '\0')))
+			return bf_error_set(err, BF_ERR_VALUE,
+								"response.records.select: \"%s\" names no column", text);
+		includes = includes || item->kind != SELECT_EXCLUDE;
+	}
+	if (!includes)
+		r->select[r->select_count++].kind = SELECT_REST;
+	return true;
+}
+
+void
+bf_select_free(BfRunner *r)
+{
+	int			i;
+
+	for (i = 0; i < r->select_count; i++)
+	{
+		free(r->select[i].pattern);
+		free(r->select[i].alias);
+	}
+	free(r->select);
+}
+
+/* Does an entry of this kind name the column key? */
+static bool
+select_names(const BfRunner *r, const char *key, bool exclusions)
+{
+	int			i;
+
+	for (i = 0; i < r->select_count; i++)
+	{
+		const SelectItem *item = &r->select[i];
+
+		if ((item->kind == SELECT_EXCLUDE) != exclusions || item->kind == SELECT_REST)
+			continue;
+		if (item->kind == SELECT_NAME ? strcmp(item->pattern, key) == 0 :
+			fnmatch(item->pattern, key, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/*
+ * The columns of record a glob or "*" entry adds, in name order (Sling
+ * sorts them: the API's order of keys is not kept).
+ */
+static void
+select_matching(const BfRunner *r, const SelectItem *item, struct json_object *record,
+				struct json_object *out)
+{
+	const char **names = malloc(sizeof(char *) * (json_object_object_length(record) + 1));
+	size_t		n = 0;
+	size_t		i;
+
+	{
+		json_object_object_foreach(record, key, value)
+		{
+			(void) value;
+			if (select_names(r, key, true))
+				continue;
+			if (item->kind == SELECT_GLOB ? fnmatch(item->pattern, key, 0) == 0 :
+				!select_names(r, key, false))
+				names[n++] = key;
+		}
+	}
+	qsort(names, n, sizeof(char *), compare_names);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *v = NULL;
+
+		json_object_object_get_ex(record, names[i], &v);
+		json_object_object_add(out, names[i], json_object_get(v));
+	}
+	free(names);
+}
+
+/* records.select over a record (a reference the caller gives up). */
+static struct json_object *
+select_columns(const BfRunner *r, struct json_object *record)
+{
+	struct json_object *out;
+	int			i;
+
+	if (!json_object_is_type(record, json_type_object))
+		return record;
+	out = json_object_new_object();
+	for (i = 0; i < r->select_count; i++)
+	{
+		const SelectItem *item = &r->select[i];
+		struct json_object *v = NULL;
+
+		switch (item->kind)
+		{
+			case SELECT_NAME:
+				json_object_object_get_ex(record, item->pattern, &v);
+				json_object_object_add(out, item->alias ? item->alias : item->pattern,
+									   json_object_get(v));
+				break;
+			case SELECT_GLOB:
+			case SELECT_REST:
+				select_matching(r, item, record, out);
+				break;
+			case SELECT_EXCLUDE:
+				break;
+		}
+	}
+	json_object_put(record);
+	return out;
+}
+
+/*
+ * Processors, de-duplication, the limit and select over a response's
+ * records; a setup or teardown call's records end after the processors.
+ */
 static bool
 accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError *err)
 {
@@ -354,7 +548,7 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 	{
 		struct json_object *record = json_object_get(json_object_array_get_idx(records, i));
 
-		if (r->stopped && r->limit > 0)
+		if (it->call == NULL && r->stopped && r->limit > 0)
 		{
 			json_object_put(record);
 			break;
@@ -364,6 +558,11 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 			json_object_put(record);
 			json_object_put(out);
 			return false;
+		}
+		if (it->call != NULL)
+		{
+			json_object_put(record);
+			continue;
 		}
 		if (r->seen != NULL)
 		{
@@ -378,6 +577,8 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 				continue;
 			}
 		}
+		if (r->select_count > 0)
+			record = select_columns(r, record);
 		json_object_array_add(out, record);
 		if (r->limit > 0 && ++r->queued >= r->limit)
 			r->stopped = true;
@@ -418,9 +619,8 @@ backoff_delay(const BfRule *rule, int attempt, const BfHttpResponse *resp)
 
 /* The rule that decides this response: the first whose condition holds. */
 static const BfRule *
-match_rule(BfRunner *r, BfError *err)
+match_rule(BfRunner *r, const BfResponse *resp, BfError *err)
 {
-	const BfResponse *resp = &r->ep->response;
 	int			i;
 
 	for (i = 0; i < resp->rule_count; i++)
@@ -486,12 +686,14 @@ fail(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp,
 static bool
 paginate(BfRunner *r, Iteration *it, size_t page_records, BfError *err)
 {
-	const BfPagination *pg = &r->ep->pagination;
+	const BfPagination *pg = it->pg;
 	struct json_object *next;
 	bool		changed = false;
 	int			i;
 
-	if (pg->next_state.count == 0 && pg->stop_condition.expr == NULL)
+	/* past the limit a next page would only be read to be dropped */
+	if ((pg->next_state.count == 0 && pg->stop_condition.expr == NULL) ||
+		(it->call == NULL && r->limit > 0 && r->queued >= r->limit))
 	{
 		it->phase = ITER_DONE;
 		return true;
@@ -555,9 +757,9 @@ paginate(BfRunner *r, Iteration *it, size_t page_records, BfError *err)
 
 /* Parse the body; a body that does not parse is kept as an error for later. */
 static struct json_object *
-parse_response(BfRunner *r, const BfHttpResponse *resp, BfError *perr)
+parse_response(const Iteration *it, const BfHttpResponse *resp, BfError *perr)
 {
-	BfFormat	format = r->ep->response.format;
+	BfFormat	format = it->resp->format;
 	struct json_object *ctype = NULL;
 
 	bf_error_clear(perr);
@@ -575,16 +777,20 @@ bool
 bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *err)
 {
 	BfError		perr;
-	struct json_object *doc = parse_response(r, resp, &perr);
+	bool		fallback = true;
+	/* the fast path (runner_raw.c) serves the endpoint's own pages only */
+	Batch	   *raw = (r->raw && it->call == NULL) ?
+		bf_raw_extract(r, resp, &fallback, &perr) : NULL;
+	struct json_object *doc = fallback ? parse_response(it, resp, &perr) : NULL;
 	struct json_object *records = NULL;
 	const BfRule *rule;
 	size_t		page_records = 0;
 	bool		ok = true;
 
 	bf_error_clear(err);
-	if (perr.kind == BF_OK && resp->status >= 200 && resp->status < 300)
+	if (raw == NULL && perr.kind == BF_OK && resp->status >= 200 && resp->status < 300)
 	{
-		records = pick_records(r, doc, err);
+		records = pick_records(r, &it->resp->records, doc, err);
 		if (records == NULL)
 		{
 			json_object_put(doc);
@@ -595,7 +801,7 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 	bf_runner_set_var(r, "request", json_object_get(it->request));
 	bf_runner_set_var(r, "response", response_namespace(r, resp, doc,
 														records ? json_object_get(records) : json_object_new_array()));
-	rule = match_rule(r, err);
+	rule = match_rule(r, it->resp, err);
 	if (err->kind != BF_OK)
 		ok = false;
 	else if (resp->status == 0 && (rule == NULL || rule->action != BF_RULE_RETRY))
@@ -612,7 +818,13 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 		}
 		else
 		{
-			page_records = records ? json_object_array_length(records) : 0;
+			if (raw != NULL)
+			{
+				page_records = bf_raw_accept(r, raw);
+				raw = NULL;		/* queued */
+			}
+			else
+				page_records = records ? json_object_array_length(records) : 0;
 			ok = (records == NULL || accept_records(r, it, records, err)) &&
 				paginate(r, it, page_records, err);
 		}
@@ -628,7 +840,8 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 				ok = paginate(r, it, 0, err);
 				break;
 			case BF_RULE_STOP:
-				r->stopped = true;
+				if (it->call == NULL)
+					r->stopped = true;
 				/* FALLTHROUGH */
 			case BF_RULE_BREAK:
 				it->phase = ITER_DONE;
@@ -641,6 +854,8 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 		}
 	}
 	json_object_put(records);
+	if (raw != NULL)
+		bf_batch_free(raw);
 	bf_runner_set_var(r, "response", NULL);
 	if (ok && it->phase == ITER_DONE)
 		bf_runner_iteration_done(r, it);

@@ -5,10 +5,10 @@ mock_api.py -- the loopback API the tests and the demo talk to.
 It serves the three APIs of the seed specs (daily events, monthly sales,
 orders by id) with deterministic data, plus the endpoints the tests need to
 provoke what a real API does: error statuses, bodies that are not JSON,
-an echo of the request, slow and hanging answers.  It binds 127.0.0.1 on the
-given port (0: a free one), prints "PORT <n>" on its first line of stdout so
-the harness can pass it on, and exits by itself after --lifetime seconds so
-it can never outlive a test run.
+an echo of the request, slow and hanging answers, an oauth2 token URL.  It
+binds 127.0.0.1 on the given port (0: a free one), prints "PORT <n>" on its
+first line of stdout so the harness can pass it on, and exits by itself
+after --lifetime seconds so it can never outlive a test run.
 
 Python standard library only.
 """
@@ -31,6 +31,8 @@ STATS = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "log": []}
 TAGS = {}
 # per ?key=X: how many times a flaky or rate-limited resource was asked
 ATTEMPTS = {}
+# the access tokens /oauth/token handed out
+TOKENS = set()
 # /bulk_cached bodies by (page, size, pages)
 BULK_CACHE = {}
 
@@ -86,12 +88,13 @@ TYPES_RECORDS = [
         "price": "12.50", "active": True, "day": "2024-02-29",
         "at": "2024-01-02T03:04:05Z", "meta": {"k": [1, 2]}, "tags": ["a", "b"],
         "MixedCase": "exact", "nothing": None,
+        "note": "tab\there, \"quoted\", caf\u00e9 \u2603 \U0001F600 back\\slash",
     },
     {
         "id": 2, "name": "beta", "big": -1, "ratio": 1e-3,
         "price": 7, "active": False, "day": "2023-12-31",
         "at": "2023-12-31T23:59:59.5+02:00", "meta": {}, "tags": [],
-        "mixedcase": "lower", "nothing": None,
+        "mixedcase": "lower", "nothing": None, "note": "",
     },
 ]
 
@@ -268,6 +271,35 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["attempts"]:
             with STATS_LOCK:
                 return self.send_body(200, {"attempts": ATTEMPTS.get(query.get("key", ""), 0)})
+
+        # -- oauth2 client credentials (RFC 6749 section 4.4) ----------------
+        # a form-posted grant with client_secret "s3cret" gets the token
+        # "tok-<client_id>-<n>", n counting that client's grants (also in
+        # /attempts?key=oauth:<client_id>), valid for ?expires_in= seconds
+        # (default 3600, only reported); /oauth/data wants one as a bearer
+        if parts == ["oauth", "token"]:
+            form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+            if (self.command != "POST" or form.get("grant_type") != "client_credentials"
+                    or not (self.headers.get("Content-Type") or "").startswith(
+                        "application/x-www-form-urlencoded")):
+                return self.send_body(400, {"error": "unsupported_grant_type"})
+            if form.get("client_secret") != "s3cret":
+                return self.send_body(401, {"error": "invalid_client"})
+            n = self.attempt("oauth:" + form.get("client_id", ""))
+            token = "tok-%s-%d" % (form.get("client_id", ""), n)
+            with STATS_LOCK:
+                TOKENS.add(token)
+            return self.send_body(200, {"access_token": token, "token_type": "bearer",
+                                        "expires_in": float(query.get("expires_in", "3600")),
+                                        "scope": form.get("scope", "")})
+        if parts == ["oauth", "data"]:
+            auth = self.headers.get("Authorization") or ""
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+            with STATS_LOCK:
+                known = token in TOKENS
+            if not known:
+                return self.send_body(401, {"error": "invalid_token"})
+            return self.send_body(200, {"items": [{"id": int(query.get("id", "1")), "token": token}]})
 
         # -- formats ------------------------------------------------------
         if parts == ["csv"]:

@@ -61,12 +61,12 @@ header(const BfTmplMap *m, const char *key)
 	return NULL;
 }
 
-/* The spec's rules end with the four default rules, in order. */
+/* The spec's rules end with the three default rules, in order. */
 static void
 check_default_rules(const BfResponse *r, int own)
 {
-	CHECK(r->rule_count == own + 4);
-	if (r->rule_count != own + 4)
+	CHECK(r->rule_count == own + 3);
+	if (r->rule_count != own + 3)
 		return;
 	CHECK(r->rules[own - 1 >= 0 ? own - 1 : 0].default_name == NULL || own == 0);
 	CHECK_STR(r->rules[own].default_name, "Default Retry Rule");
@@ -77,12 +77,14 @@ check_default_rules(const BfResponse *r, int own)
 	CHECK(r->rules[own].backoff_base == 2);
 	CHECK_STR(r->rules[own + 1].default_name, "Default Server Error Retry Rule");
 	CHECK(r->rules[own + 1].action == BF_RULE_RETRY);
-	CHECK_STR(r->rules[own + 2].default_name, "JSON-RPC Error Rule");
+	CHECK_STR(r->rules[own + 2].default_name, "Default Fail Rule");
 	CHECK(r->rules[own + 2].action == BF_RULE_FAIL);
-	CHECK_STR(r->rules[own + 3].default_name, "Default Fail Rule");
-	CHECK(r->rules[own + 3].action == BF_RULE_FAIL);
-	CHECK_STR(r->rules[own + 3].condition.src, "response.status >= 400");
-	CHECK(r->rules[own + 3].loc.line == 0);
+	CHECK_STR(r->rules[own + 2].condition.src, "response.status >= 400");
+	CHECK(r->rules[own + 2].loc.line == 0);
+	/* no default rule reads the body: the scan's fast path depends on it */
+	CHECK(strstr(r->rules[own].condition.src, "response.json") == NULL);
+	CHECK(strstr(r->rules[own + 1].condition.src, "response.json") == NULL);
+	CHECK(strstr(r->rules[own + 2].condition.src, "response.json") == NULL);
 }
 
 static void
@@ -253,7 +255,7 @@ test_merge(void)
 	CHECK_STR(ep->response.records.jmespath.src, "items");
 	CHECK(ep->response.records.primary_key.count == 1);	/* records merge key by key */
 	r = ep->response.rules;
-	CHECK(ep->response.rule_count == 3 + 4);
+	CHECK(ep->response.rule_count == 3 + 3);
 	CHECK(r[0].action == BF_RULE_STOP);
 	CHECK_STR(r[0].path, "endpoints.cleared.response.+rules[0]");
 	CHECK(r[1].action == BF_RULE_SKIP);
@@ -267,7 +269,7 @@ test_merge(void)
 	ep = &spec->endpoints[2];
 	CHECK_STR(ep->request.url.src, "{state.base_url}/default");
 	r = ep->response.rules;
-	CHECK(ep->response.rule_count == 2 + 4);
+	CHECK(ep->response.rule_count == 2 + 3);
 	CHECK(r[0].action == BF_RULE_BREAK);
 	CHECK(r[1].action == BF_RULE_RETRY && r[1].max_attempts == 5);
 	check_default_rules(&ep->response, 2);
@@ -678,7 +680,7 @@ test_compiled(void)
 	CHECK(ep->response.records.jmespath_expr != NULL);
 	for (i = 0; i < ep->response.rule_count; i++)
 		CHECK(ep->response.rules[i].condition.expr != NULL);
-	CHECK(ep->response.rules[2].message.tmpl != NULL);
+	CHECK(ep->response.rules[2].message.tmpl == NULL);	/* the fail rule composes its message */
 	CHECK(ep->state_order_count == 1 && ep->state_order[0] == 0);
 	CHECK(!ep->next_state_reads_response);
 	bf_spec_free(spec);

@@ -1,0 +1,2 @@
+UNIT_TESTS += jsonscan
+unit_objs_jsonscan = jsonscan
