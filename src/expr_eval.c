@@ -369,7 +369,7 @@ new_double(EvalCtx *cx, double d, struct json_object **out)
 {
 	if (!isfinite(d))
 		return eval_fail(cx, BF_ERR_VALUE, "arithmetic result is not a finite number");
-	*out = json_object_new_double(d);
+	*out = bf_value_new_double(d);
 	return *out != NULL || nomem(cx);
 }
 

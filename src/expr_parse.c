@@ -675,7 +675,7 @@ parse_primary(Parser *p)
 			n = literal_node(p, json_object_new_int64(p->tok.ival), pos);
 			break;
 		case BF_T_FLOAT:
-			n = literal_node(p, json_object_new_double(p->tok.dval), pos);
+			n = literal_node(p, bf_value_new_double(p->tok.dval), pos);
 			break;
 		case BF_T_STRING:
 			n = literal_node(p, json_object_new_string_len(p->tok.sval, (int) p->tok.slen), pos);
@@ -738,7 +738,7 @@ fold_negative(Parser *p, BfNode *operand, size_t pos)
 	if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) != INT64_MIN)
 		neg = json_object_new_int64(-json_object_get_int64(v));
 	else if (json_object_is_type(v, json_type_double))
-		neg = json_object_new_double(-json_object_get_double(v));
+		neg = bf_value_new_double(-json_object_get_double(v));
 	else
 		return NULL;
 	bf_node_free(operand);

@@ -178,6 +178,31 @@ bf_value_append_double(BfBuf *buf, double d)
 }
 
 /*
+ * A double that serializes in the shortest form that reads back the same,
+ * still looking like a float ("2.0", "1e+20"): json-c's own format (%.17g)
+ * prints 24 / 10.0 as 2.3999999999999999, and every serializer (json-c's,
+ * and so jsonb's input) takes the text stored here instead.
+ */
+struct json_object *
+bf_value_new_double(double d)
+{
+	char		tmp[64];
+	int			prec;
+
+	if (!isfinite(d))
+		return json_object_new_double(d);
+	for (prec = 15; prec <= 17; prec++)
+	{
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	if (strpbrk(tmp, ".e") == NULL)
+		strcat(tmp, ".0");
+	return json_object_new_double_s(d, tmp);
+}
+
+/*
  * JSON escapes for quotes, backslashes and controls only: '/' and UTF-8 stay
  * as they are, as Go's encoder leaves them (bar its HTML escapes).
  */

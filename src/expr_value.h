@@ -80,6 +80,8 @@ extern void bf_value_append_text(BfBuf *buf, struct json_object *v);
 extern void bf_value_append_json(BfBuf *buf, struct json_object *v);
 /* Append a double as Sling prints a float: 5 for 5.0, shortest otherwise. */
 extern void bf_value_append_double(BfBuf *buf, double d);
+/* A new double that serializes in its shortest exact form, as a float. */
+extern struct json_object *bf_value_new_double(double d);
 
 /*
  * Describe v for an error message: compact JSON, cut to about max bytes

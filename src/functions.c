@@ -451,7 +451,7 @@ do_cast(BfCall *c, const char *fname, struct json_object *v, const char *type, b
 		double		x;
 
 		if ((ok = bf_value_to_double(v, &x)))
-			r = json_object_new_double(x);
+			r = bf_value_new_double(x);
 	}
 	else if (type[0] == 'b')
 	{
@@ -1056,7 +1056,7 @@ fn_date_diff(BfCall *c, struct json_object **out)
 		case UNIT_HOUR:
 		case UNIT_DAY:
 		case UNIT_WEEK:
-			return give(c, json_object_new_double(seconds_between(&t1, &t2) /
+			return give(c, bf_value_new_double(seconds_between(&t1, &t2) /
 												  (double) unit_seconds(u)), out);
 		case UNIT_MONTH:
 		case UNIT_YEAR:
@@ -1080,9 +1080,9 @@ fn_date_diff(BfCall *c, struct json_object **out)
 				if (!bf_time_add_months(&adjusted, months))
 					adjusted = t2;
 				if (u == UNIT_MONTH)
-					return give(c, json_object_new_double((double) months +
+					return give(c, bf_value_new_double((double) months +
 														  seconds_between(&t1, &adjusted) / (30.0 * 86400)), out);
-				return give(c, json_object_new_double((double) (months / 12) +
+				return give(c, bf_value_new_double((double) (months / 12) +
 													  seconds_between(&t1, &adjusted) / (365.25 * 86400)), out);
 			}
 		default:
