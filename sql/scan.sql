@@ -7,6 +7,9 @@
 \getenv mock_url MOCK_URL
 SET datestyle = 'ISO, YMD';
 SET timezone = 'UTC';
+-- a schema of its own: other tests leave tables behind for the dump test
+CREATE SCHEMA scan;
+SET search_path = scan, public;
 
 CREATE SERVER runner FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'runner_spec', base_url :'mock_url');
@@ -171,3 +174,4 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '2 s' AS canceled_withi
        backend_fds() = :fds AS no_descriptor_left;
 
 DROP SERVER runner CASCADE;
+DROP SCHEMA scan CASCADE;
