@@ -26,6 +26,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track headers: rebuild every object when one changes, or a
+# changed struct would leave stale objects that crash the backend.
+$(OBJS): $(wildcard src/*.h)
+
 # ---- unit tests of the plain modules ----------------------------------------
 # Each test/unit/<name>.mk adds its test:  UNIT_TESTS += <name>
 # and the modules it links:               unit_objs_<name> = <module> ...

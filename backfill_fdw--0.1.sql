@@ -41,3 +41,199 @@ CREATE FUNCTION backfill_fdw.jmespath(document json, expression text)
 RETURNS jsonb
 AS 'MODULE_PATHNAME', 'backfill_fdw_jmespath'
 LANGUAGE C IMMUTABLE STRICT;
+
+-- ---------------------------------------------------------------------------
+-- backfill_into(), sync state, run history and the resumable backfill
+-- (src/pg_backfill.c; docs/backfill.md).
+--
+-- The catalog is written by the extension's C functions as the role that
+-- owns it, so a user who may read a foreign table and write its target can
+-- load it without write access to the catalog; everyone may read it.  It is
+-- registered with pg_extension_config_dump: pg_dump keeps its rows.
+-- ---------------------------------------------------------------------------
+
+GRANT USAGE ON SCHEMA backfill_fdw TO PUBLIC;
+
+-- The sync: values of each foreign table, keyed by the table itself: a
+-- regclass follows a rename, and pg_dump writes it as the table's name, so
+-- the state survives a dump and restore.  Dropping the table forgets it.
+CREATE TABLE backfill_fdw.sync_state (
+  foreign_table regclass PRIMARY KEY,
+  endpoint      text NOT NULL,
+  sync          jsonb NOT NULL,
+  updated_at    timestamptz NOT NULL
+);
+
+-- One row per run of backfill_into and per window of backfill(); a failed
+-- window is written after its rollback.  Names are kept as text: history
+-- outlives the tables it names.
+CREATE TABLE backfill_fdw.run_history (
+  id              bigserial PRIMARY KEY,
+  foreign_table   text NOT NULL,
+  endpoint        text NOT NULL,
+  target          text NOT NULL,
+  mode            text NOT NULL,
+  range_start     text,
+  range_end       text,
+  first_iteration integer NOT NULL,   -- 0-based index into iterate.over
+  iterations      integer,            -- how many this run covered
+  status          text NOT NULL CHECK (status IN ('succeeded', 'failed')),
+  records         bigint,             -- received from the API
+  rows_written    bigint,             -- inserted or changed in the target
+  requests        bigint,
+  retries         bigint,
+  bytes           bigint,
+  started_at      timestamptz NOT NULL,
+  finished_at     timestamptz NOT NULL,
+  error           text                -- secrets masked
+);
+
+-- The unfinished backfills of CALL backfill_fdw.backfill(): the first
+-- iteration of over not loaded yet.  A row is deleted when its range is done.
+CREATE TABLE backfill_fdw.backfill_progress (
+  foreign_table    regclass NOT NULL,
+  range_start      text NOT NULL,
+  range_end        text NOT NULL,
+  target           regclass NOT NULL,
+  next_iteration   integer NOT NULL,
+  total_iterations integer NOT NULL,
+  started_at       timestamptz NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  PRIMARY KEY (foreign_table, range_start, range_end, target)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('backfill_fdw.sync_state', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill_fdw.run_history', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill_fdw.run_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill_fdw.backfill_progress', '');
+GRANT SELECT ON backfill_fdw.sync_state, backfill_fdw.run_history,
+                backfill_fdw.backfill_progress TO PUBLIC;
+
+-- Rows naming a dropped table by OID would name whatever table gets that
+-- OID later (or, after a dump, a bare number): forget them with the table.
+CREATE FUNCTION backfill_fdw.forget_dropped_tables()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM backfill_fdw.sync_state s
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+     AND s.foreign_table = d.objid;
+  DELETE FROM backfill_fdw.backfill_progress p
+   USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0
+     AND (p.foreign_table = d.objid OR p.target = d.objid);
+END
+$$;
+CREATE EVENT TRIGGER backfill_fdw_forget_dropped_tables ON sql_drop
+  EXECUTE FUNCTION backfill_fdw.forget_dropped_tables();
+
+-- Loads a range (or, with none, what the spec's sync chain picks) into the
+-- target in one transaction; wait => false fails at once when another run
+-- of the same endpoint holds its lock.
+CREATE FUNCTION backfill_into(foreign_table regclass,
+                              range_start text DEFAULT NULL,
+                              range_end text DEFAULT NULL,
+                              target regclass DEFAULT NULL,
+                              wait boolean DEFAULT true)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'backfill_fdw_backfill_into'
+LANGUAGE C VOLATILE;
+
+-- One window of backfill(): the next window_iterations iterations of over
+-- that the progress row has not seen loaded, with rows, sync, history and
+-- progress in the caller's transaction.
+CREATE FUNCTION backfill_fdw.backfill_window(foreign_table regclass,
+                                             range_start text,
+                                             range_end text,
+                                             window_iterations integer,
+                                             target regclass,
+                                             wait boolean,
+                                             OUT rows_written bigint,
+                                             OUT first_iteration integer,
+                                             OUT iterations integer,
+                                             OUT total_iterations integer,
+                                             OUT done boolean)
+AS 'MODULE_PATHNAME', 'backfill_fdw_backfill_window'
+LANGUAGE C VOLATILE;
+
+-- The history row of the window that just failed in this session, written
+-- after its rollback; false when no window had started.
+CREATE FUNCTION backfill_fdw.record_failed_window(error text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'backfill_fdw_record_failed_window'
+LANGUAGE C VOLATILE STRICT;
+
+-- A long backfill, committed window by window.  A failure keeps every
+-- finished window; the next CALL with the same arguments starts at the
+-- first unfinished one.  A procedure cannot COMMIT inside an exception
+-- block, so a failure is caught into variables, recorded and committed
+-- after the block, and raised again with its own SQLSTATE.
+CREATE PROCEDURE backfill_fdw.backfill(foreign_table regclass,
+                                       range_start text,
+                                       range_end text,
+                                       window_iterations integer DEFAULT 7,
+                                       target regclass DEFAULT NULL,
+                                       wait boolean DEFAULT true,
+                                       INOUT rows_written bigint DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  w record;
+  first_window boolean := true;
+  failed boolean;
+  err_state text;
+  err_message text;
+  err_detail text;
+  err_hint text;
+BEGIN
+  IF range_start IS NULL OR range_end IS NULL THEN
+    RAISE EXCEPTION 'backfill needs both range_start and range_end'
+      USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'For an incremental run, from the stored sync state, use backfill_into().';
+  END IF;
+  IF window_iterations IS NULL OR window_iterations < 1 THEN
+    RAISE EXCEPTION 'window_iterations must be at least 1'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  rows_written := 0;
+  LOOP
+    failed := false;
+    BEGIN
+      SELECT * INTO w
+        FROM backfill_fdw.backfill_window(foreign_table, range_start, range_end,
+                                          window_iterations, target, wait);
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+      GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE,
+                              err_message = MESSAGE_TEXT,
+                              err_detail = PG_EXCEPTION_DETAIL,
+                              err_hint = PG_EXCEPTION_HINT;
+      failed := true;
+    END;
+    IF failed THEN
+      PERFORM backfill_fdw.record_failed_window(err_message);
+      COMMIT;
+      -- RAISE refuses a null option, and an empty one would print empty lines
+      IF err_detail = '' AND err_hint = '' THEN
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message;
+      ELSIF err_hint = '' THEN
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, DETAIL = err_detail;
+      ELSIF err_detail = '' THEN
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message, HINT = err_hint;
+      ELSE
+        RAISE EXCEPTION USING ERRCODE = err_state, MESSAGE = err_message,
+                              DETAIL = err_detail, HINT = err_hint;
+      END IF;
+    END IF;
+    IF first_window AND w.first_iteration > 0 THEN
+      RAISE NOTICE 'resumed the backfill of % at iteration % of %',
+        foreign_table, w.first_iteration + 1, w.total_iterations;
+    END IF;
+    first_window := false;
+    rows_written := rows_written + w.rows_written;
+    COMMIT;
+    EXIT WHEN w.done;
+  END LOOP;
+END
+$$;

@@ -31,6 +31,8 @@ typedef struct BfRunRequest
 {
 	Oid			relid;			/* the foreign table whose scan this is for */
 	BfRunContext ctx;			/* range, mode, sync, window (secrets: the scan's) */
+	/* the scan's runner while it exists, so a failed run's stats can be read */
+	BfRunner   *runner;
 	/* set by the scan when the endpoint is done */
 	bool		finished;
 	BfRunStats	stats;
@@ -39,5 +41,11 @@ typedef struct BfRunRequest
 
 /* The run in progress in this backend, or NULL; see above. */
 extern BfRunRequest *bf_active_run;
+
+/*
+ * The sync values stored for foreign table relid (a new json-c reference),
+ * or NULL when it has none: what a plain SELECT gives the spec as sync.*.
+ */
+extern struct json_object *bf_stored_sync(Oid relid);
 
 #endif							/* PG_BACKFILL_H */

@@ -74,9 +74,8 @@ free_converter_paths(void *arg)
 	}
 }
 
-/* The json_path option of a column, or NULL. */
-static char *
-column_json_path(Oid relid, AttrNumber attnum)
+char *
+bf_column_json_path(Oid relid, AttrNumber attnum)
 {
 	ListCell   *lc;
 
@@ -154,7 +153,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 		col->is_array = OidIsValid(get_element_type(att->atttypid));
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
-		path = column_json_path(RelationGetRelid(rel), att->attnum);
+		path = bf_column_json_path(RelationGetRelid(rel), att->attnum);
 		if (path != NULL)
 		{
 			JpError		jerr;

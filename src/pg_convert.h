@@ -48,6 +48,9 @@ typedef struct BfConverter
 	const char *relname;
 } BfConverter;
 
+/* The json_path option of a column of foreign table relid, or NULL. */
+extern char *bf_column_json_path(Oid relid, AttrNumber attnum);
+
 /*
  * Prepare the conversion for rel's columns (json_path options compiled
  * once); everything is palloc'd in the current memory context and its
