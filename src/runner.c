@@ -14,7 +14,7 @@
  *
  * Setup calls run before the first iteration, one after another, each
  * seeing the state the previous ones left (defaults.state and the
- * endpoint's state rendered first, as Sling does since v1.5.11); the state
+ * endpoint's state rendered first, as Sling's suite case 24 wants); the state
  * keys they write are given to every iteration.  Teardown calls run the
  * same way once the iterations are over, on the state the run ends with.
  * A call's records only feed its processors.
@@ -596,8 +596,6 @@ advance(BfRunner *r, BfError *err)
 	Iteration  *it;
 	double		now = bf_http_now();
 
-	if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
-		r->auth_phase = AUTH_NEEDED;
 	if (r->auth_phase == AUTH_NEEDED)
 		return bf_submit_token_request(r, err);
 	if (r->auth_phase == AUTH_PENDING)
@@ -608,7 +606,15 @@ advance(BfRunner *r, BfError *err)
 	{
 		if (it->phase == ITER_RETRY_WAIT && it->retry_at <= now)
 			it->phase = ITER_SUBMIT;
-		if (it->phase == ITER_SUBMIT && !bf_submit_request(r, it, err))
+		if (it->phase != ITER_SUBMIT)
+			continue;
+		/* renew an expired token when a request needs it, not while none does */
+		if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+		{
+			r->auth_phase = AUTH_NEEDED;
+			return bf_submit_token_request(r, err);
+		}
+		if (!bf_submit_request(r, it, err))
 			return false;
 	}
 	return true;
@@ -887,10 +893,14 @@ struct json_object *
 bf_runner_state(const BfRunner *r)
 {
 	struct json_object *out = json_object_new_object();
+	bool		torn = r->phase == RUN_TEARDOWN ||
+		(r->phase == RUN_DONE && r->ep->teardown_count > 0);
 
 	merge_into(out, r->last_state != NULL ? r->last_state : r->call_state != NULL ?
 			   r->call_state : r->base_state);
-	merge_into(out, r->aggregates);
+	/* begin_teardown put the aggregates in last_state, teardown's outputs over them */
+	if (!torn)
+		merge_into(out, r->aggregates);
 	return out;
 }
 

@@ -111,7 +111,8 @@ struct BfRunner
 	struct json_object *base_state; /* defaults.state rendered, overrides applied */
 	struct json_object *call_state; /* the state setup and teardown calls see */
 	struct json_object *setup_out;	/* state keys setup calls wrote */
-	struct json_object *last_state; /* of the last main iteration to end */
+	struct json_object *last_state; /* of the last main iteration to end;
+									 * from teardown on, the run's state */
 	struct json_object *env;	/* env.* outputs (the process environment is
 								 * left alone) */
 	struct json_object *over;	/* the iterate.over list, or NULL: one iteration */

@@ -5,9 +5,10 @@
  *
  * A json-c tree costs several allocations a value, and for an endpoint that
  * only lists records it is most of the work of a scan.  When nothing in the
- * spec reads the records as values (no processor; no rule or pagination
- * expression reading response.json, response.records or response.text; a
- * records.jmespath that is a plain dotted path, perhaps ending in []) and
+ * spec reads or reshapes the records (no processor, select or casing; no
+ * rule or pagination expression reading response.json, response.records or
+ * response.text; a records.jmespath that is a plain dotted path, perhaps
+ * ending in []) and
  * the caller can take bytes (the scan, whose columns are found by name),
  * each response is only scanned: the records' bytes are found with the
  * validating scanner of jsonscan.c and handed out as spans of the body,
@@ -87,7 +88,8 @@ bf_runner_takes_bytes(const BfEndpoint *ep)
 	char	  **keys;
 	int			nkeys;
 
-	if (ep->response.processor_count > 0 ||
+	if (ep->response.processor_count > 0 || ep->response.records.select.count > 0 ||
+		ep->response.records.casing != BF_CASING_NONE ||
 		(ep->response.format != BF_FORMAT_AUTO && ep->response.format != BF_FORMAT_JSON) ||
 		bf_runner_reads(ep, "response.json") || bf_runner_reads(ep, "response.records") ||
 		bf_runner_reads(ep, "response.text"))

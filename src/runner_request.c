@@ -200,9 +200,9 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 
 /* The spec's headers (defaults merged by the loader), after authentication's. */
 static bool
-spec_headers(BfRunner *r, PairList *headers, BfError *err)
+spec_headers(BfRunner *r, const BfRequest *rq, PairList *headers, BfError *err)
 {
-	const BfTmplMap *h = &r->ep->request.headers;
+	const BfTmplMap *h = &rq->headers;
 	int			i;
 
 	for (i = 0; i < h->count; i++)
@@ -218,9 +218,9 @@ spec_headers(BfRunner *r, PairList *headers, BfError *err)
 
 /* Rendered parameters; NULL values mean "left out" to the URL helpers. */
 static bool
-render_parameters(BfRunner *r, PairList *params, BfError *err)
+render_parameters(BfRunner *r, const BfRequest *rq, PairList *params, BfError *err)
 {
-	const BfValue *p = &r->ep->request.parameters;
+	const BfValue *p = &rq->parameters;
 	int			i;
 
 	for (i = 0; i < p->count; i++)
@@ -277,13 +277,14 @@ payload_body(struct json_object *payload, PairList *headers)
 }
 
 /*
- * Render and send the iteration's current page.  The request's memory is
- * the engine's once submitted; what is kept is the request namespace.
+ * Render and send the iteration's current page (of the endpoint's request
+ * or of its setup or teardown call).  The request's memory is the
+ * engine's once submitted; what is kept is the request namespace.
  */
 bool
 bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 {
-	const BfRequest *rq = &r->ep->request;
+	const BfRequest *rq = it->rq;
 	PairList	headers = {0};
 	PairList	params = {0};
 	struct json_object *payload = NULL;
@@ -295,8 +296,8 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 
 	bf_runner_set_var(r, "state", json_object_get(it->state));
 	if ((url = render_text(&rq->url, r, err)) == NULL ||
-		!auth_headers(r, &headers, err) || !spec_headers(r, &headers, err) ||
-		!render_parameters(r, &params, err))
+		!auth_headers(r, &headers, err) || !spec_headers(r, rq, &headers, err) ||
+		!render_parameters(r, rq, &params, err))
 		goto done;
 	if (rq->payload != NULL)
 	{
@@ -328,6 +329,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	req.n_headers = headers.count;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
+	req.timeout_ms = (long) rq->timeout * 1000L;	/* a setup or teardown call has its own */
 	json_object_put(it->request);
 	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
 	if (!bf_http_submit(r->http, &req, it, err))

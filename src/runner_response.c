@@ -115,10 +115,14 @@ http_error(BfRunner *r, Iteration *it, const BfHttpResponse *resp, const char *w
 						json_object_get_string(url), body[0] ? body : "(empty body)");
 }
 
-/* The response namespace; doc and records are references it takes. */
+/*
+ * The response namespace; doc and records are references it takes.  The
+ * text is there when the endpoint reads it, and always for a setup or
+ * teardown call (a few requests, whose expressions bf_runner_reads skips).
+ */
 static struct json_object *
-response_namespace(BfRunner *r, const BfHttpResponse *resp, struct json_object *doc,
-				   struct json_object *records)
+response_namespace(BfRunner *r, const Iteration *it, const BfHttpResponse *resp,
+				   struct json_object *doc, struct json_object *records)
 {
 	struct json_object *ns = json_object_new_object();
 
@@ -126,7 +130,7 @@ response_namespace(BfRunner *r, const BfHttpResponse *resp, struct json_object *
 	json_object_object_add(ns, "headers", json_object_get(resp->headers));
 	json_object_object_add(ns, "json", doc);
 	json_object_object_add(ns, "records", records);
-	if (r->needs_text)
+	if (r->needs_text || it->call != NULL)
 		json_object_object_add(ns, "text",
 							   json_object_new_string_len(resp->body ? resp->body : "",
 														  (int) resp->body_len));
@@ -273,33 +277,40 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 	json_object_object_add(it->state, p->output_name, result);
 }
 
-/* Run the processors over one record; *record may be replaced. */
+/*
+ * Run the processors from the first-th on over one record (a reference the
+ * caller gives up), adding what comes out to out.  A record processor that
+ * gives a list (Sling's explode(record, "items")) gives one record per
+ * element, each going on through the processors after it.
+ */
 static bool
-process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError *err)
+process_record(BfRunner *r, Iteration *it, struct json_object *record, int first,
+			   struct json_object *out, BfError *err)
 {
 	const BfResponse *resp = it->resp;
+	bool		failed = false;
 	int			i;
 
-	for (i = 0; i < resp->processor_count; i++)
+	for (i = first; i < resp->processor_count; i++)
 	{
 		const BfProcessor *p = &resp->processors[i];
 		struct json_object *value;
 
-		bf_runner_set_var(r, "record", json_object_get(*record));
+		bf_runner_set_var(r, "record", json_object_get(record));
 		if (p->condition.expr)
 		{
 			struct json_object *cond = eval_field(r, &p->condition, err);
 			bool		yes = bf_value_truthy(cond);
 
 			json_object_put(cond);
-			if (err->kind != BF_OK)
-				return false;
+			if ((failed = err->kind != BF_OK))
+				break;
 			if (!yes)
 				continue;
 		}
 		value = eval_field(r, &p->expression, err);
-		if (err->kind != BF_OK)
-			return false;
+		if ((failed = err->kind != BF_OK))
+			break;
 		switch (p->output_kind)
 		{
 			case BF_OUTPUT_STATE:
@@ -307,12 +318,24 @@ process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError 
 				json_object_put(value);
 				break;
 			case BF_OUTPUT_RECORD:
-				json_object_put(*record);
-				*record = value;
+				json_object_put(record);
+				record = value;
+				if (json_object_is_type(record, json_type_array))
+				{
+					size_t		j;
+					bool		ok = true;
+
+					for (j = 0; ok && j < json_object_array_length(record); j++)
+						ok = process_record(r, it,
+											json_object_get(json_object_array_get_idx(record, j)),
+											i + 1, out, err);
+					json_object_put(record);
+					return ok;
+				}
 				break;
 			case BF_OUTPUT_RECORD_FIELD:
-				if (json_object_is_type(*record, json_type_object))
-					json_object_object_add(*record, p->output_name, value);
+				if (json_object_is_type(record, json_type_object))
+					json_object_object_add(record, p->output_name, value);
 				else
 					json_object_put(value);
 				break;
@@ -334,6 +357,12 @@ process_record(BfRunner *r, Iteration *it, struct json_object **record, BfError 
 				break;
 		}
 	}
+	if (failed)
+	{
+		json_object_put(record);
+		return false;
+	}
+	json_object_array_add(out, record);
 	return true;
 }
 
@@ -541,49 +570,53 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 {
 	const BfRecords *rec = &r->ep->response.records;
 	struct json_object *out = json_object_new_array();
+	struct json_object *done = json_object_new_array();	/* one record's, processed */
 	size_t		n = json_object_array_length(records);
 	size_t		i;
+	size_t		j;
+	bool		ok = true;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; ok && i < n && !(it->call == NULL && r->stopped && r->limit > 0); i++)
 	{
-		struct json_object *record = json_object_get(json_object_array_get_idx(records, i));
+		ok = process_record(r, it, json_object_get(json_object_array_get_idx(records, i)), 0,
+							done, err);
+		for (j = 0; ok && it->call == NULL && j < json_object_array_length(done); j++)
+		{
+			struct json_object *record = json_object_get(json_object_array_get_idx(done, j));
 
-		if (it->call == NULL && r->stopped && r->limit > 0)
-		{
-			json_object_put(record);
-			break;
-		}
-		if (!process_record(r, it, &record, err))
-		{
-			json_object_put(record);
-			json_object_put(out);
-			return false;
-		}
-		if (it->call != NULL)
-		{
-			json_object_put(record);
-			continue;
-		}
-		if (r->seen != NULL)
-		{
-			size_t		len;
-			char	   *key = record_key(rec, record, &len);
-			bool		fresh = bf_keyset_add(r->seen, key, len);
-
-			free(key);
-			if (!fresh)
+			if (r->stopped && r->limit > 0)
 			{
 				json_object_put(record);
-				continue;
+				break;
 			}
+			if (r->seen != NULL)
+			{
+				size_t		len;
+				char	   *key = record_key(rec, record, &len);
+				bool		fresh = bf_keyset_add(r->seen, key, len);
+
+				free(key);
+				if (!fresh)
+				{
+					json_object_put(record);
+					continue;
+				}
+			}
+			if (r->select_count > 0)
+				record = select_columns(r, record);
+			json_object_array_add(out, record);
+			if (r->limit > 0 && ++r->queued >= r->limit)
+				r->stopped = true;
 		}
-		if (r->select_count > 0)
-			record = select_columns(r, record);
-		json_object_array_add(out, record);
-		if (r->limit > 0 && ++r->queued >= r->limit)
-			r->stopped = true;
+		json_object_array_del_idx(done, 0, json_object_array_length(done));
 	}
+	json_object_put(done);
 	bf_runner_set_var(r, "record", NULL);
+	if (!ok)
+	{
+		json_object_put(out);
+		return false;
+	}
 	bf_runner_emit(r, out);
 	return true;
 }
@@ -799,7 +832,7 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 	}
 	bf_runner_set_var(r, "state", json_object_get(it->state));
 	bf_runner_set_var(r, "request", json_object_get(it->request));
-	bf_runner_set_var(r, "response", response_namespace(r, resp, doc,
+	bf_runner_set_var(r, "response", response_namespace(r, it, resp, doc,
 														records ? json_object_get(records) : json_object_new_array()));
 	rule = match_rule(r, it->resp, err);
 	if (err->kind != BF_OK)
