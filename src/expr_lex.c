@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "expr_int.h"
+#include "utf8.h"
 
 /*
  * Lexical errors carry their own position: the parser has no token for them.
@@ -58,55 +59,6 @@ hex_value(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/* \u escapes become UTF-8, the encoding json-c strings hold. */
-static size_t
-put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* Four hex digits at s, or -1. */
-static int32_t
-read_hex4(const char *s, size_t avail)
-{
-	int32_t		v = 0;
-	int			i;
-
-	if (avail < 4)
-		return -1;
-	for (i = 0; i < 4; i++)
-	{
-		int			h = hex_value(s[i]);
-
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
 }
 
 /* JSON escapes, plus \' for strings pasted from vendor examples. */
@@ -173,7 +125,7 @@ lex_string(BfLexer *lx, BfToken *tok)
 				break;
 			case 'u':
 				{
-					int32_t		cp = read_hex4(lx->src + lx->i, lx->len - lx->i);
+					int32_t		cp = bf_hex4(lx->src + lx->i, lx->len - lx->i);
 
 					if (cp < 0)
 					{
@@ -185,7 +137,7 @@ lex_string(BfLexer *lx, BfToken *tok)
 					if (cp >= 0xD800 && cp <= 0xDBFF && lx->i + 1 < lx->len &&
 						lx->src[lx->i] == '\\' && lx->src[lx->i + 1] == 'u')
 					{
-						int32_t		lo = read_hex4(lx->src + lx->i + 2, lx->len - lx->i - 2);
+						int32_t		lo = bf_hex4(lx->src + lx->i + 2, lx->len - lx->i - 2);
 
 						if (lo >= 0xDC00 && lo <= 0xDFFF)
 						{
@@ -195,7 +147,7 @@ lex_string(BfLexer *lx, BfToken *tok)
 					}
 					if (cp >= 0xD800 && cp <= 0xDFFF)
 						cp = 0xFFFD;
-					n += put_utf8(out + n, (uint32_t) cp);
+					n += bf_utf8_put(out + n, (uint32_t) cp);
 					break;
 				}
 			default:

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "jmespath_int.h"
+#include "utf8.h"
 
 /* Numbers are saturated here: no array is that long, and slice arithmetic stays in range. */
 #define JP_NUM_MAX (INT64_MAX / 4)
@@ -82,58 +83,6 @@ jp_lex_room(JpLexer *lx, size_t n)
 	return s;
 }
 
-/* Append code point cp to out as UTF-8; returns the bytes written. */
-static size_t
-jp_put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static int
-jp_hex4(const char *s)
-{
-	int			v = 0;
-	int			i;
-
-	for (i = 0; i < 4; i++)
-	{
-		char		c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /*
  * Decode a JSON \u escape at s (pointing at the 'u'), joining a surrogate
  * pair; a lone surrogate becomes U+FFFD, as json-c decodes it in documents,
@@ -142,14 +91,14 @@ jp_hex4(const char *s)
 static size_t
 jp_lex_unicode(const char *s, uint32_t *cp)
 {
-	int			hi = jp_hex4(s + 1);
+	int			hi = bf_hex4(s + 1, 4);
 	int			lo;
 
 	if (hi < 0)
 		return 0;
 	if (hi >= 0xD800 && hi <= 0xDBFF && s[5] == '\\' && s[6] == 'u')
 	{
-		lo = jp_hex4(s + 7);
+		lo = bf_hex4(s + 7, 4);
 		if (lo >= 0xDC00 && lo <= 0xDFFF)
 		{
 			*cp = 0x10000 + (((uint32_t) hi - 0xD800) << 10) + ((uint32_t) lo - 0xDC00);
@@ -240,7 +189,7 @@ jp_lex_quoted(JpLexer *lx)
 		}
 		else if (s[i + 1] == 'u' && (used = jp_lex_unicode(s + i + 1, &cp)) != 0)
 		{
-			n += jp_put_utf8(out + n, cp);
+			n += bf_utf8_put(out + n, cp);
 			i += 1 + used;
 		}
 		else if ((esc = jp_json_escape(s[i + 1])) >= 0)

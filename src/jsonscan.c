@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "jsonscan.h"
+#include "utf8.h"
 
 static bool
 fail(JsScanner *s, const char *why)
@@ -329,50 +330,6 @@ js_next(JsScanner *s, JsSpan *key, JsSpan *value)
 	return js_value(s, value);
 }
 
-/* Append code point cp as UTF-8. */
-static size_t
-put_utf8(unsigned cp, char *out)
-{
-	if (cp < 0x80)
-	{
-		out[0] = (char) cp;
-		return 1;
-	}
-	if (cp < 0x800)
-	{
-		out[0] = (char) (0xC0 | (cp >> 6));
-		out[1] = (char) (0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000)
-	{
-		out[0] = (char) (0xE0 | (cp >> 12));
-		out[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char) (0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char) (0xF0 | (cp >> 18));
-	out[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char) (0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static unsigned
-hex4(const char *p)
-{
-	unsigned	v = 0;
-	int			i;
-
-	for (i = 0; i < 4; i++)
-	{
-		char		c = p[i];
-
-		v = v * 16 + (unsigned) (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
-}
-
 size_t
 js_unescape(const char *buf, const JsSpan *str, char *out)
 {
@@ -414,19 +371,22 @@ js_unescape(const char *buf, const JsSpan *str, char *out)
 				break;
 			case 'u':
 				{
-					unsigned	cp = hex4(p + 1);
+					/* scan_string checked the digits of every \u escape */
+					uint32_t	cp = (uint32_t) bf_hex4(p + 1, 4);
+					int32_t		lo = -1;
 
 					p += 4;
-					if (cp >= 0xD800 && cp < 0xDC00 && p + 6 < end && p[1] == '\\' &&
-						p[2] == 'u' && hex4(p + 3) >= 0xDC00 && hex4(p + 3) < 0xE000)
+					if (cp >= 0xD800 && cp < 0xDC00 && p + 6 < end && p[1] == '\\' && p[2] == 'u')
+						lo = bf_hex4(p + 3, 4);
+					if (lo >= 0xDC00 && lo < 0xE000)
 					{
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(p + 3) - 0xDC00);
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (uint32_t) (lo - 0xDC00);
 						p += 6;
 					}
 					else if (cp >= 0xD800 && cp < 0xE000)
 						cp = 0xFFFD;	/* a lone surrogate is no character */
 					/* a \u escape is 6 bytes and at most 4 of UTF-8: out stays in bounds */
-					n += put_utf8(cp, out + n);
+					n += bf_utf8_put(out + n, cp);
 				}
 				break;
 			default:			/* " \ / */

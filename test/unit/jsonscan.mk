@@ -1,2 +1,2 @@
 UNIT_TESTS += jsonscan
-unit_objs_jsonscan = jsonscan
+unit_objs_jsonscan = jsonscan utf8

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * utf8.h
+ *		  The two pieces of JSON string decoding that the expression lexer,
+ *		  the JMESPath lexer and the record scanner all need: four hex
+ *		  digits of a \u escape, and a code point written as UTF-8 (the
+ *		  encoding json-c strings and the database hold).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef UTF8_H
+#define UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The value of the four hex digits at s (avail bytes readable), or -1. */
+extern int32_t bf_hex4(const char *s, size_t avail);
+
+/* Write cp to out as UTF-8 (1 to 4 bytes); returns the bytes written. */
+extern size_t bf_utf8_put(char *out, uint32_t cp);
+
+#endif							/* UTF8_H */
