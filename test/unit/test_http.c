@@ -50,22 +50,6 @@ start_server(const char *script)
 	return 1;
 }
 
-static int
-count_fds(void)
-{
-	DIR		   *dir = opendir("/proc/self/fd");
-	struct dirent *d;
-	int			n = 0;
-
-	if (dir == NULL)
-		return -1;
-	while ((d = readdir(dir)) != NULL)
-		if (d->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 /* A loopback port nobody listens on (bound, read back, closed). */
 static int
 closed_port(void)
@@ -854,7 +838,7 @@ test_bounded_poll(void)
 static void
 test_free_releases_everything(void)
 {
-	int			before = count_fds();
+	int			before = unit_count_fds();
 	int			during;
 	BfHttpLimits l = limits_of(4, 0);
 	BfHttp	   *http = bf_http_new(&l, NULL);
@@ -873,16 +857,16 @@ test_free_releases_everything(void)
 	bf_http_response_free(resp);
 	CHECK(bf_http_in_flight(http) == 2);
 	CHECK(bf_http_pending(http) == 2);	/* one done, one hang queued */
-	during = count_fds();
+	during = unit_count_fds();
 	CHECK_MSG(during >= before + 2, "fds %d before, %d with connections", before, during);
 	bf_http_free(http);
-	CHECK_MSG(count_fds() == before, "fds %d before, %d after free", before, count_fds());
+	CHECK_MSG(unit_count_fds() == before, "fds %d before, %d after free", before, unit_count_fds());
 
 	/* and again right after submit, before anything was dispatched */
 	http = bf_http_new(&l, NULL);
 	CHECK(submit_path(http, BF_HTTP_POST, "/echo", NULL));
 	bf_http_free(http);
-	CHECK(count_fds() == before);
+	CHECK(unit_count_fds() == before);
 }
 
 static void

@@ -157,22 +157,6 @@ mock_number(const char *path, const char *key)
 	return n;
 }
 
-static int
-count_fds(void)
-{
-	DIR		   *dir = opendir("/proc/self/fd");
-	struct dirent *d;
-	int			n = 0;
-
-	if (dir == NULL)
-		return -1;
-	while ((d = readdir(dir)) != NULL)
-		if (d->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 /* ---- requests and iterations ------------------------------------------- */
 
 static void
@@ -1068,7 +1052,7 @@ test_bounded_wait(void)
 	BfRunner   *r;
 	BfError		err;
 	struct json_object *rec = NULL;
-	int			fds0 = count_fds();
+	int			fds0 = unit_count_fds();
 	int			i;
 
 	if (spec == NULL)
@@ -1085,9 +1069,9 @@ test_bounded_wait(void)
 		CHECK(st == BF_RUN_WAIT && rec == NULL);
 		CHECK_MSG(dt >= 0.15 && dt < 0.6, "waited %.3f s", dt);
 	}
-	CHECK(count_fds() > fds0);		/* the connection is open */
+	CHECK(unit_count_fds() > fds0);		/* the connection is open */
 	bf_runner_free(r);
-	CHECK_MSG(count_fds() == fds0, "%d fds, %d before", count_fds(), fds0);
+	CHECK_MSG(unit_count_fds() == fds0, "%d fds, %d before", unit_count_fds(), fds0);
 	bf_spec_free(spec);
 }
 
@@ -1106,7 +1090,7 @@ test_free_mid_run(void)
 	BfRunContext ctx;
 	BfRunner   *r;
 	BfError		err;
-	int			fds0 = count_fds();
+	int			fds0 = unit_count_fds();
 	int			taken = 0;
 	double		end = bf_http_now() + 10;
 
@@ -1127,7 +1111,7 @@ test_free_mid_run(void)
 	}
 	CHECK(taken == 10);
 	bf_runner_free(r);
-	CHECK_MSG(count_fds() == fds0, "%d fds, %d before", count_fds(), fds0);
+	CHECK_MSG(unit_count_fds() == fds0, "%d fds, %d before", unit_count_fds(), fds0);
 	bf_spec_free(spec);
 }
 

@@ -8,6 +8,7 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,26 @@ static int	unit_failed;
 					__FILE__, __LINE__, #got, g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
 		} \
 	} while (0)
+
+/*
+ * The process's open descriptors, for tests that show a module releases
+ * every connection and file it opened; -1 when /proc is not there.
+ */
+static inline int
+unit_count_fds(void)
+{
+	DIR		   *dir = opendir("/proc/self/fd");
+	struct dirent *d;
+	int			n = 0;
+
+	if (dir == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
 
 #define UNIT_DONE(suite) \
 	(printf("%s: %d passed, %d failed\n", (suite), unit_passed, unit_failed), \
