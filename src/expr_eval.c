@@ -680,6 +680,7 @@ eval_call(const BfNode *n, EvalCtx *cx, struct json_object **out)
 
 	call.nargs = n->u.call.nargs;
 	call.prepared = n->u.call.prepared;
+	call.vars = cx->vars;
 	call.err = cx->err;
 	call.args = NULL;
 	if (fn->lazy)
@@ -868,8 +869,6 @@ hide(char *msg, const char *secret, size_t slen)
 void
 bf_expr_finish_error(BfError *err, const char *src, struct json_object *vars)
 {
-	struct json_object *secrets;
-	struct json_object_iter it;
 	size_t		len;
 
 	if (err == NULL)
@@ -881,6 +880,15 @@ bf_expr_finish_error(BfError *err, const char *src, struct json_object *vars)
 	else
 		snprintf(err->message + len, sizeof(err->message) - len, " in expression: %s", src);
 	/* values are quoted in messages; a secret's value must never be */
+	bf_hide_secrets(err->message, vars);
+}
+
+void
+bf_hide_secrets(char *msg, struct json_object *vars)
+{
+	struct json_object *secrets;
+	struct json_object_iter it;
+
 	if (json_object_object_get_ex(vars, "secrets", &secrets) &&
 		json_object_is_type(secrets, json_type_object))
 	{
@@ -889,7 +897,7 @@ bf_expr_finish_error(BfError *err, const char *src, struct json_object *vars)
 			char	   *text = bf_value_to_text(it.val);
 
 			if (text != NULL)
-				hide(err->message, text, strlen(text));
+				hide(msg, text, strlen(text));
 			free(text);
 		}
 	}

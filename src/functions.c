@@ -2121,10 +2121,15 @@ fn_log(BfCall *c, struct json_object **out)
 		return fn_fail(c, BF_ERR_VALUE, "log: unknown level \"%s\" (info, warn or debug)", level);
 	if (strcmp(level, "debug") != 0)
 	{
+		char		line[BF_ERROR_MAX];
+
 		text = c->args[0] == NULL ? strdup("null") : bf_value_to_text(c->args[0]);
 		if (text == NULL)
 			return fn_nomem(c);
-		fprintf(stderr, "backfill_fdw: %s: %s\n", level, text);
+		/* stderr is the server's log in a backend: never a secret there */
+		snprintf(line, sizeof(line), "%s", text);
+		bf_hide_secrets(line, c->vars);
+		fprintf(stderr, "backfill_fdw: %s: %s\n", level, line);
 		free(text);
 	}
 	*out = json_object_get(c->args[0]);

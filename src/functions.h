@@ -37,8 +37,15 @@ typedef struct BfCall
 	void	   *prepared;		/* what prepare() made, or NULL */
 	BfArgFn		arg;			/* lazy functions evaluate arguments with this */
 	void	   *cx;
+	struct json_object *vars;	/* the namespaces (borrowed), e.g. for secrets */
 	BfError    *err;
 } BfCall;
+
+/*
+ * Replace in msg (a BF_ERROR_MAX buffer) every secrets.* value of vars of 3
+ * bytes or more with "***": no message and no log line may show a secret.
+ */
+extern void bf_hide_secrets(char *msg, struct json_object *vars);
 
 /* Put the result (a new reference; NULL is JSON null) in *out; false on error. */
 typedef bool (*BfFuncImpl) (BfCall *call, struct json_object **out);

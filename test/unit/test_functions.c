@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expr_check.h"
 #include "functions.h"
@@ -755,6 +756,33 @@ test_log(void)
 	EV("log(null, \"WARNING\")", "null");
 	EV("log(1, \"debug\")", "1");
 	EV("log(1, \"loud\")", "error: value");
+
+	/* log() writes to stderr, a backend's server log: never a secret there */
+	{
+		struct json_object *v = json_tokener_parse("{\"secrets\": {\"k\": \"sk_live_abc\"}}");
+		BfError		err;
+		BfExpr	   *e = bf_expr_compile("log(\"key=\" + secrets.k)", &err);
+		FILE	   *tmp = tmpfile();
+		int			saved = dup(2);
+		char		line[256] = "";
+		struct json_object *r;
+
+		fflush(stderr);
+		dup2(fileno(tmp), 2);
+		r = bf_expr_eval(e, v, &err);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		rewind(tmp);
+		if (fgets(line, sizeof(line), tmp) == NULL)
+			line[0] = '\0';
+		CHECK_STR(line, "backfill_fdw: info: key=***\n");
+		CHECK_STR(json_object_get_string(r), "key=sk_live_abc");	/* the value itself is kept */
+		fclose(tmp);
+		json_object_put(r);
+		json_object_put(v);
+		bf_expr_free(e);
+	}
 }
 
 static void
