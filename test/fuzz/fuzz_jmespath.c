@@ -8,7 +8,7 @@
  * Build (from /work/main):
  *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -fno-sanitize-recover=all -Isrc test/fuzz/fuzz_jmespath.c src/jmespath.c \
- *     src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c \
+ *     src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c src/utf8.c \
  *     -ljson-c -lm -o build/fuzz/fuzz_jmespath
  *
  * Seed corpus, one file per compliance case ("expression\ndocument"):
