@@ -125,28 +125,15 @@ lex_string(BfLexer *lx, BfToken *tok)
 				break;
 			case 'u':
 				{
-					int32_t		cp = bf_hex4(lx->src + lx->i, lx->len - lx->i);
+					size_t		used;
+					int32_t		cp = bf_json_escape(lx->src + lx->i, lx->len - lx->i, &used);
 
 					if (cp < 0)
 					{
 						free(out);
 						return lex_error(lx, lx->i - 2, "invalid \\u escape in string");
 					}
-					lx->i += 4;
-					/* a surrogate pair spells one code point */
-					if (cp >= 0xD800 && cp <= 0xDBFF && lx->i + 1 < lx->len &&
-						lx->src[lx->i] == '\\' && lx->src[lx->i + 1] == 'u')
-					{
-						int32_t		lo = bf_hex4(lx->src + lx->i + 2, lx->len - lx->i - 2);
-
-						if (lo >= 0xDC00 && lo <= 0xDFFF)
-						{
-							cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-							lx->i += 6;
-						}
-					}
-					if (cp >= 0xD800 && cp <= 0xDFFF)
-						cp = 0xFFFD;
+					lx->i += used;
 					n += bf_utf8_put(out + n, (uint32_t) cp);
 					break;
 				}

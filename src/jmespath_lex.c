@@ -84,32 +84,6 @@ jp_lex_room(JpLexer *lx, size_t n)
 }
 
 /*
- * Decode a JSON \u escape at s (pointing at the 'u'), joining a surrogate
- * pair; a lone surrogate becomes U+FFFD, as json-c decodes it in documents,
- * so that the identifier still matches the key.  Returns the bytes used or 0.
- */
-static size_t
-jp_lex_unicode(const char *s, uint32_t *cp)
-{
-	int			hi = bf_hex4(s + 1, 4);
-	int			lo;
-
-	if (hi < 0)
-		return 0;
-	if (hi >= 0xD800 && hi <= 0xDBFF && s[5] == '\\' && s[6] == 'u')
-	{
-		lo = bf_hex4(s + 7, 4);
-		if (lo >= 0xDC00 && lo <= 0xDFFF)
-		{
-			*cp = 0x10000 + (((uint32_t) hi - 0xD800) << 10) + ((uint32_t) lo - 0xDC00);
-			return 11;
-		}
-	}
-	*cp = (hi >= 0xD800 && hi <= 0xDFFF) ? 0xFFFD : (uint32_t) hi;
-	return 5;
-}
-
-/*
  * The end of the text between the delimiter at lx->pos and its closing
  * twin, where a backslash protects the next character: the index of the
  * closing delimiter, or 0 after an error.
@@ -174,7 +148,7 @@ jp_lex_quoted(JpLexer *lx)
 	{
 		unsigned char c = (unsigned char) s[i];
 		int			esc;
-		uint32_t	cp;
+		int32_t		cp;
 		size_t		used;
 
 		if (c < 0x20)
@@ -187,10 +161,12 @@ jp_lex_quoted(JpLexer *lx)
 			out[n++] = (char) c;
 			i++;
 		}
-		else if (s[i + 1] == 'u' && (used = jp_lex_unicode(s + i + 1, &cp)) != 0)
+		else if (s[i + 1] == 'u' &&
+				 (cp = bf_json_escape(s + i + 2, strnlen(s + i + 2, 10), &used)) >= 0)
 		{
-			n += bf_utf8_put(out + n, cp);
-			i += 1 + used;
+			/* a lone surrogate becomes U+FFFD, as json-c decodes documents */
+			n += bf_utf8_put(out + n, (uint32_t) cp);
+			i += 2 + used;
 		}
 		else if ((esc = jp_json_escape(s[i + 1])) >= 0)
 		{

@@ -372,21 +372,12 @@ js_unescape(const char *buf, const JsSpan *str, char *out)
 			case 'u':
 				{
 					/* scan_string checked the digits of every \u escape */
-					uint32_t	cp = (uint32_t) bf_hex4(p + 1, 4);
-					int32_t		lo = -1;
+					size_t		used;
+					int32_t		cp = bf_json_escape(p + 1, (size_t) (end - p - 1), &used);
 
-					p += 4;
-					if (cp >= 0xD800 && cp < 0xDC00 && p + 6 < end && p[1] == '\\' && p[2] == 'u')
-						lo = bf_hex4(p + 3, 4);
-					if (lo >= 0xDC00 && lo < 0xE000)
-					{
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (uint32_t) (lo - 0xDC00);
-						p += 6;
-					}
-					else if (cp >= 0xD800 && cp < 0xE000)
-						cp = 0xFFFD;	/* a lone surrogate is no character */
+					p += used;
 					/* a \u escape is 6 bytes and at most 4 of UTF-8: out stays in bounds */
-					n += bf_utf8_put(out + n, cp);
+					n += bf_utf8_put(out + n, (uint32_t) cp);
 				}
 				break;
 			default:			/* " \ / */

@@ -32,6 +32,25 @@ bf_hex4(const char *s, size_t avail)
 	return v;
 }
 
+int32_t
+bf_json_escape(const char *hex, size_t avail, size_t *used)
+{
+	int32_t		cp = bf_hex4(hex, avail);
+	int32_t		lo = -1;
+
+	*used = 4;
+	if (cp < 0)
+		return -1;
+	if (cp >= 0xD800 && cp <= 0xDBFF && avail >= 10 && hex[4] == '\\' && hex[5] == 'u')
+		lo = bf_hex4(hex + 6, avail - 6);
+	if (lo >= 0xDC00 && lo <= 0xDFFF)
+	{
+		*used = 10;
+		return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+	}
+	return (cp >= 0xD800 && cp <= 0xDFFF) ? 0xFFFD : cp;
+}
+
 size_t
 bf_utf8_put(char *out, uint32_t cp)
 {

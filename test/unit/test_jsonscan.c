@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "jsonscan.h"
+#include "utf8.h"
 #include "unit.h"
 
 /* Does the scanner accept text as exactly one JSON value? */
@@ -118,6 +119,20 @@ main(void)
 		CHECK(!js_skip(&s, &v));
 		js_init(&s, " 12.5,", 6);
 		CHECK(js_skip(&s, &v) && v.kind == JS_NUMBER && v.end == 5);
+	}
+
+	/* the shared \u decoding: pairs join, lone surrogates are U+FFFD */
+	{
+		size_t		used;
+
+		CHECK(bf_json_escape("00e9", 4, &used) == 0xE9 && used == 4);
+		CHECK(bf_json_escape("d83d\\ude00", 10, &used) == 0x1F600 && used == 10);
+		CHECK(bf_json_escape("d83d\\ude00", 9, &used) == 0xFFFD && used == 4);	/* pair cut short */
+		CHECK(bf_json_escape("d83dx", 5, &used) == 0xFFFD && used == 4);
+		CHECK(bf_json_escape("de00", 4, &used) == 0xFFFD);
+		CHECK(bf_json_escape("d83d\\u0041", 10, &used) == 0xFFFD && used == 4);
+		CHECK(bf_json_escape("12g4", 4, &used) == -1);
+		CHECK(bf_json_escape("12", 2, &used) == -1);
 	}
 
 	/* nesting past the limit is an error, not a stack overflow */
