@@ -50,6 +50,17 @@ extern int	bf_error_setv(BfError *err, BfErrorKind kind, const char *fmt, va_lis
 extern void bf_error_prefix(BfError *err, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
+/*
+ * Replace in msg, in place, every string value of secrets (a json object,
+ * may be NULL) of BF_MIN_MASKED_SECRET bytes or more, and its
+ * percent-encoded form as it stands in a URL, with "***".  Every message
+ * and log line goes through this: no error shows a secret, whichever
+ * module composed it.  ("***" is never longer than what it replaces.)
+ */
+#define BF_MIN_MASKED_SECRET 3	/* masking "1" would garble every message */
+struct json_object;
+extern void bf_error_mask_secrets(char *msg, struct json_object *secrets);
+
 /* Clear err to BF_OK. */
 extern void bf_error_clear(BfError *err);
 

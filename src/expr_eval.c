@@ -834,34 +834,6 @@ bf_node_eval(const BfNode *node, struct json_object *vars, struct json_object **
 	return eval(node, &cx, out);
 }
 
-/* Replace each occurrence of secret (len >= 3) in msg with "***". */
-static void
-hide(char *msg, const char *secret, size_t slen)
-{
-	char		out[BF_ERROR_MAX];
-	size_t		o = 0;
-	const char *p = msg;
-	const char *hit;
-
-	if (slen < 3)
-		return;
-	while ((hit = strstr(p, secret)) != NULL)
-	{
-		size_t		n = (size_t) (hit - p);
-
-		if (o + n + 3 >= sizeof(out))
-			break;
-		memcpy(out + o, p, n);
-		memcpy(out + o + n, "***", 3);
-		o += n + 3;
-		p = hit + slen;
-	}
-	if (p == msg)
-		return;
-	snprintf(out + o, sizeof(out) - o, "%s", p);
-	memcpy(msg, out, sizeof(out));
-}
-
 /*
  * Every run-time message ends with the expression, and no message shows a
  * secret.
@@ -886,21 +858,10 @@ bf_expr_finish_error(BfError *err, const char *src, struct json_object *vars)
 void
 bf_hide_secrets(char *msg, struct json_object *vars)
 {
-	struct json_object *secrets;
-	struct json_object_iter it;
+	struct json_object *secrets = NULL;
 
-	if (json_object_object_get_ex(vars, "secrets", &secrets) &&
-		json_object_is_type(secrets, json_type_object))
-	{
-		json_object_object_foreachC(secrets, it)
-		{
-			char	   *text = bf_value_to_text(it.val);
-
-			if (text != NULL)
-				hide(msg, text, strlen(text));
-			free(text);
-		}
-	}
+	if (json_object_object_get_ex(vars, "secrets", &secrets))
+		bf_error_mask_secrets(msg, secrets);
 }
 
 /*

@@ -41,10 +41,7 @@ typedef struct BfCall
 	BfError    *err;
 } BfCall;
 
-/*
- * Replace in msg (a BF_ERROR_MAX buffer) every secrets.* value of vars of 3
- * bytes or more with "***": no message and no log line may show a secret.
- */
+/* bf_error_mask_secrets over the secrets namespace of vars. */
 extern void bf_hide_secrets(char *msg, struct json_object *vars);
 
 /* Put the result (a new reference; NULL is JSON null) in *out; false on error. */

@@ -23,9 +23,6 @@
 
 #include "pg_util.h"
 
-/* Secrets shorter than this are not masked: masking "1" would garble every message. */
-#define BF_MIN_MASKED_SECRET 3
-
 int
 bf_sqlstate(BfErrorKind kind)
 {
@@ -57,72 +54,13 @@ bf_sqlstate(BfErrorKind kind)
 	return ERRCODE_INTERNAL_ERROR;
 }
 
-/* Replace every occurrence of needle in buf (a StringInfo) by "***". */
-static void
-mask_one(StringInfo buf, const char *needle)
-{
-	size_t		nlen = strlen(needle);
-	StringInfoData out;
-	const char *p;
-	const char *hit;
-
-	if (nlen < BF_MIN_MASKED_SECRET || strstr(buf->data, needle) == NULL)
-		return;
-	initStringInfo(&out);
-	p = buf->data;
-	while ((hit = strstr(p, needle)) != NULL)
-	{
-		appendBinaryStringInfo(&out, p, hit - p);
-		appendStringInfoString(&out, "***");
-		p = hit + nlen;
-	}
-	appendStringInfoString(&out, p);
-	resetStringInfo(buf);
-	appendStringInfoString(buf, out.data);
-	pfree(out.data);
-}
-
-/* The percent-encoded form a secret takes in a query string. */
-static char *
-url_encoded(const char *s)
-{
-	StringInfoData out;
-
-	initStringInfo(&out);
-	for (; *s; s++)
-	{
-		unsigned char c = (unsigned char) *s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~')
-			appendStringInfoChar(&out, c);
-		else
-			appendStringInfo(&out, "%%%02X", c);
-	}
-	return out.data;
-}
-
 char *
 bf_mask_secrets(const char *text, struct json_object *secrets)
 {
-	StringInfoData buf;
+	char	   *copy = pstrdup(text);
 
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, text);
-	if (secrets != NULL && json_object_is_type(secrets, json_type_object))
-	{
-		json_object_object_foreach(secrets, key, val)
-		{
-			const char *s = json_object_get_string(val);
-
-			(void) key;
-			if (s == NULL)
-				continue;
-			mask_one(&buf, s);
-			mask_one(&buf, url_encoded(s));
-		}
-	}
-	return buf.data;
+	bf_error_mask_secrets(copy, secrets);
+	return copy;
 }
 
 void

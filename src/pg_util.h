@@ -22,13 +22,12 @@
 extern int	bf_sqlstate(BfErrorKind kind);
 
 /*
- * Raise err as an ERROR.  Every string value of secrets (a json object, may
- * be NULL) is replaced by "***" in the message first, as is its URL-encoded
- * form, so no error shows a secret whatever module composed it.
+ * Raise err as an ERROR, its message masked by bf_error_mask_secrets first,
+ * so no error shows a secret whatever module composed it.
  */
 extern void bf_raise(const BfError *err, struct json_object *secrets) pg_attribute_noreturn();
 
-/* Mask secrets in a palloc'd copy of text (see bf_raise). */
+/* A palloc'd copy of text with secrets masked (see bf_error_mask_secrets). */
 extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 
 /*
