@@ -706,9 +706,11 @@ http_error_message(const HttpReq *req, CURLcode result, size_t max_body)
 }
 
 /*
- * Failures of the connection or of the server's side of it, which a resend
- * may well not meet; a body over the limit, a refused protocol, a name that
- * does not resolve or a bad certificate would fail the same way again.
+ * Failures of an established exchange, which a resend may well not meet:
+ * a reset, an empty reply, a timeout, a body cut short.  A body over the
+ * limit, a refused protocol or a bad certificate would fail the same way
+ * again, and a refused connection or a name that does not resolve is most
+ * often a wrong URL, which should fail at once rather than after retries.
  */
 static bool
 http_transient(const HttpReq *req, CURLcode result)
@@ -717,7 +719,6 @@ http_transient(const HttpReq *req, CURLcode result)
 		return false;
 	switch (result)
 	{
-		case CURLE_COULDNT_CONNECT:
 		case CURLE_SEND_ERROR:
 		case CURLE_RECV_ERROR:
 		case CURLE_GOT_NOTHING:

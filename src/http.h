@@ -91,8 +91,8 @@ typedef struct BfHttpResponse
 	long		status;			/* HTTP status; 0 when the transfer failed */
 	char	   *error;			/* NULL, or "METHOD url: curl's reason" */
 	bool		transient;		/* status 0 from a failure a resend may not
-								 * meet: refused, reset, empty reply, timeout,
-								 * a body cut short */
+								 * meet: reset, empty reply, timeout, a body
+								 * cut short */
 	struct json_object *headers;	/* {lower-case name: value}, never NULL */
 	char	   *body;			/* decoded, NUL-terminated, never NULL */
 	size_t		body_len;
