@@ -235,6 +235,12 @@ BEGIN
 END $$;
 CALL f_set('429', 1, '429-explain', '1');
 SELECT f_wait_time('SELECT * FROM f_days WHERE day = ''2024-01-01''') >= 0.9 AS waited_the_pause;
+-- a cancel is honoured within a second during a Retry-After pause (30 s here)
+SET statement_timeout = '1s';
+SELECT clock_timestamp() AS t0 \gset
+SELECT * FROM f_select('429', 8, after => '30');
+RESET statement_timeout;
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '2 s' AS cancelled_within_a_second;
 
 -- == pagination that never ends ==
 -- an API that ignores the page parameter: page 2 repeats page 1, so the

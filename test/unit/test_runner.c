@@ -1113,6 +1113,34 @@ test_server_wait(void)
 					 "(Retry-After), more than the 300 s allowed: HTTP 429 from GET") != NULL,
 			  "%s", run.err.message);
 	run_free(&run);
+
+	/* a long pause still hands control back within the caller's wait, for cancel */
+	{
+		BfSpec	   *spec = load_spec(HEAD "    request: {url: \"@URL@/fault/429/2024-01-01"
+									 "?key=sw3&n=1&after=30\"}\n");
+		BfRunContext ctx;
+		BfRunner   *r;
+		BfError		err;
+		struct json_object *rec = NULL;
+		int			i;
+
+		if (spec == NULL)
+			return;
+		memset(&ctx, 0, sizeof(ctx));
+		r = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+		CHECK_MSG(r != NULL, "%s", err.message);
+		for (i = 0; r != NULL && i < 4; i++)
+		{
+			double		t0 = bf_http_now();
+			BfRunStatus st = bf_runner_next(r, 200, &rec, &err);
+			double		dt = bf_http_now() - t0;
+
+			CHECK(st == BF_RUN_WAIT && rec == NULL);
+			CHECK_MSG(dt < 0.6, "waited %.3f s", dt);
+		}
+		bf_runner_free(r);
+		bf_spec_free(spec);
+	}
 }
 
 /*
