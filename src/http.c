@@ -577,6 +577,8 @@ http_configure(BfHttp *http, HttpReq *req, CURL *easy)
 	HTTP_SETOPT(easy, CURLOPT_FOLLOWLOCATION, 1L);
 	HTTP_SETOPT(easy, CURLOPT_MAXREDIRS, (long) BF_HTTP_MAX_REDIRECTS);
 	HTTP_SETOPT(easy, CURLOPT_ACCEPT_ENCODING, "");
+	/* a declared length over the limit fails before any of it is read */
+	HTTP_SETOPT(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) http->limits.max_body_bytes);
 	HTTP_SETOPT(easy, CURLOPT_HTTPHEADER, req->headers);
 	if (http->user_agent != NULL)
 		HTTP_SETOPT(easy, CURLOPT_USERAGENT, http->user_agent);
@@ -687,7 +689,7 @@ http_error_message(const HttpReq *req, CURLcode result, size_t max_body)
 	size_t		size;
 	char	   *msg;
 
-	if (req->too_big)
+	if (req->too_big || result == CURLE_FILESIZE_EXCEEDED)
 		snprintf(reason, sizeof(reason),
 				 "response body exceeds the limit of %zu bytes", max_body);
 	else if (req->oom)
@@ -701,6 +703,33 @@ http_error_message(const HttpReq *req, CURLcode result, size_t max_body)
 	if (msg != NULL)
 		snprintf(msg, size, "%s %s: %s", method, req->url, reason);
 	return msg;
+}
+
+/*
+ * Failures of an established exchange, which a resend may well not meet:
+ * a reset, an empty reply, a timeout, a body cut short.  A body over the
+ * limit, a refused protocol or a bad certificate would fail the same way
+ * again, and a refused connection or a name that does not resolve is most
+ * often a wrong URL, which should fail at once rather than after retries.
+ */
+static bool
+http_transient(const HttpReq *req, CURLcode result)
+{
+	if (req->too_big || req->oom)
+		return false;
+	switch (result)
+	{
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_OPERATION_TIMEDOUT:
+		case CURLE_PARTIAL_FILE:
+		case CURLE_HTTP2:
+		case CURLE_HTTP2_STREAM:
+			return true;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -742,6 +771,7 @@ http_fill_response(BfHttpResponse *resp, HttpReq *req, CURLcode result)
 	else
 	{
 		resp->status = 0;
+		resp->transient = http_transient(req, result);
 		resp->error = http_error_message(req, result, req->max_body);
 		resp->headers = json_object_new_object();
 		resp->body = calloc(1, 1);

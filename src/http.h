@@ -40,6 +40,13 @@
 #define BF_HTTP_USER_AGENT "backfill_fdw/0.1"
 #define BF_HTTP_MAX_REDIRECTS 5
 
+/*
+ * The longest wait a server may ask for (Retry-After, RateLimit-Reset)
+ * before the run fails instead: a Retry-After of days would otherwise hold
+ * a statement, or a cron job, for as long (docs/spec-reference.md, rules).
+ */
+#define BF_HTTP_MAX_SERVER_WAIT 300.0
+
 typedef enum BfHttpMethod
 {
 	BF_HTTP_GET = 0,
@@ -83,6 +90,9 @@ typedef struct BfHttpResponse
 	void	   *user;			/* as given to bf_http_submit */
 	long		status;			/* HTTP status; 0 when the transfer failed */
 	char	   *error;			/* NULL, or "METHOD url: curl's reason" */
+	bool		transient;		/* status 0 from a failure a resend may not
+								 * meet: reset, empty reply, timeout, a body
+								 * cut short */
 	struct json_object *headers;	/* {lower-case name: value}, never NULL */
 	char	   *body;			/* decoded, NUL-terminated, never NULL */
 	size_t		body_len;

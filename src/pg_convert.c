@@ -306,6 +306,19 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		}
 		else if (json_object_is_type(record, json_type_object))
 			val = lookup_key(record, col->name);
+		else
+		{
+			/* a row of NULLs would hide that the records are not what the table expects */
+			const char *json = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN);
+			int			len = strlen(json);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("endpoint \"%s\": a record is %.*s%s, not an object, so column \"%s\" of foreign table \"%s\" has no key to read",
+							conv->endpoint, len > BF_VALUE_IN_ERROR ? BF_VALUE_IN_ERROR : len,
+							json, len > BF_VALUE_IN_ERROR ? "..." : "", col->name, conv->relname),
+					 errhint("Point response.records.jmespath at the objects, or give the column a json_path.")));
+		}
 		if (val == NULL)
 			continue;
 		text = value_text(col, val);

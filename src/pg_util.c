@@ -152,16 +152,35 @@ bf_parse_json_text(const char *text, const char *what)
 	return out;
 }
 
+/* The run's warnings as WARNINGs, secrets masked, before anything else it says. */
+static void
+report_warnings(BfRunner *runner, struct json_object *secrets)
+{
+	char	   *w;
+
+	while ((w = bf_runner_take_warning(runner)) != NULL)
+	{
+		char	   *msg = bf_mask_secrets(w, secrets);
+
+		free(w);
+		ereport(WARNING, (errmsg("%s", msg)));
+		pfree(msg);
+	}
+}
+
 bool
 bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 {
 	for (;;)
 	{
 		BfError		err;
+		BfRunStatus status;
 
 		CHECK_FOR_INTERRUPTS();
 		bf_error_clear(&err);
-		switch (bf_runner_next_record(runner, BF_POLL_MS, out, &err))
+		status = bf_runner_next_record(runner, BF_POLL_MS, out, &err);
+		report_warnings(runner, secrets);
+		switch (status)
 		{
 			case BF_RUN_RECORD:
 				return true;

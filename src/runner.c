@@ -22,6 +22,8 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +46,33 @@ bf_runner_fail(BfRunner *r, const BfError *err)
 		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
 	}
 	return false;
+}
+
+/* Queue a warning, "endpoint \"name\": ..." like the run's errors. */
+void
+bf_runner_warn(BfRunner *r, const char *fmt,...)
+{
+	char		msg[BF_ERROR_MAX];
+	char		line[BF_ERROR_MAX + 128];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
+	json_object_array_add(r->warnings, json_object_new_string(line));
+}
+
+char *
+bf_runner_take_warning(BfRunner *r)
+{
+	char	   *out;
+
+	if (json_object_array_length(r->warnings) == 0)
+		return NULL;
+	out = strdup(json_object_get_string(json_object_array_get_idx(r->warnings, 0)));
+	json_object_array_del_idx(r->warnings, 0, 1);
+	return out;
 }
 
 /* Put value (a reference the caller gives up) under a namespace name. */
@@ -401,6 +430,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->aggregates = json_object_new_object();
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
+	r->warnings = json_object_new_array();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
 	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
@@ -689,11 +719,16 @@ next_retry(BfRunner *r)
 	return t;
 }
 
-/* Sleep (bounded by the caller's budget) when only a retry timer can wake us. */
+/*
+ * Sleep (bounded by the caller's budget) when only a retry timer can wake
+ * us; the time counts as waiting, as the engine's own waits do, so that
+ * EXPLAIN ANALYZE's Wait Time shows a Retry-After pause.
+ */
 static void
-sleep_until(double when)
+sleep_until(BfRunner *r, double when)
 {
-	double		dt = when - bf_http_now();
+	double		start = bf_http_now();
+	double		dt = when - start;
 	struct timespec ts;
 
 	if (dt <= 0)
@@ -701,6 +736,7 @@ sleep_until(double when)
 	ts.tv_sec = (time_t) dt;
 	ts.tv_nsec = (long) ((dt - (double) ts.tv_sec) * 1e9);
 	nanosleep(&ts, NULL);
+	r->stats.wait_seconds += bf_http_now() - start;
 }
 
 /*
@@ -723,7 +759,7 @@ drive(BfRunner *r, int wait_ms, BfError *err)
 		if (retry == INFINITY && finished(r))
 			return true;
 		/* only a retry timer is left: wait for it within the budget */
-		sleep_until(retry < deadline ? retry : deadline);
+		sleep_until(r, retry < deadline ? retry : deadline);
 		return advance(r, err);
 	}
 	if (retry < deadline)
@@ -811,7 +847,7 @@ bf_runner_stats(const BfRunner *r, BfRunStats *out)
 	out->iterations = r->total_iterations;
 	bf_http_stats(r->http, &hs);
 	out->requests = hs.requests_sent;
-	out->wait_seconds = hs.wait_seconds;
+	out->wait_seconds = r->stats.wait_seconds + hs.wait_seconds;
 }
 
 void
@@ -835,6 +871,7 @@ bf_runner_free(BfRunner *r)
 	json_object_put(r->setup_out);
 	json_object_put(r->last_state);
 	json_object_put(r->env);
+	json_object_put(r->warnings);
 	json_object_put(r->over);
 	json_object_put(r->aggregates);
 	bf_select_free(r);

@@ -79,6 +79,14 @@ extern BfRunStatus bf_runner_next_record(BfRunner *runner, int max_wait_ms,
 extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
 
 /*
+ * The oldest warning the run has not handed out yet (a malloc'd string
+ * the caller frees, its secrets not yet masked), or NULL.  A warning is
+ * something the run worked around, such as a page that repeats the one
+ * before it; the caller reports it (a WARNING in a backend).
+ */
+extern char *bf_runner_take_warning(BfRunner *runner);
+
+/*
  * The values of the endpoint's sync keys as the run left them (aggregated
  * over every record of every page and iteration), as a new json object;
  * keys no processor wrote are absent.

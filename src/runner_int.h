@@ -12,6 +12,7 @@
 #define RUNNER_INT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http.h"
 #include "jmespath.h"
@@ -45,7 +46,10 @@ typedef struct Iteration
 	struct json_object *request;	/* the request namespace of its last request */
 	int			attempts;		/* sends of the current page so far */
 	double		retry_at;		/* monotonic seconds, in ITER_RETRY_WAIT */
-	long		pages;
+	long		pages;			/* pages it went on from so far */
+	uint64_t	last_hash;		/* bf_keyset_hash of its last page's body */
+	size_t		last_len;		/* that body's length; with the hash, how a */
+	bool		have_last;		/* page repeating the last one shows */
 } Iteration;
 
 /*
@@ -145,7 +149,9 @@ struct BfRunner
 	AuthPhase	auth_phase;
 	char	   *auth_header;	/* "Bearer ..." once a token is had */
 	double		auth_expires;	/* monotonic seconds; 0 = never */
-	BfRunStats	stats;
+	struct json_object *warnings;	/* strings not yet taken by the caller */
+	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
+								 * engine's waits are added by bf_runner_stats */
 };
 
 /* True when a rule, processor or pagination expression of ep reads path. */
@@ -153,6 +159,8 @@ extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);
 
 /* runner.c */
 extern bool bf_runner_fail(BfRunner *r, const BfError *err);
+extern void bf_runner_warn(BfRunner *r, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
 extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value);
 extern void bf_runner_iteration_done(BfRunner *r, Iteration *it);
 extern void bf_runner_drop_iteration(BfRunner *r, Iteration *it);

@@ -18,7 +18,13 @@
  * a response outside 2xx that a rule lets through has no records (its body
  * is only read by the rules);
  * a pagination block without stop_condition ends at a page with no records
- * or a next_state that changes nothing, never looping for ever; retries of
+ * or a next_state that changes nothing, never looping for ever; a page
+ * whose body repeats the one before it ends its iteration with a warning
+ * (an API that ignores the page parameter), and pagination.max_pages
+ * (backfill_fdw's own key) caps the pages of an iteration, failing the run
+ * past it; a transient transport failure (reset, empty reply, timeout)
+ * that no rule takes is retried by the default server-error rule, and a
+ * server asking to wait longer than BF_HTTP_MAX_SERVER_WAIT fails; retries of
  * a 429 (or of any response with Retry-After) pause the whole endpoint; a
  * stop rule in a setup or teardown call ends that call only; select gives
  * a column it names but a record lacks as null, so every record has the
@@ -36,6 +42,7 @@
 
 #include "expr.h"
 #include "formats.h"
+#include "keyset.h"
 #include "runner_int.h"
 
 /* Bytes of a body an error message shows. */
@@ -107,7 +114,7 @@ http_error(BfRunner *r, Iteration *it, const BfHttpResponse *resp, const char *w
 	json_object_object_get_ex(it->request, "url", &url);
 	json_object_object_get_ex(it->request, "method", &method);
 	if (resp->status == 0)
-		return bf_error_set(err, BF_ERR_HTTP, "request failed: %s",
+		return bf_error_set(err, BF_ERR_HTTP, "%srequest failed: %s", why ? why : "",
 							resp->error ? resp->error : "no response");
 	body_excerpt(resp, body, sizeof(body));
 	return bf_error_set(err, BF_ERR_HTTP, "%sHTTP %ld from %s %s: %s",
@@ -670,18 +677,32 @@ match_rule(BfRunner *r, const BfResponse *resp, BfError *err)
 	return NULL;
 }
 
-/* Schedule a retry, or fail when the rule's attempts are spent. */
+/*
+ * Schedule a retry, or fail when the rule's attempts are spent or the
+ * server asks for a longer wait than BF_HTTP_MAX_SERVER_WAIT.
+ */
 static bool
 retry(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp,
 	  BfError *err)
 {
 	double		delay;
+	double		asked = bf_http_retry_after(resp->headers, (double) time(NULL));
 
 	if (it->attempts > rule->max_attempts)
 	{
 		char		why[64];
 
 		snprintf(why, sizeof(why), "gave up after %d retries: ", rule->max_attempts);
+		return http_error(r, it, resp, why, err);
+	}
+	if (asked > BF_HTTP_MAX_SERVER_WAIT)
+	{
+		char		why[160];
+
+		snprintf(why, sizeof(why),
+				 "the server asks to wait %.0f s (%s), more than the %.0f s allowed: ",
+				 asked, json_object_object_get_ex(resp->headers, "retry-after", NULL) ?
+				 "Retry-After" : "RateLimit-Reset", BF_HTTP_MAX_SERVER_WAIT);
 		return http_error(r, it, resp, why, err);
 	}
 	delay = backoff_delay(rule, it->attempts, resp);
@@ -779,6 +800,16 @@ paginate(BfRunner *r, Iteration *it, size_t page_records, BfError *err)
 	json_object_put(next);
 	if (!changed && pg->stop_condition.expr == NULL)
 		it->phase = ITER_DONE;
+	else if (it->pages + 1 >= pg->max_pages)
+	{
+		struct json_object *url = NULL;
+
+		json_object_object_get_ex(it->request, "url", &url);
+		return bf_error_set(err, BF_ERR_HTTP,
+							"pagination did not end after %ld pages (pagination.max_pages is %d; "
+							"raise it if the API really has more), last page %s",
+							it->pages + 1, pg->max_pages, json_object_get_string(url));
+	}
 	else
 	{
 		it->phase = ITER_SUBMIT;
@@ -804,6 +835,40 @@ parse_response(const Iteration *it, const BfHttpResponse *resp, BfError *perr)
 		format = bf_format_detect(ctype ? json_object_get_string(ctype) : NULL);
 	}
 	return bf_parse_body(resp->body, resp->body_len, format, perr);
+}
+
+/*
+ * Whether this page's body is the body of the iteration's page before it,
+ * which an API that ignores the page parameter sends for ever; the body's
+ * hash is kept for the next page either way.
+ */
+static bool
+repeats_last_page(Iteration *it, const char *body, size_t len)
+{
+	uint64_t	hash = bf_keyset_hash(body, len);
+	bool		same = it->have_last && it->pages > 0 && hash == it->last_hash &&
+		len == it->last_len;
+
+	it->last_hash = hash;
+	it->last_len = len;
+	it->have_last = true;
+	return same;
+}
+
+/* The default rule that retries 5xx, which a transient transport failure takes. */
+static const BfRule *
+server_error_rule(const BfResponse *resp)
+{
+	int			i;
+
+	for (i = 0; i < resp->rule_count; i++)
+	{
+		const char *name = resp->rules[i].default_name;
+
+		if (name != NULL && strcmp(name, BF_SERVER_ERROR_RULE) == 0)
+			return &resp->rules[i];
+	}
+	return NULL;
 }
 
 bool
@@ -835,10 +900,25 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 	bf_runner_set_var(r, "response", response_namespace(r, it, resp, doc,
 														records ? json_object_get(records) : json_object_new_array()));
 	rule = match_rule(r, it->resp, err);
+	if (rule == NULL && resp->status == 0 && resp->transient)
+		rule = server_error_rule(it->resp);
 	if (err->kind != BF_OK)
 		ok = false;
 	else if (resp->status == 0 && (rule == NULL || rule->action != BF_RULE_RETRY))
 		ok = http_error(r, it, resp, NULL, err);
+	else if ((rule == NULL || rule->action == BF_RULE_CONTINUE) &&
+			 resp->status >= 200 && resp->status < 300 &&
+			 /* the fast path has taken the body over */
+			 repeats_last_page(it, raw ? raw->body : resp->body, resp->body_len))
+	{
+		struct json_object *url = NULL;
+
+		json_object_object_get_ex(it->request, "url", &url);
+		bf_runner_warn(r, "page %ld (%s) repeats the page before it; "
+					   "the API seems to ignore the pagination, so the iteration ends there",
+					   it->pages + 1, json_object_get_string(url));
+		it->phase = ITER_DONE;
+	}
 	else if (rule == NULL || rule->action == BF_RULE_CONTINUE)
 	{
 		if (perr.kind != BF_OK && resp->status >= 200 && resp->status < 300)

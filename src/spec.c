@@ -1119,16 +1119,19 @@ spec_parse_request(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 
 /*
  * pagination: no pagination block, or an empty one, means a single request.
+ * max_pages is backfill_fdw's own key (Sling has no cap on pages).
  */
 static bool
 spec_parse_pagination(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 					  const char *path, BfPagination *p)
 {
-	static const char *const keys[] = {"next_state", "stop_condition", NULL};
+	static const char *const keys[] = {"next_state", "stop_condition", "max_pages", NULL};
 
+	p->max_pages = BF_DEFAULT_MAX_PAGES;
 	return spec_check_map(ctx, node, at, path, keys, NULL) &&
 		spec_value_map_key(ctx, node, path, "next_state", &p->next_state) &&
-		spec_expr_key(ctx, node, path, "stop_condition", &p->stop_condition);
+		spec_expr_key(ctx, node, path, "stop_condition", &p->stop_condition) &&
+		spec_int_key(ctx, node, path, "max_pages", 1, &p->max_pages);
 }
 
 /*
@@ -1339,7 +1342,8 @@ spec_parse_rule(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *it
  * rule for the same status wins).  Sling's retry of 429 and fail of 4xx/5xx,
  * plus a retry of 5xx: Sling fails a long backfill on the first 502 ("rules
  * that retry nothing but 429"), which DESIGN.md asks to replace with the
- * safe choice.  Sling's third default rule, for a JSON-RPC error envelope
+ * safe choice; the runner retries a transient transport failure (status 0)
+ * by the same rule.  Sling's third default rule, for a JSON-RPC error envelope
  * sent with HTTP 200, is left out: its condition is not public, and any
  * condition reading response.json would make every response of every
  * endpoint be parsed into a tree, which the scan's fast path avoids
@@ -1356,7 +1360,7 @@ static const struct
 	const char *message;
 }			spec_default_rules[] = {
 	{"Default Retry Rule", BF_RULE_RETRY, "response.status == 429", 3, BF_BACKOFF_LINEAR, 2, NULL},
-	{"Default Server Error Retry Rule", BF_RULE_RETRY, "response.status >= 500", 3,
+	{BF_SERVER_ERROR_RULE, BF_RULE_RETRY, "response.status >= 500", 3,
 	BF_BACKOFF_EXPONENTIAL, 1, NULL},
 	{"Default Fail Rule", BF_RULE_FAIL, "response.status >= 400", 1, BF_BACKOFF_NONE, 1, NULL},
 };

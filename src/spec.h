@@ -109,10 +109,18 @@ typedef struct BfRequest
 	int			concurrency;	/* requests in flight; default 5 */
 } BfRequest;
 
+/*
+ * Pages one iteration fetches at most unless pagination.max_pages (a
+ * backfill_fdw key; Sling has none) says otherwise: past it the run fails,
+ * since what it read so far would be an incomplete answer.
+ */
+#define BF_DEFAULT_MAX_PAGES 10000
+
 typedef struct BfPagination
 {
 	BfValue		next_state;		/* a MAP, count 0 when none */
 	BfExprField stop_condition;
+	int			max_pages;		/* default BF_DEFAULT_MAX_PAGES */
 } BfPagination;
 
 typedef enum BfFormat
@@ -191,6 +199,9 @@ typedef enum BfBackoff
 	BF_BACKOFF_EXPONENTIAL,
 	BF_BACKOFF_JITTER
 } BfBackoff;
+
+/* The default rule a transient transport failure is retried by (runner). */
+#define BF_SERVER_ERROR_RULE "Default Server Error Retry Rule"
 
 typedef struct BfRule
 {

@@ -134,7 +134,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-        tag = query.get("tag")
+        # /stats?tag=X reads X's counters: counting itself would add a request
+        # to the very window it measures
+        tag = query.get("tag") if urllib.parse.urlsplit(self.path).path != "/stats" else None
         with STATS_LOCK:
             STATS["requests"] += 1
             STATS["in_flight"] += 1
@@ -165,11 +167,76 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- routes ------------------------------------------------------------
 
+    # -- the fault matrix (sql/faults.sql) ------------------------------------
+    # /fault/<kind>/<day>?key=K&n=N: the first N asks of key K (counted
+    # across days, in /attempts?key=fault:K) meet the fault, later ones get
+    # the day's two records, whose v is K (so a test sees which run wrote
+    # them).  Kinds: 429 (Retry-After ?after=, default 0), 500, 503 (with
+    # Retry-After: 0), reset (a TCP RST), empty (closed with no answer),
+    # timeout (answers after ?s= seconds, default 2), hang (after ?s=,
+    # default 20), truncated (the body stops short of its Content-Length),
+    # garbage (200, not JSON), string (the records are a string),
+    # badvalue (a day that is no date), huge (declares a 300 MB body),
+    # redirect (302 to the records).
+    def fault(self, kind, day, query):
+        n = self.attempt("fault:" + query.get("key", ""))
+        if kind == "redirect" and n <= int(query.get("n", "0")):
+            target = "/fault/ok/%s?%s" % (day, urllib.parse.urlencode(query))
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if n <= int(query.get("n", "0")):
+            if kind in ("429", "500", "503"):
+                headers = {"Retry-After": query.get("after", "0")} if kind != "500" else {}
+                return self.send_body(int(kind), {"error": "fault %s" % kind}, headers=headers)
+            if kind == "reset":
+                self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                self.close_connection = True
+                self.request.close()
+                return
+            if kind == "empty":
+                self.close_connection = True
+                self.request.shutdown(socket.SHUT_RDWR)
+                return
+            if kind in ("timeout", "hang"):
+                time.sleep(float(query.get("s", "2" if kind == "timeout" else "20")))
+            elif kind == "truncated":
+                body = json.dumps({"data": [{"id": day + "-1", "day": day, "v": "cut"}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body) + 100))
+                self.end_headers()
+                self.wfile.write(body[:20])
+                self.close_connection = True
+                return
+            elif kind == "garbage":
+                return self.send_body(200, "#!garbage{{ not json", ctype="application/json")
+            elif kind == "string":
+                return self.send_body(200, {"data": "oops"})
+            elif kind == "badvalue":
+                return self.send_body(200, {"data": [{"id": day + "-1", "day": "not a date", "v": "bad"}]})
+            elif kind == "huge":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(300 * 1024 * 1024))
+                self.end_headers()
+                self.wfile.write(b'{"data": [')
+                self.close_connection = True
+                return
+        return self.send_body(200, {"data": [{"id": "%s-%d" % (day, i), "day": day,
+                                              "v": query.get("key", "")} for i in (1, 2)]})
+
+
     def route(self):
         url = urllib.parse.urlsplit(self.path)
         parts = [p for p in url.path.split("/") if p]
         query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         body = self.read_body()
+
+        if parts[:1] == ["fault"] and len(parts) == 3:
+            return self.fault(parts[1], parts[2], query)
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
             try:

@@ -1041,6 +1041,159 @@ test_oauth2(void)
 	json_object_put(ctx.secrets);
 }
 
+/* ---- faults ----------------------------------------------------------------- */
+
+/*
+ * A reset, an empty reply, a timeout and a body cut short are retried by
+ * the default server-error rule (exponential, 1 s first); a refused
+ * connection fails at once.
+ */
+static void
+test_transport_retry(void)
+{
+	static const char *const kinds[] = {"reset", "empty", "timeout", "truncated"};
+	char		yaml[512];
+	Run			run;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		snprintf(yaml, sizeof(yaml), HEAD
+				 "    request: {url: \"@URL@/fault/%s/2024-01-01?key=tr-%s&n=1\", timeout: 1}\n"
+				 "    response: {records: {jmespath: \"data\"}}\n", kinds[i], kinds[i]);
+		if (!run_spec(&run, yaml, NULL))
+			return;
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s: %s", kinds[i], run.err.message);
+		CHECK_MSG(strcmp(column(run.records, "id"), "2024-01-01-1,2024-01-01-2") == 0, "%s: %s",
+				  kinds[i], column(run.records, "id"));
+		CHECK_MSG(run.stats.retries == 1 && run.stats.requests == 2, "%s: %ld retries",
+				  kinds[i], run.stats.retries);
+		CHECK_MSG(run.elapsed >= 0.9 && run.elapsed < 3.5, "%s: %.2f s", kinds[i], run.elapsed);
+		/* the backoff's sleep is waiting, as EXPLAIN ANALYZE shows it */
+		CHECK_MSG(run.stats.wait_seconds >= 0.9, "%s: waited %.2f s", kinds[i],
+				  run.stats.wait_seconds);
+		run_free(&run);
+	}
+	/* a spec's own rule for status 0 decides before the default one */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/reset/2024-01-01?key=tr-own&n=1\"}\n"
+				  "    response:\n"
+				  "      rules: [{condition: response.status == 0, action: fail}]\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.requests == 1);
+	CHECK_MSG(strstr(run.err.message, "Connection reset by peer") != NULL, "%s", run.err.message);
+	run_free(&run);
+	/* nothing listens on port 1: no retry */
+	if (!run_spec(&run, HEAD "    request: {url: \"http://127.0.0.1:1/x\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.retries == 0 && run.elapsed < 0.5);
+	run_free(&run);
+}
+
+/* Retry-After: waited (and counted as waiting) up to 300 s; past it the run fails at once. */
+static void
+test_server_wait(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/429/2024-01-01?key=sw1&n=1&after=1\"}\n"
+				  "    response: {records: {jmespath: \"data\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_MSG(run.stats.wait_seconds >= 0.9 && run.stats.wait_seconds < 2.0, "waited %.2f s",
+			  run.stats.wait_seconds);
+	run_free(&run);
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/429/2024-01-01?key=sw2&n=1&after=999999\"}\n",
+				  NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.err.kind == BF_ERR_HTTP && run.elapsed < 1.0);
+	CHECK_MSG(strstr(run.err.message, "endpoint \"e\": the server asks to wait 999999 s "
+					 "(Retry-After), more than the 300 s allowed: HTTP 429 from GET") != NULL,
+			  "%s", run.err.message);
+	run_free(&run);
+
+	/* a long pause still hands control back within the caller's wait, for cancel */
+	{
+		BfSpec	   *spec = load_spec(HEAD "    request: {url: \"@URL@/fault/429/2024-01-01"
+									 "?key=sw3&n=1&after=30\"}\n");
+		BfRunContext ctx;
+		BfRunner   *r;
+		BfError		err;
+		struct json_object *rec = NULL;
+		int			i;
+
+		if (spec == NULL)
+			return;
+		memset(&ctx, 0, sizeof(ctx));
+		r = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+		CHECK_MSG(r != NULL, "%s", err.message);
+		for (i = 0; r != NULL && i < 4; i++)
+		{
+			double		t0 = bf_http_now();
+			BfRunStatus st = bf_runner_next(r, 200, &rec, &err);
+			double		dt = bf_http_now() - t0;
+
+			CHECK(st == BF_RUN_WAIT && rec == NULL);
+			CHECK_MSG(dt < 0.6, "waited %.3f s", dt);
+		}
+		bf_runner_free(r);
+		bf_spec_free(spec);
+	}
+}
+
+/*
+ * A page that repeats the one before it ends the iteration with a warning;
+ * pagination.max_pages fails a run that pages past it.
+ */
+static void
+test_endless_pagination(void)
+{
+	Run			run;
+	static const char zero_pages[] = HEAD "    request: {url: x}\n    pagination: {max_pages: 0}\n";
+	char	   *w;
+	BfError		err;
+	BfSpec	   *bad;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/fault/ok/2024-01-01?key=same&page={state.page}\"}\n"
+				  "    pagination: {next_state: {page: \"{state.page + 1}\"}}\n"
+				  "    response: {records: {jmespath: \"data\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "id"), "2024-01-01-1,2024-01-01-2");
+	CHECK(run.stats.requests == 2);
+	w = bf_runner_take_warning(run.runner);
+	CHECK_MSG(w != NULL && strstr(w, "endpoint \"e\": page 2 (") != NULL &&
+			  strstr(w, "page=2) repeats the page before it") != NULL, "%s", w ? w : "(none)");
+	free(w);
+	CHECK(bf_runner_take_warning(run.runner) == NULL);
+	run_free(&run);
+
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/slow?ms=1&id={state.page}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      max_pages: 4\n"
+				  "    response: {records: {jmespath: \"items\"}}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.requests == 4);
+	CHECK_MSG(strstr(run.err.message, "pagination did not end after 4 pages "
+					 "(pagination.max_pages is 4;") != NULL, "%s", run.err.message);
+	CHECK(bf_runner_take_warning(run.runner) == NULL);
+	run_free(&run);
+
+	bad = bf_spec_load_string(zero_pages, strlen(zero_pages), "t.yaml", &err);
+	CHECK(bad == NULL);
+	CHECK_MSG(bad != NULL || strstr(err.message, "pagination.max_pages: must be between 1") != NULL,
+			  "%s", err.message);
+	if (bad != NULL)
+		bf_spec_free(bad);
+}
+
 /* ---- waiting and freeing --------------------------------------------------- */
 
 /* bf_runner_next waits about max_wait_ms for an API that hangs, no more. */
@@ -1151,6 +1304,9 @@ main(int argc, char **argv)
 	test_setup_teardown();
 	test_auth_headers();
 	test_oauth2();
+	test_transport_retry();
+	test_server_wait();
+	test_endless_pagination();
 	test_bounded_wait();
 	test_free_mid_run();
 	harness_stop_server(&mock);
