@@ -50,6 +50,7 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
@@ -138,8 +139,13 @@ catalog_owner(void)
 }
 
 /*
- * Run a statement on the catalog as its owner.  An error needs no restore:
- * (sub)transaction abort puts the user id back.
+ * Run a statement on the catalog as its owner.  The statement's SQL names
+ * every object and operator by schema, and it is parsed and run with
+ * search_path = pg_catalog, pg_temp: the caller's search_path could put
+ * its own "=" or function first, which would then run as the owner (what
+ * PostgreSQL's SECURITY DEFINER functions guard against the same way, with
+ * a GUC nest level of their own).  An error needs no restore: (sub)
+ * transaction abort puts the user id and the GUC back.
  */
 static void
 catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
@@ -147,11 +153,17 @@ catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
 {
 	Oid			save_user;
 	int			save_sec;
+	int			save_nestlevel;
 	int			ret;
 
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(catalog_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
 	ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+	AtEOXact_GUC(true, save_nestlevel);
 	SetUserIdAndSecContext(save_user, save_sec);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
@@ -485,7 +497,8 @@ read_sync(Oid relid)
 	bool		isnull;
 	Datum		sync;
 
-	catalog_exec("SELECT sync FROM backfill_fdw.sync_state WHERE foreign_table = $1",
+	catalog_exec("SELECT s.sync FROM backfill_fdw.sync_state s"
+				 " WHERE s.foreign_table OPERATOR(pg_catalog.=) $1",
 				 1, types, values, NULL, true);
 	if (SPI_processed == 0)
 		return NULL;
@@ -516,7 +529,7 @@ write_sync(BfLoad *load, struct json_object *sync)
 	values[2] = bf_json_to_jsonb(sync);
 	catalog_exec("INSERT INTO backfill_fdw.sync_state AS s"
 				 " (foreign_table, endpoint, sync, updated_at)"
-				 " VALUES ($1, $2, $3, clock_timestamp())"
+				 " VALUES ($1, $2, $3, pg_catalog.clock_timestamp())"
 				 " ON CONFLICT (foreign_table) DO UPDATE"
 				 " SET endpoint = excluded.endpoint, sync = excluded.sync,"
 				 " updated_at = excluded.updated_at",
@@ -587,8 +600,10 @@ read_progress(BfLoad *load)
 
 	progress_key(load, types, values);
 	catalog_exec("SELECT next_iteration FROM backfill_fdw.backfill_progress"
-				 " WHERE foreign_table = $1 AND range_start = $2"
-				 " AND range_end = $3 AND target = $4",
+				 " WHERE foreign_table OPERATOR(pg_catalog.=) $1"
+				 " AND range_start OPERATOR(pg_catalog.=) $2"
+				 " AND range_end OPERATOR(pg_catalog.=) $3"
+				 " AND target OPERATOR(pg_catalog.=) $4",
 				 4, types, values, NULL, true);
 	load->hist->first_iteration = 0;
 	if (SPI_processed > 0)
@@ -607,8 +622,10 @@ write_progress(BfLoad *load, bool done)
 	if (done)
 	{
 		catalog_exec("DELETE FROM backfill_fdw.backfill_progress"
-					 " WHERE foreign_table = $1 AND range_start = $2"
-					 " AND range_end = $3 AND target = $4",
+					 " WHERE foreign_table OPERATOR(pg_catalog.=) $1"
+					 " AND range_start OPERATOR(pg_catalog.=) $2"
+					 " AND range_end OPERATOR(pg_catalog.=) $3"
+					 " AND target OPERATOR(pg_catalog.=) $4",
 					 4, types, values, NULL, false);
 		return;
 	}
@@ -619,7 +636,8 @@ write_progress(BfLoad *load, bool done)
 	catalog_exec("INSERT INTO backfill_fdw.backfill_progress AS p"
 				 " (foreign_table, range_start, range_end, target, next_iteration,"
 				 "  total_iterations, started_at, updated_at)"
-				 " VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), clock_timestamp())"
+				 " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.clock_timestamp(),"
+				 "  pg_catalog.clock_timestamp())"
 				 " ON CONFLICT (foreign_table, range_start, range_end, target) DO UPDATE"
 				 " SET next_iteration = excluded.next_iteration,"
 				 " total_iterations = excluded.total_iterations,"
