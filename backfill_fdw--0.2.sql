@@ -118,10 +118,16 @@ CREATE POLICY readable_tables ON backfill_fdw.sync_state FOR SELECT
   USING (pg_catalog.has_table_privilege(foreign_table, 'SELECT'));
 CREATE POLICY readable_tables ON backfill_fdw.backfill_progress FOR SELECT
   USING (pg_catalog.has_table_privilege(foreign_table, 'SELECT'));
--- history names its table as text: one dropped (or renamed) since is shown
--- to no one but the owner and superusers
+-- history names its table as text (schema.name, quoted): one dropped or
+-- renamed since is shown to no one but the owner and superusers.  The name
+-- is looked up in pg_class, not with to_regclass, which fails on a schema
+-- the reader may not use.
 CREATE POLICY readable_tables ON backfill_fdw.run_history FOR SELECT
-  USING (pg_catalog.has_table_privilege(pg_catalog.to_regclass(foreign_table), 'SELECT'));
+  USING (EXISTS (SELECT FROM pg_catalog.pg_class c, pg_catalog.pg_namespace n
+                  WHERE n.oid OPERATOR(pg_catalog.=) c.relnamespace
+                    AND n.nspname OPERATOR(pg_catalog.=) (pg_catalog.parse_ident(foreign_table))[1]
+                    AND c.relname OPERATOR(pg_catalog.=) (pg_catalog.parse_ident(foreign_table))[2]
+                    AND pg_catalog.has_table_privilege(c.oid, 'SELECT')));
 
 -- Rows naming a dropped table by OID would name whatever table gets that
 -- OID later (or, after a dump, a bare number): forget them with the table.
