@@ -120,3 +120,4 @@ SELECT dblink_disconnect('second');
 SELECT dblink_disconnect('third');
 DROP SERVER bf_conc, bf_conc_call CASCADE;
 DROP TABLE conc_target, conc_call_target;
+DROP EXTENSION dblink;
