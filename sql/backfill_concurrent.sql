@@ -79,6 +79,16 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT count(*) FROM conc_target;
 SELECT backfill_into('conc_events', '2024-03-07', '2024-03-07');
 COMMIT;
+-- SERIALIZABLE alike: the error when another run committed, else a load
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT count(*) FROM conc_target;
+SELECT * FROM dblink('first', $$SELECT backfill_into('conc_events', '2024-03-08', '2024-03-08')$$)
+  AS t(rows_written bigint);
+SELECT backfill_into('conc_events', '2024-03-09', '2024-03-09');
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT backfill_into('conc_events', '2024-03-09', '2024-03-09');
+COMMIT;
 SELECT count(*), count(DISTINCT event_id), max(date) FROM conc_target;
 SELECT sync FROM backfill_fdw.sync_state WHERE foreign_table = 'conc_events'::regclass;
 

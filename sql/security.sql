@@ -49,7 +49,7 @@ CREATE OPERATOR us.= (LEFTARG = oid, RIGHTARG = oid, FUNCTION = us.evil);
 GRANT SELECT, INSERT ON us.ran TO PUBLIC;
 SET search_path = us, pg_catalog, public;
 
-SELECT count(*) FROM us.ev_e WHERE date OPERATOR(pg_catalog.=) '2024-01-01';
+SELECT count(*) FROM us.ev_e WHERE date = '2024-01-01';
 SELECT backfill_into('us.ev_e', '2024-01-01', '2024-01-02');
 SELECT backfill_into('us.ev_e');
 CALL backfill_fdw.backfill('us.ev_e', '2024-01-01', '2024-01-03', 2);
