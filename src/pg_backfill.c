@@ -934,7 +934,11 @@ load_locked(BfLoad *load)
 		if (load->key_columns != NIL)
 			check_arbiter_index(load);
 		if (load->window == 0)
-			(void) other_run_committed(load);	/* raises in REPEATABLE READ */
+		{
+			/* READ COMMITTED needs no check: it reads the state afresh */
+			if (IsolationUsesXactSnapshot())
+				(void) other_run_committed(load);	/* raises when one did */
+		}
 		else
 			load->finished_elsewhere = window_finished_elsewhere(load);
 		if (!load->finished_elsewhere)
