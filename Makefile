@@ -7,7 +7,7 @@
 
 EXTENSION = backfill_fdw
 MODULE_big = backfill_fdw
-DATA = backfill_fdw--0.1.sql
+DATA = backfill_fdw--0.1.sql backfill_fdw--0.2.sql backfill_fdw--0.1--0.2.sql
 PGFILEDESC = "backfill_fdw - Sling API specs as foreign tables"
 
 PLAIN_SRCS = $(filter-out src/pg_%.c,$(wildcard src/*.c))

@@ -302,6 +302,14 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/* with no spec, a state override would override nothing, unchecked */
+	if (catalog == ForeignServerRelationId && spec_path == NULL && overrides != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(overrides))->defname),
+				 errdetail("Server options other than \"spec\" override keys of the spec's defaults.state, and the server has no spec option."),
+				 errhint("Set spec in the same command, e.g. OPTIONS (ADD spec '/path/to/spec.yaml', ADD %s '...').",
+						 ((DefElem *) linitial(overrides))->defname)));
 	if (spec_path != NULL)
 	{
 		BfSpec	   *spec = bf_load_spec(spec_path);

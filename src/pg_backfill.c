@@ -11,8 +11,11 @@
  *	  2. the spec, its primary_key mapped to columns, the target (created
  *		 when the table option names one that does not exist yet) and its
  *		 unique index on those columns;
- *	  3. the stored sync values, read after the lock, so a run that waited
- *		 starts where the one before it ended;
+ *	  3. the stored sync values and progress, read after the lock with a
+ *		 snapshot of their own, so a run that waited starts where the one
+ *		 before it ended (in READ COMMITTED; REPEATABLE READ and
+ *		 SERIALIZABLE cannot take a new snapshot, and fail with 40001 when
+ *		 another run committed since theirs);
  *	  4. INSERT INTO target SELECT FROM foreign_table ON CONFLICT ... DO
  *		 UPDATE through SPI, with bf_active_run giving the scan its context
  *		 (pg_backfill.h);
@@ -50,9 +53,11 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/snapmgr.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -83,6 +88,7 @@ typedef struct BfHistory
 	int64		rows;
 	TimestampTz started;
 	Oid			serverid;		/* whose secrets an error is masked with */
+	char	   *error;			/* a failed window's message, unmasked */
 } BfHistory;
 
 /* One load: the caller's arguments, what they resolve to, the result. */
@@ -94,6 +100,9 @@ typedef struct BfLoad
 	Oid			target_arg;		/* InvalidOid: the table option */
 	bool		wait;
 	long		window;			/* iterations per window; 0: a whole run */
+	long		resume_from;	/* a CALL's next iteration; -1: its first window */
+	Snapshot	before_lock;	/* the caller's snapshot, taken before the lock */
+	bool		finished_elsewhere;	/* a window another run's CALL loaded */
 
 	BfTableOptions *opts;
 	char	   *ft_sql;			/* the foreign table, quoted for SQL */
@@ -138,23 +147,56 @@ catalog_owner(void)
 }
 
 /*
- * Run a statement on the catalog as its owner.  An error needs no restore:
- * (sub)transaction abort puts the user id back.
+ * Run a statement on the catalog as its owner.  The statement's SQL names
+ * every object and operator by schema, and it is parsed and run with
+ * search_path = pg_catalog, pg_temp: the caller's search_path could put
+ * its own "=" or function first, which would then run as the owner (what
+ * PostgreSQL's SECURITY DEFINER functions guard against the same way, with
+ * a GUC nest level of their own).  An error needs no restore: (sub)
+ * transaction abort puts the user id and the GUC back.
+ */
+static void
+catalog_run(const char *sql, int nargs, Oid *types, Datum *values,
+			const char *nulls, bool read_only, Snapshot snapshot)
+{
+	Oid			save_user;
+	int			save_sec;
+	int			save_nestlevel;
+	int			ret;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(catalog_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	if (snapshot == InvalidSnapshot)
+		ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+	else
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		ret = SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot,
+								   true, false, 0);
+		SPI_freeplan(plan);
+	}
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_user, save_sec);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+}
+
+/*
+ * catalog_run with the snapshot SPI picks: read_only reads with the
+ * caller's, otherwise (in READ COMMITTED) each statement takes a new one.
  */
 static void
 catalog_exec(const char *sql, int nargs, Oid *types, Datum *values,
 			 const char *nulls, bool read_only)
 {
-	Oid			save_user;
-	int			save_sec;
-	int			ret;
-
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(catalog_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+	catalog_run(sql, nargs, types, values, nulls, read_only, InvalidSnapshot);
 }
 
 /* A relation's name, schema-qualified and quoted as SQL needs. */
@@ -179,6 +221,10 @@ check_foreign_table(Oid relid)
 	ForeignTable *table;
 	ForeignDataWrapper *fdw;
 
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("foreign table with OID %u does not exist", relid)));
 	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -476,17 +522,22 @@ check_arbiter_index(BfLoad *load)
 						 load->target_sql, column_list(load->key_columns, NULL))));
 }
 
-/* The sync values stored for a foreign table (new reference), or NULL. */
+/*
+ * The sync values stored for a foreign table (new reference), or NULL.
+ * fresh: with a snapshot of its own (in READ COMMITTED), for a run that
+ * may have waited for another's lock; else with the caller's.
+ */
 static struct json_object *
-read_sync(Oid relid)
+read_sync(Oid relid, bool fresh)
 {
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 	bool		isnull;
 	Datum		sync;
 
-	catalog_exec("SELECT sync FROM backfill_fdw.sync_state WHERE foreign_table = $1",
-				 1, types, values, NULL, true);
+	catalog_exec("SELECT s.sync FROM backfill_fdw.sync_state s"
+				 " WHERE s.foreign_table OPERATOR(pg_catalog.=) $1",
+				 1, types, values, NULL, !fresh);
 	if (SPI_processed == 0)
 		return NULL;
 	sync = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -500,7 +551,7 @@ bf_stored_sync(Oid relid)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	sync = read_sync(relid);
+	sync = read_sync(relid, false);
 	SPI_finish();
 	return sync;
 }
@@ -516,7 +567,7 @@ write_sync(BfLoad *load, struct json_object *sync)
 	values[2] = bf_json_to_jsonb(sync);
 	catalog_exec("INSERT INTO backfill_fdw.sync_state AS s"
 				 " (foreign_table, endpoint, sync, updated_at)"
-				 " VALUES ($1, $2, $3, clock_timestamp())"
+				 " VALUES ($1, $2, $3, pg_catalog.clock_timestamp())"
 				 " ON CONFLICT (foreign_table) DO UPDATE"
 				 " SET endpoint = excluded.endpoint, sync = excluded.sync,"
 				 " updated_at = excluded.updated_at",
@@ -577,8 +628,12 @@ progress_key(BfLoad *load, Oid *types, Datum *values)
 	values[3] = ObjectIdGetDatum(load->target);
 }
 
-/* Where the backfill of this range stands: its first unfinished iteration. */
-static void
+/*
+ * Where the backfill of this range stands: its first unfinished iteration,
+ * read after the lock with a snapshot of its own.  Returns whether the
+ * range has a progress row.
+ */
+static bool
 read_progress(BfLoad *load)
 {
 	Oid			types[4];
@@ -587,13 +642,79 @@ read_progress(BfLoad *load)
 
 	progress_key(load, types, values);
 	catalog_exec("SELECT next_iteration FROM backfill_fdw.backfill_progress"
-				 " WHERE foreign_table = $1 AND range_start = $2"
-				 " AND range_end = $3 AND target = $4",
-				 4, types, values, NULL, true);
+				 " WHERE foreign_table OPERATOR(pg_catalog.=) $1"
+				 " AND range_start OPERATOR(pg_catalog.=) $2"
+				 " AND range_end OPERATOR(pg_catalog.=) $3"
+				 " AND target OPERATOR(pg_catalog.=) $4",
+				 4, types, values, NULL, false);
 	load->hist->first_iteration = 0;
-	if (SPI_processed > 0)
-		load->hist->first_iteration =
-			DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (SPI_processed == 0)
+		return false;
+	load->hist->first_iteration =
+		DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	return true;
+}
+
+/*
+ * What another run of this foreign table changes in the catalog, as one
+ * text: its sync state, how many runs of it the history has, and how many
+ * of those loaded this range into this target.
+ */
+static char *
+catalog_fingerprint(BfLoad *load, Snapshot snapshot)
+{
+	Oid			types[5] = {REGCLASSOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	values[0] = ObjectIdGetDatum(load->ftrelid);
+	values[1] = CStringGetTextDatum(load->hist->foreign_table);
+	values[2] = CStringGetTextDatum(load->target_sql);
+	values[3] = load->range_start ? CStringGetTextDatum(load->range_start) : (Datum) 0;
+	values[4] = load->range_end ? CStringGetTextDatum(load->range_end) : (Datum) 0;
+	nulls[3] = load->range_start ? ' ' : 'n';
+	nulls[4] = load->range_end ? ' ' : 'n';
+	catalog_run("SELECT pg_catalog.concat_ws('/',"
+				" (SELECT s.sync::pg_catalog.text FROM backfill_fdw.sync_state s"
+				"   WHERE s.foreign_table OPERATOR(pg_catalog.=) $1),"
+				" (SELECT pg_catalog.count(*) FROM backfill_fdw.run_history h"
+				"   WHERE h.foreign_table OPERATOR(pg_catalog.=) $2),"
+				" (SELECT pg_catalog.count(*) FROM backfill_fdw.run_history h"
+				"   WHERE h.foreign_table OPERATOR(pg_catalog.=) $2"
+				"   AND h.target OPERATOR(pg_catalog.=) $3"
+				"   AND h.range_start OPERATOR(pg_catalog.=) $4"
+				"   AND h.range_end OPERATOR(pg_catalog.=) $5"
+				"   AND h.status OPERATOR(pg_catalog.=) 'succeeded'))",
+				5, types, values, nulls, true, snapshot);
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/*
+ * Did a run of this foreign table commit while this one waited for the
+ * lock (or, in REPEATABLE READ and SERIALIZABLE, at all since the
+ * transaction's snapshot)?  READ COMMITTED reads the catalog again after
+ * the lock, so it starts where that run ended.  A transaction snapshot
+ * cannot see that run, and would load its rows again: that is an error.
+ */
+static bool
+other_run_committed(BfLoad *load)
+{
+	bool		changed;
+
+	if (load->before_lock == InvalidSnapshot)
+		return false;
+	/* this transaction's own writes since are no other run's */
+	load->before_lock->curcid = GetCurrentCommandId(false);
+	changed = strcmp(catalog_fingerprint(load, load->before_lock),
+					 catalog_fingerprint(load, GetLatestSnapshot())) != 0;
+	if (changed && IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("another backfill of foreign table \"%s\" committed after this transaction's snapshot was taken",
+						load->opts->relname),
+				 errdetail("In REPEATABLE READ or SERIALIZABLE, this run cannot see what that one loaded, and would load it again."),
+				 errhint("Retry the transaction, or run the backfill in a READ COMMITTED transaction.")));
+	return changed;
 }
 
 /* The window is loaded: move the progress on, or forget it at the end. */
@@ -607,8 +728,10 @@ write_progress(BfLoad *load, bool done)
 	if (done)
 	{
 		catalog_exec("DELETE FROM backfill_fdw.backfill_progress"
-					 " WHERE foreign_table = $1 AND range_start = $2"
-					 " AND range_end = $3 AND target = $4",
+					 " WHERE foreign_table OPERATOR(pg_catalog.=) $1"
+					 " AND range_start OPERATOR(pg_catalog.=) $2"
+					 " AND range_end OPERATOR(pg_catalog.=) $3"
+					 " AND target OPERATOR(pg_catalog.=) $4",
 					 4, types, values, NULL, false);
 		return;
 	}
@@ -619,7 +742,8 @@ write_progress(BfLoad *load, bool done)
 	catalog_exec("INSERT INTO backfill_fdw.backfill_progress AS p"
 				 " (foreign_table, range_start, range_end, target, next_iteration,"
 				 "  total_iterations, started_at, updated_at)"
-				 " VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), clock_timestamp())"
+				 " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.clock_timestamp(),"
+				 "  pg_catalog.clock_timestamp())"
 				 " ON CONFLICT (foreign_table, range_start, range_end, target) DO UPDATE"
 				 " SET next_iteration = excluded.next_iteration,"
 				 " total_iterations = excluded.total_iterations,"
@@ -766,6 +890,26 @@ window_done(BfLoad *load)
 }
 
 /*
+ * Has a run of another session finished this window's range while this
+ * CALL ran?  The range then has no progress row, and this CALL either had
+ * a window of it before or waited for that run's lock.  Otherwise the
+ * window starts where the progress row says (read with a fresh snapshot).
+ */
+static bool
+window_finished_elsewhere(BfLoad *load)
+{
+	bool		other = other_run_committed(load);
+
+	if (read_progress(load) || (!other && load->resume_from < 0))
+		return false;
+	ereport(NOTICE,
+			(errmsg("the backfill of foreign table \"%s\" from %s to %s was finished by another run",
+					load->opts->relname, load->range_start, load->range_end)));
+	load->hist->iterations = 0;
+	return true;
+}
+
+/*
  * Steps 2-5 of the file header, after the lock.  The spec and every json-c
  * value are released whatever happens.  Returns whether a window was the
  * last of its range (always true for a whole run).
@@ -789,28 +933,38 @@ load_locked(BfLoad *load)
 		check_target_columns(load);
 		if (load->key_columns != NIL)
 			check_arbiter_index(load);
-		if (load->window > 0)
+		if (load->window == 0)
 		{
-			read_progress(load);
-			load->hist->iterations = load->window;	/* what a failure tried */
-			failed_window = load->hist;
+			/* READ COMMITTED needs no check: it reads the state afresh */
+			if (IsolationUsesXactSnapshot())
+				(void) other_run_committed(load);	/* raises when one did */
 		}
-		stored = read_sync(load->ftrelid);
-		fresh = run_upsert(load, stored);
-		load->total_iterations = load->hist->stats.iterations;
-		if (load->window > 0)
-			done = window_done(load);
 		else
-			load->hist->iterations = load->total_iterations;
-		if (ep->sync.count > 0)
+			load->finished_elsewhere = window_finished_elsewhere(load);
+		if (!load->finished_elsewhere)
 		{
-			merged = bf_sync_merge(ep, stored, fresh);
-			if (json_object_object_length(merged) > 0)
-				write_sync(load, merged);
+			if (load->window > 0)
+			{
+				load->hist->iterations = load->window;	/* what a failure tried */
+				failed_window = load->hist;
+			}
+			stored = read_sync(load->ftrelid, true);
+			fresh = run_upsert(load, stored);
+			load->total_iterations = load->hist->stats.iterations;
+			if (load->window > 0)
+				done = window_done(load);
+			else
+				load->hist->iterations = load->total_iterations;
+			if (ep->sync.count > 0)
+			{
+				merged = bf_sync_merge(ep, stored, fresh);
+				if (json_object_object_length(merged) > 0)
+					write_sync(load, merged);
+			}
+			write_history(load->hist, NULL);
+			if (load->window > 0)
+				write_progress(load, done);
 		}
-		write_history(load->hist, NULL);
-		if (load->window > 0)
-			write_progress(load, done);
 	}
 	PG_FINALLY();
 	{
@@ -831,8 +985,18 @@ run_load(BfLoad *load)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* a copy of the caller's snapshot, to see what committed during the wait */
+	load->before_lock = InvalidSnapshot;
+	if (ActiveSnapshotSet())
+	{
+		PushCopiedSnapshot(GetActiveSnapshot());
+		load->before_lock = RegisterSnapshot(GetActiveSnapshot());
+		PopActiveSnapshot();
+	}
 	lock_endpoint(load);
 	done = load_locked(load);
+	if (load->before_lock != InvalidSnapshot)
+		UnregisterSnapshot(load->before_lock);
 	SPI_finish();
 	return done;
 }
@@ -865,9 +1029,11 @@ forget_window(void)
 
 /*
  * backfill_fdw.backfill_window(foreign_table, range_start, range_end,
- * window_iterations, target, wait): the next window of CALL backfill()'s
- * range.  Which window is next is read under the endpoint's lock, so two
- * CALLs of one range never load a window twice.
+ * window_iterations, target, wait, resume_from): the next window of CALL
+ * backfill()'s range.  Which window is next is read under the endpoint's
+ * lock with a fresh snapshot, so two CALLs of one range never load a
+ * window twice; resume_from (where the CALL's previous window ended, NULL
+ * for its first) tells a range another CALL finished from one never begun.
  */
 Datum
 backfill_fdw_backfill_window(PG_FUNCTION_ARGS)
@@ -876,7 +1042,7 @@ backfill_fdw_backfill_window(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
-	bool		done;
+	volatile bool done = false;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_GETARG_INT32(3) < 1)
 		ereport(ERROR,
@@ -890,7 +1056,24 @@ backfill_fdw_backfill_window(PG_FUNCTION_ARGS)
 	load = load_new(fcinfo, PG_GETARG_INT32(3), window_cxt);
 	load->target_arg = PG_ARGISNULL(4) ? InvalidOid : PG_GETARG_OID(4);
 	load->wait = PG_ARGISNULL(5) || PG_GETARG_BOOL(5);
-	done = run_load(load);
+	load->resume_from = PG_ARGISNULL(6) ? -1 : PG_GETARG_INT32(6);
+	PG_TRY();
+	{
+		done = run_load(load);
+	}
+	PG_CATCH();
+	{
+		/* the message record_failed_window writes after the rollback */
+		if (failed_window != NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(window_cxt);
+
+			failed_window->error = CopyErrorData()->message;
+			MemoryContextSwitchTo(old);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 
 	values[0] = Int64GetDatum(load->hist->rows);
 	values[1] = Int32GetDatum((int32) load->hist->first_iteration);
@@ -902,22 +1085,22 @@ backfill_fdw_backfill_window(PG_FUNCTION_ARGS)
 }
 
 /*
- * backfill_fdw.record_failed_window(error text) RETURNS boolean: the
- * history row of this session's window that failed, written after its
- * rollback with the user's secrets masked in the message; false when no
- * window had got as far as its target.
+ * backfill_fdw.record_failed_window() RETURNS boolean: the history row of
+ * this session's window that failed, with the error backfill_window caught
+ * (the user's secrets masked), written after its rollback; false when no
+ * window had got as far as its target.  It takes no text, so that no one
+ * writes a history row of their own wording.
  */
 Datum
 backfill_fdw_record_failed_window(PG_FUNCTION_ARGS)
 {
-	char	   *error = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	struct json_object *secrets;
 	char	   *masked;
 
-	if (failed_window == NULL)
+	if (failed_window == NULL || failed_window->error == NULL)
 		PG_RETURN_BOOL(false);
 	secrets = bf_user_secrets(GetUserId(), failed_window->serverid);
-	masked = bf_mask_secrets(error, secrets);
+	masked = bf_mask_secrets(failed_window->error, secrets);
 	json_object_put(secrets);
 	failed_window->rows = 0;
 	if (SPI_connect() != SPI_OK_CONNECT)

@@ -14,6 +14,7 @@
 
 #include "pg_jsonc.h"
 
+#include "catalog/pg_authid.h"
 #include "catalog/pg_foreign_server.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
@@ -67,11 +68,17 @@ result_or_raise(struct json_object *value, BfError *err, struct json_object *var
 	return out;
 }
 
-/* vars as json-c, raising if it is not an object of namespaces. */
+/*
+ * vars as json-c, raising if it is not an object of namespaces.  Without
+ * an "env" object in vars an expression reads the server's environment:
+ * the spec's author may (a spec needs pg_read_server_files), but anyone
+ * may run these tools, so for anyone else env is empty.
+ */
 static struct json_object *
 vars_argument(FunctionCallInfo fcinfo, int argno)
 {
 	struct json_object *vars;
+	struct json_object *env;
 
 	vars = bf_jsonb_to_json(PG_GETARG_DATUM(argno));
 	if (!json_object_is_type(vars, json_type_object))
@@ -81,6 +88,10 @@ vars_argument(FunctionCallInfo fcinfo, int argno)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vars must be a JSON object of namespaces, like {\"state\": {...}}")));
 	}
+	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES) &&
+		!(json_object_object_get_ex(vars, "env", &env) &&
+		  json_object_is_type(env, json_type_object)))
+		json_object_object_add(vars, "env", json_object_new_object());
 	return vars;
 }
 
