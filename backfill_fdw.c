@@ -139,6 +139,7 @@ _PG_init(void)
 	bf_error_clear(&err);
 	if (!bf_http_global_init(&err))
 		bf_raise(&err, NULL);
+	bf_install_interrupt_hook();
 }
 
 Datum

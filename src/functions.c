@@ -1308,6 +1308,15 @@ fn_date_extract(BfCall *c, struct json_object **out)
 
 /* ---- ranges -------------------------------------------------------------- */
 
+/* A range stopped half-built (canceled): free it, keep the error. */
+static bool
+drop_result(struct json_object **out)
+{
+	json_object_put(*out);
+	*out = NULL;
+	return false;
+}
+
 /* The cap keeps a mistyped range from exhausting a backend's memory. */
 static bool
 range_too_long(BfCall *c, const char *fname, uint64_t count)
@@ -1355,7 +1364,11 @@ int_range(BfCall *c, const char *fname, int64_t a, int64_t b, struct json_object
 	if (*out == NULL)
 		return fn_nomem(c);
 	for (i = 0; i < count; i++)
+	{
+		if (!bf_budget_step(c->budget, 1, c->err))
+			return drop_result(out);
 		json_object_array_add(*out, json_object_new_int64((int64_t) ((uint64_t) a + i * (uint64_t) step)));
+	}
 	return true;
 }
 
@@ -1515,6 +1528,8 @@ date_range(BfCall *c, const char *fname, const BfTime *a, const BfTime *b,
 		}
 		else if (bf_time_cmp(&cur, b) > 0)
 			break;
+		if (!bf_budget_step(c->budget, 1, c->err))
+			return drop_result(out);
 		json_object_array_add(*out, time_json(&cur));
 		if (unit == UNIT_MONTH)
 			more = step_months(&cur, step);
@@ -2697,9 +2712,12 @@ sort_cmp(struct json_object *a, struct json_object *b, bool desc)
 	return desc ? -r : r;
 }
 
-/* A stable merge sort of items[0..n) using tmp. */
-static void
-merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool desc)
+/*
+ * A stable merge sort of items[0..n) using tmp.  Each merge counts its
+ * elements as steps, so a long sort can be interrupted (false, err set).
+ */
+static bool
+merge_sort(BfCall *c, struct json_object **items, struct json_object **tmp, size_t n, bool desc)
 {
 	size_t		mid = n / 2;
 	size_t		i = 0;
@@ -2707,9 +2725,11 @@ merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool 
 	size_t		k = 0;
 
 	if (n < 2)
-		return;
-	merge_sort(items, tmp, mid, desc);
-	merge_sort(items + mid, tmp, n - mid, desc);
+		return true;
+	if (!merge_sort(c, items, tmp, mid, desc) ||
+		!merge_sort(c, items + mid, tmp, n - mid, desc) ||
+		!bf_budget_step(c->budget, n, c->err))
+		return false;
 	while (i < mid && j < n)
 		tmp[k++] = sort_cmp(items[j], items[i], desc) < 0 ? items[j++] : items[i++];
 	while (i < mid)
@@ -2717,6 +2737,7 @@ merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool 
 	while (j < n)
 		tmp[k++] = items[j++];
 	memcpy(items, tmp, n * sizeof(*items));
+	return true;
 }
 
 /* sort(array[, order]): stable, on a copy of the element pointers. */
@@ -2752,7 +2773,11 @@ fn_sort(BfCall *c, struct json_object **out)
 		return fn_nomem(c);
 	for (i = 0; i < n; i++)
 		items[i] = json_object_array_get_idx(c->args[0], i);
-	merge_sort(items, items + n, n, desc);
+	if (!merge_sort(c, items, items + n, n, desc))
+	{
+		free(items);
+		return false;
+	}
 	*out = json_object_new_array_ext((int) n);
 	for (i = 0; i < n && *out != NULL; i++)
 		json_object_array_add(*out, json_object_get(items[i]));
