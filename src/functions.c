@@ -2121,7 +2121,11 @@ fn_uuid(BfCall *c, struct json_object **out)
 	return give_string(c, s, 36, out);
 }
 
-/* log(v[, level]): info and warn go to stderr (the server log); debug is dropped. */
+/*
+ * log(v[, level]): info and warn go to stderr (the server log), one line
+ * each, secrets masked and control characters escaped (\n, \r, \t, \xHH),
+ * so a value cannot forge log lines; debug is dropped.
+ */
 static bool
 fn_log(BfCall *c, struct json_object **out)
 {
@@ -2137,6 +2141,8 @@ fn_log(BfCall *c, struct json_object **out)
 	if (strcmp(level, "debug") != 0)
 	{
 		char		line[BF_ERROR_MAX];
+		BfBuf		shown;
+		const char *p;
 
 		text = c->args[0] == NULL ? strdup("null") : bf_value_to_text(c->args[0]);
 		if (text == NULL)
@@ -2144,7 +2150,28 @@ fn_log(BfCall *c, struct json_object **out)
 		/* stderr is the server's log in a backend: never a secret there */
 		snprintf(line, sizeof(line), "%s", text);
 		bf_hide_secrets(line, c->vars);
-		fprintf(stderr, "backfill_fdw: %s: %s\n", level, line);
+		free(text);
+		/* nor a line the value forged: control characters are escaped */
+		bf_buf_init(&shown);
+		for (p = line; *p != '\0'; p++)
+		{
+			unsigned char ch = (unsigned char) *p;
+
+			if (ch == '\n')
+				bf_buf_append_str(&shown, "\\n");
+			else if (ch == '\r')
+				bf_buf_append_str(&shown, "\\r");
+			else if (ch == '\t')
+				bf_buf_append_str(&shown, "\\t");
+			else if (ch < 0x20 || ch == 0x7f)
+				bf_buf_printf(&shown, "\\x%02x", ch);
+			else
+				bf_buf_append_char(&shown, (char) ch);
+		}
+		text = bf_buf_steal(&shown);
+		if (text == NULL)
+			return fn_nomem(c);
+		fprintf(stderr, "backfill_fdw: %s: %s\n", level, text);
 		free(text);
 	}
 	*out = json_object_get(c->args[0]);
