@@ -8,6 +8,10 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "pg_jsonc.h"
 
 #include "access/htup_details.h"
@@ -94,6 +98,15 @@ void
 bf_install_interrupt_hook(void)
 {
 	bf_expr_set_interrupt(interrupt_requested);
+}
+
+void
+bf_give_back_memory(long bytes)
+{
+#ifdef __GLIBC__
+	if (bytes >= BF_TRIM_AFTER_BYTES)
+		malloc_trim(0);
+#endif
 }
 
 /* The options of one pg_user_mapping row, or NULL when there is none. */

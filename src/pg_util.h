@@ -36,6 +36,16 @@ extern void bf_raise(const BfError *err, struct json_object *secrets) pg_attribu
  */
 extern void bf_install_interrupt_hook(void);
 
+/*
+ * Give the C heap's free memory back to the system after a scan whose
+ * responses came to bytes or more: json-c trees and bodies are malloc'd in
+ * many small blocks, which glibc keeps after they are freed, so one big
+ * response left an idle backend holding hundreds of MB.  A no-op for small
+ * scans (malloc_trim walks the heap) and off glibc.
+ */
+#define BF_TRIM_AFTER_BYTES (8L * 1024 * 1024)
+extern void bf_give_back_memory(long bytes);
+
 /* A palloc'd copy of text with secrets masked (see bf_error_mask_secrets). */
 extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 
