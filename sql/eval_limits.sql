@@ -32,6 +32,18 @@ SELECT pg_temp.try($q$SELECT backfill_fdw.evaluate('length(sort(range("1900-01-0
 SELECT clock_timestamp() - t0 < interval '1 s' AS canceled_within_a_second FROM took;
 -- a render too
 SELECT pg_temp.try($q$SELECT backfill_fdw.render('n={length(sort(range("1900-01-01", "2010-01-01", 1, "hour"), "desc"))}')$q$);
+-- and a scan whose iterate.over is that expression (the runner evaluates it)
+\getenv mock_url MOCK_URL
+CREATE SERVER heavy FOREIGN DATA WRAPPER backfill_fdw
+  OPTIONS (spec '/tmp/backfill_fdw_test/specs/heavy.yaml', base_url :'mock_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER heavy;
+CREATE FOREIGN TABLE heavy_slow (event_id text) SERVER heavy OPTIONS (endpoint 'slow');
+CREATE FOREIGN TABLE heavy_huge (event_id text) SERVER heavy OPTIONS (endpoint 'huge');
+UPDATE took SET t0 = clock_timestamp();
+SELECT pg_temp.try('SELECT count(*) FROM heavy_slow');
+SELECT clock_timestamp() - t0 < interval '1 s' AS canceled_within_a_second FROM took;
 RESET statement_timeout;
+SELECT pg_temp.try('SELECT count(*) FROM heavy_huge');
+DROP SERVER heavy CASCADE;
 -- and the backend is fine afterwards
 SELECT backfill_fdw.evaluate('1 + 1');
