@@ -139,6 +139,7 @@ _PG_init(void)
 	bf_error_clear(&err);
 	if (!bf_http_global_init(&err))
 		bf_raise(&err, NULL);
+	bf_install_interrupt_hook();
 }
 
 Datum
@@ -385,9 +386,10 @@ backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 }
 
 /*
- * Free the runner, keeping its stats for EXPLAIN ANALYZE.  The run request
- * stops pointing to it, unless backfill_into has already let go of the
- * request (an error: the request may be gone by the time this runs).
+ * Free the runner, keeping its stats for EXPLAIN ANALYZE, and give a big
+ * scan's freed heap back to the system (bf_give_back_memory).  The run
+ * request stops pointing to it, unless backfill_into has already let go of
+ * the request (an error: the request may be gone by the time this runs).
  */
 static void
 free_runner(BfScanState *st)
@@ -399,6 +401,7 @@ free_runner(BfScanState *st)
 	bf_runner_stats(st->runner, &st->last_stats);
 	bf_runner_free(st->runner);
 	st->runner = NULL;
+	bf_give_back_memory(st->last_stats.bytes);
 }
 
 /* Free what the plain modules hold for this scan; safe to call twice. */

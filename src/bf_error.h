@@ -28,6 +28,7 @@ typedef enum BfErrorKind
 	BF_ERR_HTTP,				/* a request failed: transport, status, or rule "fail" */
 	BF_ERR_RESPONSE,			/* a response body that does not parse */
 	BF_ERR_CANCELED,			/* the caller asked to stop */
+	BF_ERR_LIMIT,				/* a documented size limit was reached */
 	BF_ERR_NOMEM,
 	BF_ERR_INTERNAL
 } BfErrorKind;

@@ -64,6 +64,30 @@ extern void bf_template_visit_refs(const BfTemplate *tmpl, BfRefVisitor visit, v
 extern const char *bf_template_source(const BfTemplate *tmpl);
 extern void bf_template_free(BfTemplate *tmpl);
 
+/*
+ * Limits of one evaluation (one bf_expr_eval, or one template render with
+ * all its parts), documented in docs/expressions.md.  The values it builds
+ * are charged against BF_EVAL_MAX_BYTES, estimated: an array element or
+ * object member costs BF_EVAL_ELEMENT_COST bytes (about what json-c
+ * spends on a small value), a string its length.  What is charged is never
+ * given back within the evaluation, so a total, not a peak, is bounded.
+ * Going over is a BF_ERR_LIMIT error naming the limit.
+ */
+#define BF_EVAL_MAX_BYTES ((size_t) 256 * 1024 * 1024)
+#define BF_EVAL_ELEMENT_COST 128
+
+/*
+ * Interrupts: a long evaluation calls the hook every BF_EVAL_CHECK_EVERY
+ * steps (nodes evaluated, elements built or visited); when it returns true
+ * the evaluation frees what it built and fails with BF_ERR_CANCELED
+ * ("canceled").  The hook must not longjmp: a backend installs one that
+ * only reads its interrupt flags, and raises the interrupt itself after the
+ * call returns.  Process-wide; NULL (the default) never stops.
+ */
+#define BF_EVAL_CHECK_EVERY 4096
+typedef bool (*BfInterruptFn) (void);
+extern void bf_expr_set_interrupt(BfInterruptFn hook);
+
 /* A value as template text: null as "", strings bare, others as compact JSON. */
 extern char *bf_value_to_text(struct json_object *value);
 

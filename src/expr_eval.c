@@ -34,6 +34,7 @@ typedef struct EvalCtx
 {
 	struct json_object *vars;
 	BfError    *err;
+	BfBudget   *budget;			/* what the whole evaluation may still build */
 } EvalCtx;
 
 static bool eval(const BfNode *n, EvalCtx *cx, struct json_object **out);
@@ -287,6 +288,13 @@ eval_slice(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	}
 	if (hi < lo)
 		hi = lo;
+	if (!(json_object_is_type(base, json_type_string) ?
+		  bf_budget_charge(cx->budget, (size_t) (hi - lo), cx->err) :
+		  bf_budget_charge_elements(cx->budget, (size_t) (hi - lo), cx->err)))
+	{
+		json_object_put(base);
+		return false;
+	}
 	if (json_object_is_type(base, json_type_string))
 		*out = json_object_new_string_len(json_object_get_string(base) + lo, (int) (hi - lo));
 	else
@@ -509,6 +517,11 @@ add(EvalCtx *cx, struct json_object *a, struct json_object *b, struct json_objec
 		bf_buf_init(&buf);
 		bf_value_append_text(&buf, a);
 		bf_value_append_text(&buf, b);
+		if (!bf_budget_charge(cx->budget, buf.len, cx->err))
+		{
+			bf_buf_free(&buf);
+			return false;
+		}
 		*out = bf_buf_to_json(&buf);
 		bf_buf_free(&buf);
 		return *out != NULL || nomem(cx);
@@ -519,6 +532,8 @@ add(EvalCtx *cx, struct json_object *a, struct json_object *b, struct json_objec
 		size_t		nb = json_object_array_length(b);
 		size_t		i;
 
+		if (!bf_budget_charge_elements(cx->budget, na + nb, cx->err))
+			return false;
 		*out = json_object_new_array_ext((int) (na + nb));
 		if (*out == NULL)
 			return nomem(cx);
@@ -532,6 +547,9 @@ add(EvalCtx *cx, struct json_object *a, struct json_object *b, struct json_objec
 	{
 		struct json_object_iter it;
 
+		if (!bf_budget_charge_elements(cx->budget, (size_t) json_object_object_length(a) +
+									   (size_t) json_object_object_length(b), cx->err))
+			return false;
 		*out = json_object_new_object();
 		if (*out == NULL)
 			return nomem(cx);
@@ -558,6 +576,8 @@ contains(EvalCtx *cx, struct json_object *a, struct json_object *b, bool *found)
 				size_t		i;
 				size_t		n = json_object_array_length(b);
 
+				if (!bf_budget_step(cx->budget, n, cx->err))
+					return false;
 				for (i = 0; i < n && !*found; i++)
 					*found = bf_value_equal(a, json_object_array_get_idx(b, i));
 				return true;
@@ -664,6 +684,45 @@ lazy_arg(void *p, int i, struct json_object **out)
 #define INLINE_ARGS 8
 
 /*
+ * A strict function's result is charged to the budget by its top level (an
+ * array's elements, an object's members, a string's bytes): its parts are
+ * arguments, charged where they were built, or small new values.  A result
+ * that is one of the arguments is no new value.  Lazy functions return what
+ * their arguments evaluated to, charged there.
+ */
+static bool
+charge_result(EvalCtx *cx, struct json_object **args, int nargs, struct json_object **out)
+{
+	int			i;
+	bool		ok;
+
+	for (i = 0; i < nargs; i++)
+		if (*out == args[i])
+			return true;
+	switch (json_object_get_type(*out))
+	{
+		case json_type_array:
+			ok = bf_budget_charge_elements(cx->budget, json_object_array_length(*out), cx->err);
+			break;
+		case json_type_object:
+			ok = bf_budget_charge_elements(cx->budget, (size_t) json_object_object_length(*out),
+										   cx->err);
+			break;
+		case json_type_string:
+			ok = bf_budget_charge(cx->budget, (size_t) json_object_get_string_len(*out), cx->err);
+			break;
+		default:
+			return true;
+	}
+	if (!ok)
+	{
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return ok;
+}
+
+/*
  * Strict functions get their arguments evaluated in order; up to eight live
  * on the stack.
  */
@@ -682,6 +741,7 @@ eval_call(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	call.prepared = n->u.call.prepared;
 	call.vars = cx->vars;
 	call.err = cx->err;
+	call.budget = cx->budget;
 	call.args = NULL;
 	if (fn->lazy)
 	{
@@ -701,7 +761,7 @@ eval_call(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	{
 		call.args = args;
 		*out = NULL;
-		ok = fn->impl(&call, out);
+		ok = fn->impl(&call, out) && charge_result(cx, args, call.nargs, out);
 	}
 	else
 		done--;					/* the failed argument left nothing */
@@ -721,6 +781,8 @@ eval_list(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	struct json_object *list;
 	int			i;
 
+	if (!bf_budget_charge_elements(cx->budget, (size_t) n->u.list.n, cx->err))
+		return false;
 	list = n->kind == BF_N_ARRAY ? json_object_new_array_ext(n->u.list.n) : json_object_new_object();
 	if (list == NULL)
 		return nomem(cx);
@@ -768,6 +830,8 @@ eval(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	bool		ok;
 
 	*out = NULL;
+	if (!bf_budget_step(cx->budget, 1, cx->err))
+		return false;
 	switch (n->kind)
 	{
 		case BF_N_LITERAL:
@@ -822,15 +886,19 @@ eval(const BfNode *n, EvalCtx *cx, struct json_object **out)
 	return false;
 }
 
-/* Templates evaluate part trees directly, without clearing err per part. */
+/*
+ * Templates evaluate part trees directly, without clearing err per part,
+ * and with one budget for all their parts.
+ */
 bool
 bf_node_eval(const BfNode *node, struct json_object *vars, struct json_object **out,
-			 BfError *err)
+			 BfBudget *budget, BfError *err)
 {
 	EvalCtx		cx;
 
 	cx.vars = json_object_is_type(vars, json_type_object) ? vars : NULL;
 	cx.err = err;
+	cx.budget = budget;
 	return eval(node, &cx, out);
 }
 
@@ -873,11 +941,13 @@ bf_expr_eval(const BfExpr *expr, struct json_object *vars, BfError *err)
 {
 	struct json_object *out;
 	BfError		local;
+	BfBudget	budget;
 
 	if (err == NULL)
 		err = &local;
 	bf_error_clear(err);
-	if (!bf_node_eval(expr->root, vars, &out, err))
+	bf_budget_init(&budget);
+	if (!bf_node_eval(expr->root, vars, &out, &budget, err))
 	{
 		bf_expr_finish_error(err, expr->src, vars);
 		return NULL;

@@ -226,7 +226,7 @@ extern bool bf_expr_text_mentions_known(const char *text, size_t len);
 
 /* Evaluation, and the refs walk, of a tree (expr_eval.c / expr_parse.c). */
 extern bool bf_node_eval(const BfNode *node, struct json_object *vars,
-						 struct json_object **out, BfError *err);
+						 struct json_object **out, BfBudget *budget, BfError *err);
 extern void bf_node_free(BfNode *node);
 
 /* Add " in expression: src" and hide secret values in a run-time error. */

@@ -765,3 +765,55 @@ bf_value_to_bool(struct json_object *v, bool yes_no, bool *out)
 	}
 	return false;
 }
+
+/* The process-wide interrupt hook (expr.h); NULL never stops. */
+static BfInterruptFn interrupt_hook = NULL;
+
+void
+bf_expr_set_interrupt(BfInterruptFn hook)
+{
+	interrupt_hook = hook;
+}
+
+void
+bf_budget_init(BfBudget *b)
+{
+	b->used = 0;
+	b->steps = 0;
+}
+
+/*
+ * Charged before the value is built, so an oversized range or string fails
+ * without ever being allocated.  Building is work too: it counts as steps.
+ */
+bool
+bf_budget_charge(BfBudget *b, size_t bytes, BfError *err)
+{
+	if (bytes > BF_EVAL_MAX_BYTES - b->used)
+		return bf_error_set(err, BF_ERR_LIMIT,
+							"the values built by one evaluation would exceed %zu MB (BF_EVAL_MAX_BYTES: an array element or object member counts %d bytes, a string its length)",
+							BF_EVAL_MAX_BYTES / (1024 * 1024), BF_EVAL_ELEMENT_COST);
+	b->used += bytes;
+	return bf_budget_step(b, 1 + bytes / BF_EVAL_ELEMENT_COST, err);
+}
+
+bool
+bf_budget_charge_elements(BfBudget *b, size_t n, BfError *err)
+{
+	if (n > BF_EVAL_MAX_BYTES / BF_EVAL_ELEMENT_COST)
+		n = BF_EVAL_MAX_BYTES / BF_EVAL_ELEMENT_COST + 1;
+	return bf_budget_charge(b, n * BF_EVAL_ELEMENT_COST, err);
+}
+
+/* The hook is asked once per BF_EVAL_CHECK_EVERY steps, so it costs nothing. */
+bool
+bf_budget_step(BfBudget *b, size_t n, BfError *err)
+{
+	b->steps += n;
+	if (b->steps < BF_EVAL_CHECK_EVERY)
+		return true;
+	b->steps = 0;
+	if (interrupt_hook != NULL && interrupt_hook())
+		return bf_error_set(err, BF_ERR_CANCELED, "canceled");
+	return true;
+}

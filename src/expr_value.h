@@ -120,6 +120,24 @@ extern bool bf_parse_int64(const char *s, size_t len, int64_t *out);
 /* Parse a whole string as a finite double. */
 extern bool bf_parse_double(const char *s, size_t len, double *out);
 
+/*
+ * The account of one evaluation (see BF_EVAL_MAX_BYTES and the interrupt
+ * hook in expr.h).  Start it with bf_budget_init.
+ */
+typedef struct BfBudget
+{
+	size_t		used;			/* estimated bytes built so far */
+	size_t		steps;			/* steps since the last interrupt check */
+} BfBudget;
+
+extern void bf_budget_init(BfBudget *b);
+/* Charge bytes about to be built; false with err set (BF_ERR_LIMIT) if over. */
+extern bool bf_budget_charge(BfBudget *b, size_t bytes, BfError *err);
+/* Charge n elements or members (BF_EVAL_ELEMENT_COST each). */
+extern bool bf_budget_charge_elements(BfBudget *b, size_t n, BfError *err);
+/* Count n steps of work; false with err set (BF_ERR_CANCELED) if the hook says stop. */
+extern bool bf_budget_step(BfBudget *b, size_t n, BfError *err);
+
 /* A new json string from a buffer (NULL on allocation failure). */
 extern struct json_object *bf_buf_to_json(BfBuf *buf);
 

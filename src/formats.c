@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "formats.h"
+#include "jsonscan.h"
 
 /* Deep enough for any real API; json-c's default of 32 is not. */
 #define BF_JSON_MAX_DEPTH 512
@@ -50,58 +51,57 @@ bf_format_detect(const char *content_type)
 	return BF_FORMAT_JSON;
 }
 
-/* Parse one JSON text of len bytes; on failure say where, as `what`. */
+/*
+ * Parse one JSON text of len bytes, strictly (RFC 8259); on failure say
+ * where, as `what`, with the byte offset.  json-c, even in its strict mode,
+ * takes single quotes, NaN, Infinity, "1.", "-01" and raw control
+ * characters, and without it trailing commas and comments too; so the
+ * record scanner of the fast path (jsonscan.c) checks the text first, and
+ * both paths accept exactly the same bodies.
+ */
 static struct json_object *
 parse_json(const char *text, size_t len, const char *what, long line, BfError *err)
 {
-	struct json_tokener *tok = json_tokener_new_ex(BF_JSON_MAX_DEPTH);
+	struct json_tokener *tok;
 	struct json_object *out;
 	enum json_tokener_error jerr;
-	size_t		used;
+	JsScanner	s;
+	JsSpan		v;
 
-	if (tok == NULL)
+	js_init(&s, text, len);
+	if (!js_value(&s, &v) || js_skip_ws(&s))
 	{
-		bf_error_set(err, BF_ERR_NOMEM, "out of memory parsing %s", what);
-		return NULL;
+		const char *why = s.error != NULL ? s.error : "unexpected data";
+		size_t		at = s.error != NULL ? s.error_pos : s.pos;
+
+		if (line > 0)
+			return bf_error_set(err, BF_ERR_RESPONSE,
+								"%s line %ld is not valid JSON: %s at byte %zu of the line",
+								what, line, why, at), NULL;
+		return bf_error_set(err, BF_ERR_RESPONSE, "%s is not valid JSON: %s at byte %zu",
+							what, why, at), NULL;
 	}
-	out = json_tokener_parse_ex(tok, text, (int) len);
+	tok = json_tokener_new_ex(BF_JSON_MAX_DEPTH);
+	if (tok == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory parsing %s", what), NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	out = json_tokener_parse_ex(tok, text + v.start, (int) (v.end - v.start));
 	jerr = json_tokener_get_error(tok);
-	used = json_tokener_get_parse_end(tok);
 	if (jerr == json_tokener_continue)
 	{
-		/* the text ended inside a value, or it was a bare number: finish it */
+		/* a bare number ends only at the end of the input */
 		out = json_tokener_parse_ex(tok, "", 1);
 		jerr = json_tokener_get_error(tok);
-		used = len;
 	}
 	json_tokener_free(tok);
-	if (jerr == json_tokener_success)
+	if (jerr != json_tokener_success)
 	{
-		/* only whitespace may follow the value */
-		for (; used < len; used++)
-		{
-			char		c = text[used];
-
-			if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '\0')
-			{
-				json_object_put(out);
-				if (line > 0)
-					return bf_error_set(err, BF_ERR_RESPONSE,
-										"%s line %ld is not valid JSON: unexpected data after the value",
-										what, line), NULL;
-				return bf_error_set(err, BF_ERR_RESPONSE,
-									"%s is not valid JSON: unexpected data at byte %zu", what, used), NULL;
-			}
-		}
-		return out;
+		/* the scanner passed it: json-c is short of memory */
+		json_object_put(out);
+		return bf_error_set(err, BF_ERR_NOMEM, "%s: json-c failed: %s", what,
+							json_tokener_error_desc(jerr)), NULL;
 	}
-	if (line > 0)
-		bf_error_set(err, BF_ERR_RESPONSE, "%s line %ld is not valid JSON: %s",
-					 what, line, json_tokener_error_desc(jerr));
-	else
-		bf_error_set(err, BF_ERR_RESPONSE, "%s is not valid JSON: %s at byte %zu",
-					 what, json_tokener_error_desc(jerr), used);
-	return NULL;
+	return out;
 }
 
 /* Blank lines are skipped, as Sling does; any other bad line is an error. */

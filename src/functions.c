@@ -1308,6 +1308,15 @@ fn_date_extract(BfCall *c, struct json_object **out)
 
 /* ---- ranges -------------------------------------------------------------- */
 
+/* A range stopped half-built (canceled): free it, keep the error. */
+static bool
+drop_result(struct json_object **out)
+{
+	json_object_put(*out);
+	*out = NULL;
+	return false;
+}
+
 /* The cap keeps a mistyped range from exhausting a backend's memory. */
 static bool
 range_too_long(BfCall *c, const char *fname, uint64_t count)
@@ -1355,7 +1364,11 @@ int_range(BfCall *c, const char *fname, int64_t a, int64_t b, struct json_object
 	if (*out == NULL)
 		return fn_nomem(c);
 	for (i = 0; i < count; i++)
+	{
+		if (!bf_budget_step(c->budget, 1, c->err))
+			return drop_result(out);
 		json_object_array_add(*out, json_object_new_int64((int64_t) ((uint64_t) a + i * (uint64_t) step)));
+	}
 	return true;
 }
 
@@ -1515,6 +1528,8 @@ date_range(BfCall *c, const char *fname, const BfTime *a, const BfTime *b,
 		}
 		else if (bf_time_cmp(&cur, b) > 0)
 			break;
+		if (!bf_budget_step(c->budget, 1, c->err))
+			return drop_result(out);
 		json_object_array_add(*out, time_json(&cur));
 		if (unit == UNIT_MONTH)
 			more = step_months(&cur, step);
@@ -2106,7 +2121,11 @@ fn_uuid(BfCall *c, struct json_object **out)
 	return give_string(c, s, 36, out);
 }
 
-/* log(v[, level]): info and warn go to stderr (the server log); debug is dropped. */
+/*
+ * log(v[, level]): info and warn go to stderr (the server log), one line
+ * each, secrets masked and control characters escaped (\n, \r, \t, \xHH),
+ * so a value cannot forge log lines; debug is dropped.
+ */
 static bool
 fn_log(BfCall *c, struct json_object **out)
 {
@@ -2122,6 +2141,8 @@ fn_log(BfCall *c, struct json_object **out)
 	if (strcmp(level, "debug") != 0)
 	{
 		char		line[BF_ERROR_MAX];
+		BfBuf		shown;
+		const char *p;
 
 		text = c->args[0] == NULL ? strdup("null") : bf_value_to_text(c->args[0]);
 		if (text == NULL)
@@ -2129,7 +2150,28 @@ fn_log(BfCall *c, struct json_object **out)
 		/* stderr is the server's log in a backend: never a secret there */
 		snprintf(line, sizeof(line), "%s", text);
 		bf_hide_secrets(line, c->vars);
-		fprintf(stderr, "backfill_fdw: %s: %s\n", level, line);
+		free(text);
+		/* nor a line the value forged: control characters are escaped */
+		bf_buf_init(&shown);
+		for (p = line; *p != '\0'; p++)
+		{
+			unsigned char ch = (unsigned char) *p;
+
+			if (ch == '\n')
+				bf_buf_append_str(&shown, "\\n");
+			else if (ch == '\r')
+				bf_buf_append_str(&shown, "\\r");
+			else if (ch == '\t')
+				bf_buf_append_str(&shown, "\\t");
+			else if (ch < 0x20 || ch == 0x7f)
+				bf_buf_printf(&shown, "\\x%02x", ch);
+			else
+				bf_buf_append_char(&shown, (char) ch);
+		}
+		text = bf_buf_steal(&shown);
+		if (text == NULL)
+			return fn_nomem(c);
+		fprintf(stderr, "backfill_fdw: %s: %s\n", level, text);
 		free(text);
 	}
 	*out = json_object_get(c->args[0]);
@@ -2697,9 +2739,12 @@ sort_cmp(struct json_object *a, struct json_object *b, bool desc)
 	return desc ? -r : r;
 }
 
-/* A stable merge sort of items[0..n) using tmp. */
-static void
-merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool desc)
+/*
+ * A stable merge sort of items[0..n) using tmp.  Each merge counts its
+ * elements as steps, so a long sort can be interrupted (false, err set).
+ */
+static bool
+merge_sort(BfCall *c, struct json_object **items, struct json_object **tmp, size_t n, bool desc)
 {
 	size_t		mid = n / 2;
 	size_t		i = 0;
@@ -2707,9 +2752,11 @@ merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool 
 	size_t		k = 0;
 
 	if (n < 2)
-		return;
-	merge_sort(items, tmp, mid, desc);
-	merge_sort(items + mid, tmp, n - mid, desc);
+		return true;
+	if (!merge_sort(c, items, tmp, mid, desc) ||
+		!merge_sort(c, items + mid, tmp, n - mid, desc) ||
+		!bf_budget_step(c->budget, n, c->err))
+		return false;
 	while (i < mid && j < n)
 		tmp[k++] = sort_cmp(items[j], items[i], desc) < 0 ? items[j++] : items[i++];
 	while (i < mid)
@@ -2717,6 +2764,7 @@ merge_sort(struct json_object **items, struct json_object **tmp, size_t n, bool 
 	while (j < n)
 		tmp[k++] = items[j++];
 	memcpy(items, tmp, n * sizeof(*items));
+	return true;
 }
 
 /* sort(array[, order]): stable, on a copy of the element pointers. */
@@ -2752,7 +2800,11 @@ fn_sort(BfCall *c, struct json_object **out)
 		return fn_nomem(c);
 	for (i = 0; i < n; i++)
 		items[i] = json_object_array_get_idx(c->args[0], i);
-	merge_sort(items, items + n, n, desc);
+	if (!merge_sort(c, items, items + n, n, desc))
+	{
+		free(items);
+		return false;
+	}
 	*out = json_object_new_array_ext((int) n);
 	for (i = 0; i < n && *out != NULL; i++)
 		json_object_array_add(*out, json_object_get(items[i]));

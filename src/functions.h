@@ -39,6 +39,7 @@ typedef struct BfCall
 	void	   *cx;
 	struct json_object *vars;	/* the namespaces (borrowed), e.g. for secrets */
 	BfError    *err;
+	struct BfBudget *budget;	/* the evaluation's account (expr_value.h) */
 } BfCall;
 
 /* bf_error_mask_secrets over the secrets namespace of vars. */

@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "keyset.h"
 
@@ -125,4 +126,29 @@ bf_keyset_free(BfKeySet *set)
 		return;
 	free(set->slots);
 	free(set);
+}
+
+bool
+bf_key_append_part(char **key, size_t *len, size_t *cap, char kind, const char *bytes, size_t n)
+{
+	uint64_t	n64 = n;
+	size_t		need = *len + 1 + sizeof(n64) + n;
+
+	if (need > *cap || *key == NULL)
+	{
+		size_t		grown = need * 2;
+		char	   *p = realloc(*key, grown);
+
+		if (p == NULL)
+			return false;
+		*key = p;
+		*cap = grown;
+	}
+	(*key)[(*len)++] = kind;
+	memcpy(*key + *len, &n64, sizeof(n64));
+	*len += sizeof(n64);
+	if (n > 0)
+		memcpy(*key + *len, bytes, n);
+	*len += n;
+	return true;
 }

@@ -29,6 +29,20 @@ extern bool bf_keyset_add(BfKeySet *set, const char *key, size_t len);
 extern size_t bf_keyset_count(const BfKeySet *set);
 extern void bf_keyset_free(BfKeySet *set);
 
+/*
+ * A record's primary key is the list of its key members, each appended as
+ * a part: its kind, its length and its bytes, so that no two lists make
+ * the same key ("a","bc" and "ab","c"; a NUL or separator inside a string).
+ * Parts compare as JSON text, never by value: the string "1" and the
+ * numbers 1, 1.0 and 1e0 are four keys, as they are four texts in a text
+ * column.  *key is malloc'd and grown as needed; false when that fails.
+ */
+#define BF_KEY_STRING 's'		/* a string's decoded bytes */
+#define BF_KEY_JSON 'j'			/* any other value, its JSON text as written */
+#define BF_KEY_NULL 'n'			/* null, or no such member */
+extern bool bf_key_append_part(char **key, size_t *len, size_t *cap, char kind,
+							   const char *bytes, size_t n);
+
 /* The 64-bit hash the set keeps (exposed for the unit tests). */
 extern uint64_t bf_keyset_hash(const char *key, size_t len);
 

@@ -197,6 +197,7 @@ static void
 append_array_element(StringInfo buf, struct json_object *val)
 {
 	const char *s;
+	const char *end;
 
 	if (val == NULL)
 	{
@@ -220,8 +221,11 @@ append_array_element(StringInfo buf, struct json_object *val)
 	s = json_object_is_type(val, json_type_string) ? json_object_get_string(val)
 		: json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
 										 JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* by length: a NUL inside a string must reach convert_text's check */
+	end = s + (json_object_is_type(val, json_type_string) ? json_object_get_string_len(val)
+			   : strlen(s));
 	appendStringInfoChar(buf, '"');
-	for (; *s; s++)
+	for (; s < end; s++)
 	{
 		if (*s == '"' || *s == '\\')
 			appendStringInfoChar(buf, '\\');
@@ -230,22 +234,63 @@ append_array_element(StringInfo buf, struct json_object *val)
 	appendStringInfoChar(buf, '"');
 }
 
-/* The text the input function sees for a value (see the file header). */
+/*
+ * The text the input function sees for a value (see the file header), and
+ * its length in *len: a string may hold NULs, which convert_text refuses.
+ */
 static char *
-value_text(BfColumn *col, struct json_object *val)
+value_text(BfColumn *col, struct json_object *val, size_t *len)
 {
+	char	   *out;
+
 	if (col->is_array && json_object_is_type(val, json_type_array))
 	{
 		StringInfoData buf;
 
 		initStringInfo(&buf);
 		append_array_element(&buf, val);
+		*len = buf.len;
 		return buf.data;
 	}
 	if (!col->is_json && json_object_is_type(val, json_type_string))
-		return pstrdup(json_object_get_string(val));
-	return pstrdup(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
-												  JSON_C_TO_STRING_NOSLASHESCAPE));
+	{
+		*len = json_object_get_string_len(val);
+		out = palloc(*len + 1);
+		memcpy(out, json_object_get_string(val), *len + 1);
+		return out;
+	}
+	out = pstrdup(json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN |
+												 JSON_C_TO_STRING_NOSLASHESCAPE));
+	*len = strlen(out);
+	return out;
+}
+
+/*
+ * PostgreSQL text cannot hold NUL: a value with \u0000 is an error (as
+ * jsonb's own), never a string cut at the NUL, which would also make two
+ * different keys one.  The value is shown escaped and cut.
+ */
+static void
+refuse_nul(BfConverter *conv, BfColumn *col, const char *text, size_t len)
+{
+	StringInfoData shown;
+	size_t		i;
+
+	initStringInfo(&shown);
+	for (i = 0; i < len && shown.len < BF_VALUE_IN_ERROR; i++)
+	{
+		unsigned char c = (unsigned char) text[i];
+
+		if (c < 0x20 || c == '"' || c == '\\')
+			appendStringInfo(&shown, "\\u%04x", c);
+		else
+			appendStringInfoChar(&shown, (char) c);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+			 errmsg("column \"%s\" of foreign table \"%s\": value \"%s%s\" from endpoint \"%s\" holds \\u0000, which PostgreSQL text cannot store",
+					col->name, conv->relname, shown.data, i < len ? "..." : "",
+					conv->endpoint)));
 }
 
 /*
@@ -262,6 +307,8 @@ convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool veri
 	ErrorContextCallback errcb;
 	Datum		out;
 
+	if (memchr(text, '\0', len) != NULL)
+		refuse_nul(conv, col, text, len);
 	ectx.conv = conv;
 	ectx.column = col;
 	ectx.value = text;
@@ -288,6 +335,7 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		struct json_object *val = NULL;
 		struct json_object *owned = NULL;
 		char	   *text;
+		size_t		len;
 
 		nulls[i] = true;
 		values[i] = (Datum) 0;
@@ -321,9 +369,9 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		}
 		if (val == NULL)
 			continue;
-		text = value_text(col, val);
+		text = value_text(col, val, &len);
 		json_object_put(owned);
-		values[i] = convert_text(conv, col, text, strlen(text), true);
+		values[i] = convert_text(conv, col, text, len, true);
 		nulls[i] = false;
 	}
 }
@@ -384,8 +432,7 @@ raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const Js
 
 				bf_error_clear(&err);
 				tree = bf_parse_body(json + v->start, n, BF_FORMAT_JSON, &err);
-				text = value_text(col, tree);
-				n = strlen(text);
+				text = value_text(col, tree, &n);
 				json_object_put(tree);
 				break;
 			}

@@ -8,6 +8,10 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "pg_jsonc.h"
 
 #include "access/htup_details.h"
@@ -21,6 +25,7 @@
 #include "utils/jsonb.h"
 #include "utils/syscache.h"
 
+#include "expr.h"
 #include "pg_util.h"
 
 int
@@ -45,6 +50,8 @@ bf_sqlstate(BfErrorKind kind)
 			return ERRCODE_INVALID_JSON_TEXT;
 		case BF_ERR_CANCELED:
 			return ERRCODE_QUERY_CANCELED;
+		case BF_ERR_LIMIT:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case BF_ERR_NOMEM:
 			return ERRCODE_OUT_OF_MEMORY;
 		case BF_OK:
@@ -66,10 +73,40 @@ bf_mask_secrets(const char *text, struct json_object *secrets)
 void
 bf_raise(const BfError *err, struct json_object *secrets)
 {
-	char	   *msg = bf_mask_secrets(err->message, secrets);
+	char	   *msg;
+
+	if (err->kind == BF_ERR_CANCELED)
+		CHECK_FOR_INTERRUPTS();
+	msg = bf_mask_secrets(err->message, secrets);
 
 	ereport(ERROR, (errcode(bf_sqlstate(err->kind)), errmsg("%s", msg)));
 	pg_unreachable();
+}
+
+/*
+ * Only reads the flags: the plain module cannot be longjmp'd out of (it
+ * holds json-c and malloc memory), so it returns "canceled" and bf_raise
+ * lets CHECK_FOR_INTERRUPTS do the rest.
+ */
+static bool
+interrupt_requested(void)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+void
+bf_install_interrupt_hook(void)
+{
+	bf_expr_set_interrupt(interrupt_requested);
+}
+
+void
+bf_give_back_memory(long bytes)
+{
+#ifdef __GLIBC__
+	if (bytes >= BF_TRIM_AFTER_BYTES)
+		malloc_trim(0);
+#endif
 }
 
 /* The options of one pg_user_mapping row, or NULL when there is none. */

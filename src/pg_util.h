@@ -23,9 +23,28 @@ extern int	bf_sqlstate(BfErrorKind kind);
 
 /*
  * Raise err as an ERROR, its message masked by bf_error_mask_secrets first,
- * so no error shows a secret whatever module composed it.
+ * so no error shows a secret whatever module composed it.  A plain module
+ * that stopped because of a pending interrupt (BF_ERR_CANCELED) has the
+ * interrupt itself raised: the user sees PostgreSQL's own "canceling
+ * statement due to statement timeout" or "user request".
  */
 extern void bf_raise(const BfError *err, struct json_object *secrets) pg_attribute_noreturn();
+
+/*
+ * Have the expression engine ask this backend's interrupt flags during long
+ * evaluations (bf_expr_set_interrupt); once, from _PG_init.
+ */
+extern void bf_install_interrupt_hook(void);
+
+/*
+ * Give the C heap's free memory back to the system after a scan whose
+ * responses came to bytes or more: json-c trees and bodies are malloc'd in
+ * many small blocks, which glibc keeps after they are freed, so one big
+ * response left an idle backend holding hundreds of MB.  A no-op for small
+ * scans (malloc_trim walks the heap) and off glibc.
+ */
+#define BF_TRIM_AFTER_BYTES (8L * 1024 * 1024)
+extern void bf_give_back_memory(long bytes);
 
 /* A palloc'd copy of text with secrets masked (see bf_error_mask_secrets). */
 extern char *bf_mask_secrets(const char *text, struct json_object *secrets);

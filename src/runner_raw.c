@@ -271,39 +271,47 @@ bf_raw_extract(BfRunner *r, BfHttpResponse *resp, bool *fallback, BfError *err)
 	return b;
 }
 
-/* A member's value as primary-key text: strings decoded, the rest as written. */
-static void
+/*
+ * A member's value as a primary-key part (keyset.h): strings decoded, with
+ * any NUL kept, the rest as written.  False when memory runs out.
+ */
+static bool
 append_key_part(const char *buf, const JsSpan *v, char **key, size_t *len, size_t *cap)
 {
-	size_t		n = v->end - v->start;
+	char	   *text;
+	size_t		n;
+	bool		ok;
 
-	if (*len + n + 2 > *cap)
-	{
-		*cap = (*len + n + 2) * 2;
-		*key = realloc(*key, *cap);
-	}
-	if (v->kind == JS_STRING)
-		*len += js_unescape(buf, v, *key + *len);
-	else if (v->kind != JS_NULL)
-	{
-		memcpy(*key + *len, buf + v->start, n);
-		*len += n;
-	}
-	(*key)[(*len)++] = '\x1f';
+	if (v->kind == JS_NULL)
+		return bf_key_append_part(key, len, cap, BF_KEY_NULL, NULL, 0);
+	if (v->kind != JS_STRING)
+		return bf_key_append_part(key, len, cap, BF_KEY_JSON, buf + v->start, v->end - v->start);
+	text = malloc(v->end - v->start);
+	if (text == NULL)
+		return false;
+	n = js_unescape(buf, v, text);
+	ok = bf_key_append_part(key, len, cap, BF_KEY_STRING, text, n);
+	free(text);
+	return ok;
 }
 
-/* Is the record at span i new by the primary key (first wins)? */
+/*
+ * Is the record at span i new by the primary key (first wins)?  A key that
+ * cannot be built for want of memory counts as new: a duplicate row is
+ * better than a lost one.
+ */
 static bool
 raw_record_is_new(BfRunner *r, const Batch *b, size_t i)
 {
 	const BfStrList *pk = &r->ep->response.records.primary_key;
-	size_t		cap = 64;
+	size_t		cap = 0;
 	size_t		len = 0;
-	char	   *key = malloc(cap);
+	char	   *key = NULL;
 	int			k;
-	bool		fresh;
+	bool		fresh = true;
+	bool		ok = true;
 
-	for (k = 0; k < pk->count; k++)
+	for (k = 0; ok && k < pk->count; k++)
 	{
 		JsScanner	s;
 		JsSpan		mk;
@@ -319,9 +327,10 @@ raw_record_is_new(BfRunner *r, const Batch *b, size_t i)
 			if (js_key_equals(b->body, &mk, pk->items[k], false))
 				found = mv;
 		}
-		append_key_part(b->body, &found, &key, &len, &cap);
+		ok = append_key_part(b->body, &found, &key, &len, &cap);
 	}
-	fresh = bf_keyset_add(r->seen, key, len);
+	if (ok)
+		fresh = bf_keyset_add(r->seen, key, len);
 	free(key);
 	return fresh;
 }

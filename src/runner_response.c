@@ -373,33 +373,44 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 	return true;
 }
 
-/* The primary key of a record as one string, or NULL when there is none. */
+/*
+ * The primary key of a record as one string of parts (keyset.h): strings
+ * by their bytes, NULs included, other values by their JSON text, which
+ * json-c keeps as the body wrote it for numbers (1.0 stays 1.0).  NULL when
+ * memory runs out.
+ */
 static char *
 record_key(const BfRecords *rec, struct json_object *record, size_t *len)
 {
-	size_t		cap = 64;
-	char	   *key = malloc(cap);
+	size_t		cap = 0;
+	char	   *key = NULL;
 	int			i;
+	bool		ok = true;
 
 	*len = 0;
-	for (i = 0; i < rec->primary_key.count; i++)
+	for (i = 0; ok && i < rec->primary_key.count; i++)
 	{
 		struct json_object *v = NULL;
-		char	   *text;
-		size_t		n;
+		const char *text;
 
 		json_object_object_get_ex(record, rec->primary_key.items[i], &v);
-		text = bf_value_to_text(v);
-		n = strlen(text);
-		if (*len + n + 2 > cap)
+		if (v == NULL)
+			ok = bf_key_append_part(&key, len, &cap, BF_KEY_NULL, NULL, 0);
+		else if (json_object_is_type(v, json_type_string))
+			ok = bf_key_append_part(&key, len, &cap, BF_KEY_STRING, json_object_get_string(v),
+									(size_t) json_object_get_string_len(v));
+		else
 		{
-			cap = (*len + n + 2) * 2;
-			key = realloc(key, cap);
+			text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+												  JSON_C_TO_STRING_NOSLASHESCAPE);
+			ok = text != NULL &&
+				bf_key_append_part(&key, len, &cap, BF_KEY_JSON, text, strlen(text));
 		}
-		memcpy(key + *len, text, n);
-		*len += n;
-		key[(*len)++] = '\x1f';	/* a unit separator: "a","bc" differs from "ab","c" */
-		free(text);
+	}
+	if (!ok)
+	{
+		free(key);
+		return NULL;
 	}
 	return key;
 }
@@ -600,7 +611,9 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 			{
 				size_t		len;
 				char	   *key = record_key(rec, record, &len);
-				bool		fresh = bf_keyset_add(r->seen, key, len);
+
+				/* no memory for the key: keep the record rather than lose it */
+				bool		fresh = key == NULL || bf_keyset_add(r->seen, key, len);
 
 				free(key);
 				if (!fresh)

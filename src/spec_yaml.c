@@ -616,6 +616,28 @@ yaml_event(YamlBuilder *b, const yaml_event_t *ev, bool *done)
 }
 
 /*
+ * After the first document only the end of the stream may come: a second
+ * document ("---" again) would otherwise be ignored without a word, and
+ * the endpoints it defines with it.
+ */
+static bool
+yaml_one_document(YamlBuilder *b, yaml_parser_t *parser)
+{
+	yaml_event_t ev;
+	bool		ok = true;
+
+	if (!yaml_parser_parse(parser, &ev))
+		return yaml_syntax_error(b, parser);
+	if (ev.type != YAML_STREAM_END_EVENT)
+		ok = bf_error_set(b->err, BF_ERR_SPEC,
+						  "%s:%d:%d: a second YAML document starts here; a spec file holds one",
+						  b->name, (int) ev.start_mark.line + 1,
+						  (int) ev.start_mark.column + 1);
+	yaml_event_delete(&ev);
+	return ok;
+}
+
+/*
  * The event API builds this tree directly; libyaml's document API would
  * build its own tree first, only to be copied into this one.
  */
@@ -655,6 +677,8 @@ bf_yaml_parse(BfArena *arena, const char *text, size_t len, const char *name,
 			break;
 		}
 		ok = yaml_event(b, &ev, &done);
+		if (done && ev.type == YAML_DOCUMENT_END_EVENT)
+			ok = yaml_one_document(b, &parser);
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);

@@ -264,7 +264,9 @@ static bool
 render_into(const BfTemplate *t, struct json_object *vars, BfBuf *buf, BfError *err)
 {
 	int			i;
+	BfBudget	budget;
 
+	bf_budget_init(&budget);
 	for (i = 0; i < t->nparts; i++)
 	{
 		const TmplPart *p = &t->parts[i];
@@ -275,7 +277,7 @@ render_into(const BfTemplate *t, struct json_object *vars, BfBuf *buf, BfError *
 			bf_buf_append(buf, t->src + p->start, p->len);
 			continue;
 		}
-		if (!bf_node_eval(p->expr->root, vars, &v, err))
+		if (!bf_node_eval(p->expr->root, vars, &v, &budget, err))
 		{
 			bf_expr_finish_error(err, p->expr->src, vars);
 			return false;

@@ -99,6 +99,36 @@ TYPES_RECORDS = [
 ]
 
 
+# -- fixed bodies (issue 15: strict JSON, NUL, key comparison) -----------------
+# /fixed/<name>/<day>: FIXED_BODIES[name] exactly as written, "{day}" replaced,
+# for bodies json.dumps would never produce (invalid JSON, \u0000, 1.0 vs 1).
+FIXED_BODIES = {
+    "good": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}", "kind": "ok"}]}}',
+    "trailing_comma": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}",}]}}',
+    "trailing_comma_array": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}"},]}}',
+    "single_quotes": "{\"data\": {\"events\": [{'event_id': '{day}-1', 'date': '{day}'}]}}",
+    "nan": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}", "amount": NaN}]}}',
+    "leading_zero": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}", "amount": 0123}]}}',
+    "comment": '{"data": {"events": [/* one */ {"event_id": "{day}-1", "date": "{day}"}]}}',
+    "after_records": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}"}]}, "n": NaN}',
+    "nul": '{"data": {"events": [{"event_id": "a\\u0000x", "date": "{day}"},'
+           ' {"event_id": "a\\u0000y", "date": "{day}"}]}}',
+    "nul_kind": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}", "kind": "x\\u0000y"}]}}',
+    "numeric_keys": '{"data": {"events": [{"event_id": 1.0, "date": "{day}", "kind": "number 1.0"},'
+                    ' {"event_id": 1, "date": "{day}", "kind": "number 1"},'
+                    ' {"event_id": "1", "date": "{day}", "kind": "string 1"},'
+                    ' {"event_id": 1e0, "date": "{day}", "kind": "number 1e0"},'
+                    ' {"event_id": 1, "date": "{day}", "kind": "a repeat of number 1"}]}}',
+    "surrogate": '{"data": {"events": [{"event_id": "{day}-1", "date": "{day}", "kind": "a\\ud800b"}]}}',
+}
+
+
+def fixed_body(name, day):
+    """The body called name for day, or None."""
+    body = FIXED_BODIES.get(name)
+    return None if body is None else body.replace("{day}", day)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -399,6 +429,13 @@ class Handler(BaseHTTPRequestHandler):
                 body = json.dumps({"items": items, "page": page, "more": page + 1 < pages}).encode()
                 with STATS_LOCK:
                     BULK_CACHE[key] = body
+            return self.send_body(200, body)
+
+        # a fixed body (FIXED_BODIES), bytes as written
+        if parts[:1] == ["fixed"] and len(parts) == 3:
+            body = fixed_body(parts[1], parts[2])
+            if body is None:
+                return self.send_body(404, {"error": "no fixed body %r" % parts[1]})
             return self.send_body(200, body)
 
         if parts == ["stats"]:

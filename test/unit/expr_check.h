@@ -32,6 +32,10 @@ kind_name(BfErrorKind kind)
 			return "type";
 		case BF_ERR_VALUE:
 			return "value";
+		case BF_ERR_LIMIT:
+			return "limit";
+		case BF_ERR_CANCELED:
+			return "canceled";
 		default:
 			return "other";
 	}

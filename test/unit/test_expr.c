@@ -784,6 +784,69 @@ test_reuse(void)
 	bf_expr_free(e);
 }
 
+/* Calls of the interrupt hook, and after how many it says stop (0: never). */
+static int	hook_calls;
+static int	hook_stop_after;
+
+static bool
+count_hook(void)
+{
+	hook_calls++;
+	return hook_stop_after > 0 && hook_calls >= hook_stop_after;
+}
+
+/*
+ * BF_EVAL_MAX_BYTES is a total over one evaluation: one full range fits,
+ * three do not, even when each is dropped at once, nor across the parts
+ * of one template.
+ */
+static void
+test_limits(void)
+{
+	EV("length(range(1, 1000000))", "1000000");
+	EV("length(range(1, 1000000)) + length(range(1, 1000000)) + length(range(1, 1000000))",
+	   "error: limit");
+	MSG_HAS("BF_EVAL_MAX_BYTES");
+	MSG_HAS("256 MB");
+	EV("length(range(1, 1000000) + range(1, 1000000))", "error: limit");
+	EV("length([range(1, 700000), range(1, 700000), range(1, 700000)])", "error: limit");
+	EV("length(join(range(1, 1000000), \",\") + join(range(1, 1000000), \",\"))",
+	   "error: limit");
+	CHECK_STR(text("{length(range(1, 1000000))} {length(range(1, 1000000))} {length(range(1, 1000000))}"),
+			  "error: limit");
+	/* each evaluation has its own budget */
+	EV("length(range(1, 1000000))", "1000000");
+	CHECK_STR(text("{length(range(1, 1000000))} {length(range(1, 1000000))}"),
+			  "1000000 1000000");
+}
+
+/*
+ * The hook is asked while a big value is built; when it says stop, the
+ * evaluation frees what it built (ASan's leak check) and fails "canceled".
+ */
+static void
+test_interrupt(void)
+{
+	bf_expr_set_interrupt(count_hook);
+	hook_calls = 0;
+	hook_stop_after = 0;
+	EV("length(range(1, 1000000))", "1000000");
+	CHECK_MSG(hook_calls >= 1000000 / BF_EVAL_CHECK_EVERY, "%d calls", hook_calls);
+	hook_calls = 0;
+	hook_stop_after = 3;
+	EV("length(range(1, 1000000))", "error: canceled");
+	MSG_HAS("canceled");
+	CHECK(hook_calls == 3);
+	hook_calls = 0;
+	EV("[range(1, 300000), range(1, 300000), sort(range(1, 300000))]", "error: canceled");
+	hook_calls = 0;
+	CHECK_STR(text("a{length(range(1, 1000000))}b"), "error: canceled");
+	hook_calls = 0;
+	CHECK_STR(text("{date_range(\"2000-01-01\", \"2020-01-01\", 1, \"hour\")}"), "error: canceled");
+	bf_expr_set_interrupt(NULL);
+	EV("length(range(1, 1000000))", "1000000");
+}
+
 int
 main(void)
 {
@@ -806,6 +869,8 @@ main(void)
 	test_refs();
 	test_seed_specs();
 	test_reuse();
+	test_limits();
+	test_interrupt();
 	json_object_put(vars);
 	return UNIT_DONE("expr");
 }

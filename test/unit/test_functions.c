@@ -748,6 +748,33 @@ test_encodings(void)
 	MSG_HAS("hash: unknown algorithm \"crc32\"");
 }
 
+/*
+ * What evaluating src against vars writes to stderr (the server log in a
+ * backend), up to size bytes; the value in *r.
+ */
+static void
+stderr_of(const char *src, struct json_object *v, char *out, size_t size,
+		  struct json_object **r)
+{
+	BfError		err;
+	BfExpr	   *e = bf_expr_compile(src, &err);
+	FILE	   *tmp = tmpfile();
+	int			saved = dup(2);
+	size_t		n;
+
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	*r = bf_expr_eval(e, v, &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, size - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	bf_expr_free(e);
+}
+
 static void
 test_log(void)
 {
@@ -760,28 +787,20 @@ test_log(void)
 	/* log() writes to stderr, a backend's server log: never a secret there */
 	{
 		struct json_object *v = json_tokener_parse("{\"secrets\": {\"k\": \"sk_live_abc\"}}");
-		BfError		err;
-		BfExpr	   *e = bf_expr_compile("log(\"key=\" + secrets.k)", &err);
-		FILE	   *tmp = tmpfile();
-		int			saved = dup(2);
-		char		line[256] = "";
+		char		line[256];
 		struct json_object *r;
 
-		fflush(stderr);
-		dup2(fileno(tmp), 2);
-		r = bf_expr_eval(e, v, &err);
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		rewind(tmp);
-		if (fgets(line, sizeof(line), tmp) == NULL)
-			line[0] = '\0';
+		stderr_of("log(\"key=\" + secrets.k)", v, line, sizeof(line), &r);
 		CHECK_STR(line, "backfill_fdw: info: key=***\n");
 		CHECK_STR(json_object_get_string(r), "key=sk_live_abc");	/* the value itself is kept */
-		fclose(tmp);
+		json_object_put(r);
+		/* nor a forged line: one line, control characters escaped */
+		stderr_of("log(\"a\\nbackfill_fdw: warn: forged\\r\\u001b[31m\\tz\\u007f\" + secrets.k)",
+				  v, line, sizeof(line), &r);
+		CHECK_STR(line, "backfill_fdw: info: a\\nbackfill_fdw: warn: forged\\r\\x1b[31m\\tz\\x7f***\n");
+		CHECK_STR(json_object_get_string(r), "a\nbackfill_fdw: warn: forged\r\x1b[31m\tz\x7fsk_live_abc");
 		json_object_put(r);
 		json_object_put(v);
-		bf_expr_free(e);
 	}
 }
 

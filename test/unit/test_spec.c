@@ -569,6 +569,13 @@ test_errors(void)
 	expect_error("endpoints:\n  e: 1\n  e: 2\n",
 				 "t.yaml:3:3: endpoints: duplicate key \"e\" (first at line 2)");
 	expect_error("a: *nope\n", "t.yaml:1:4: unknown alias \"*nope\"");
+	/* one document: a second is an error at its start, not silently dropped */
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n---\nendpoints:\n  f: {}\n",
+				 "t.yaml:5:1: a second YAML document starts here; a spec file holds one");
+	expect_error("--- \nendpoints: {}\n...\n--- \nendpoints: {}\n",
+				 "t.yaml:4:1: a second YAML document starts here; a spec file holds one");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n...\n}\n",
+				 "t.yaml:6:1: invalid YAML: did not find expected <document start>");
 	/* unknown keys */
 	expect_error("endpoints:\n  e:\n    reqest:\n      url: x\n",
 				 "t.yaml:3:5: endpoints.e.reqest: unknown key (did you mean \"request\"?)");
