@@ -6,8 +6,8 @@ set -e
 cd "$(dirname "$0")/../.."
 mkdir -p build/bench
 ${CC:-gcc} $(pg_config --cflags) -Werror -Isrc test/bench/bench_expr.c \
-	src/bf_error.c src/expr_lex.c src/expr_parse.c src/expr_eval.c src/expr_value.c \
-	src/template.c src/functions.c src/datetime.c src/digest.c \
-	src/jmespath.c src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/utf8.c \
+	src/util/bf_error.c src/expr/expr_lex.c src/expr/expr_parse.c src/expr/expr_eval.c src/expr/expr_value.c \
+	src/expr/template.c src/expr/functions.c src/expr/datetime.c src/util/digest.c \
+	src/jmespath/jmespath.c src/jmespath/jmespath_lex.c src/jmespath/jmespath_eval.c src/jmespath/jmespath_func.c src/util/utf8.c \
 	-o build/bench/bench_expr -ljson-c -lm
 exec ./build/bench/bench_expr

@@ -15,7 +15,7 @@ OUT=build/bench
 mkdir -p "$OUT"
 # shellcheck disable=SC2046
 ${CC:-gcc} $(pg_config --cflags) -Werror -Isrc test/bench/bench_jmespath.c \
-	src/jmespath.c src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c src/utf8.c \
+	src/jmespath/jmespath.c src/jmespath/jmespath_lex.c src/jmespath/jmespath_eval.c src/jmespath/jmespath_func.c src/util/bf_error.c src/util/utf8.c \
 	-o "$OUT/bench_jmespath" -ljson-c -lm
 # Debian's package is for Debian's python3, which another python3 earlier in
 # PATH may hide

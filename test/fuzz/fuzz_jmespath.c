@@ -7,8 +7,8 @@
  *
  * Build (from /work/main):
  *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -fno-sanitize-recover=all -Isrc test/fuzz/fuzz_jmespath.c src/jmespath.c \
- *     src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c src/utf8.c \
+ *     -fno-sanitize-recover=all -Isrc test/fuzz/fuzz_jmespath.c src/jmespath/jmespath.c \
+ *     src/jmespath/jmespath_lex.c src/jmespath/jmespath_eval.c src/jmespath/jmespath_func.c src/util/bf_error.c src/util/utf8.c \
  *     -ljson-c -lm -o build/fuzz/fuzz_jmespath
  *
  * Seed corpus, one file per compliance case ("expression\ndocument"):
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jmespath.h"
+#include "jmespath/jmespath.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

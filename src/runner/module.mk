@@ -1,0 +1,6 @@
+# src/runner/module.mk: the runner module's sources and the modules its files
+# include (src/runner/README.md says what it does).  The one list the extension,
+# the unit tests, the ASan build, the fuzz targets and the benchmarks build
+# from; tools/check-layout checks it against the folder and the includes.
+runner_SRCS = runner.c runner_raw.c runner_request.c runner_response.c
+runner_USES = http spec expr jmespath json util

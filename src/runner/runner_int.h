@@ -1,0 +1,193 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_int.h
+ *		  What the runner's three files share: runner.c schedules iterations
+ *		  and hands out records, runner_request.c turns an iteration's state
+ *		  into a request, runner_response.c turns a response into records
+ *		  (rules, records, processors, pagination, select).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUNNER_INT_H
+#define RUNNER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "jmespath/jmespath.h"
+#include "util/keyset.h"
+#include "runner/runner.h"
+
+/*
+ * One iteration of iterate.over (or the single one of an endpoint without
+ * iterate), or one setup or teardown call.  It has at most one request in
+ * flight: its pages follow each other, since each page's next_state may
+ * read the last response.
+ */
+typedef enum IterPhase
+{
+	ITER_SUBMIT,				/* its next request is to be sent */
+	ITER_IN_FLIGHT,				/* waiting for its response */
+	ITER_RETRY_WAIT,			/* a rule said retry: resend at retry_at */
+	ITER_DONE					/* no more pages */
+} IterPhase;
+
+typedef struct Iteration
+{
+	struct Iteration *next;
+	long		index;			/* its place in iterate.over */
+	const BfCall *call;			/* a setup or teardown call; NULL: a main one */
+	const BfRequest *rq;		/* what it sends and reads: the call's, */
+	const BfPagination *pg;		/* else the endpoint's */
+	const BfResponse *resp;
+	IterPhase	phase;
+	struct json_object *state;	/* its own copy of the state */
+	struct json_object *request;	/* the request namespace of its last request */
+	int			attempts;		/* sends of the current page so far */
+	double		retry_at;		/* monotonic seconds, in ITER_RETRY_WAIT */
+	long		pages;			/* pages it went on from so far */
+	uint64_t	last_hash;		/* bf_keyset_hash of its last page's body */
+	size_t		last_len;		/* that body's length; with the hash, how a */
+	bool		have_last;		/* page repeating the last one shows */
+} Iteration;
+
+/*
+ * The records of one response, handed out one at a time: a json-c array,
+ * or (the fast path, runner_raw.c) the body and the spans of its records.
+ */
+typedef struct Batch
+{
+	struct Batch *next;
+	struct json_object *records;	/* an array, or NULL for spans */
+	char	   *body;
+	size_t	   *spans;			/* start, end of each record in body */
+	size_t		nspans;
+	size_t		pos;
+} Batch;
+
+/*
+ * The phases of a run: setup calls one after another, then the iterations
+ * of over, then (once they are over, when the run has not failed) the
+ * teardown calls one after another.
+ */
+typedef enum RunPhase
+{
+	RUN_SETUP,
+	RUN_MAIN,
+	RUN_TEARDOWN,
+	RUN_DONE
+} RunPhase;
+
+/* One entry of response.records.select. */
+typedef enum SelectKind
+{
+	SELECT_NAME,				/* "id", or "id as uid": that column */
+	SELECT_GLOB,				/* "user_*": the matching columns, by name */
+	SELECT_REST,				/* "*": the columns no entry names, by name */
+	SELECT_EXCLUDE				/* "-internal_*": never these */
+} SelectKind;
+
+typedef struct SelectItem
+{
+	SelectKind	kind;
+	char	   *pattern;		/* the name or glob, without "-" or " as " */
+	char	   *alias;			/* SELECT_NAME renamed: the new name; else NULL */
+} SelectItem;
+
+/* The state of an oauth2 client-credentials token. */
+typedef enum AuthPhase
+{
+	AUTH_NONE,					/* the endpoint needs no token */
+	AUTH_NEEDED,				/* ask for one before the next request */
+	AUTH_PENDING,				/* the token request is in flight */
+	AUTH_READY
+} AuthPhase;
+
+struct BfRunner
+{
+	const BfSpec *spec;
+	const BfEndpoint *ep;
+	BfHttp	   *http;
+	RunPhase	phase;
+	int			next_call;		/* the next setup or teardown call to run */
+	struct json_object *vars;	/* the namespaces expressions see */
+	struct json_object *base_state; /* defaults.state rendered, overrides applied */
+	struct json_object *call_state; /* the state setup and teardown calls see */
+	struct json_object *setup_out;	/* state keys setup calls wrote */
+	struct json_object *last_state; /* of the last main iteration to end;
+									 * from teardown on, the run's state */
+	struct json_object *env;	/* env.* outputs (the process environment is
+								 * left alone) */
+	struct json_object *over;	/* the iterate.over list, or NULL: one iteration */
+	size_t		over_count;		/* iterations run end here (the window's end) */
+	size_t		next_over;
+	long		total_iterations;	/* over's length, before the window */
+	Iteration  *iterations;		/* the active ones */
+	int			active;
+	int			max_active;
+	bool		stopped;		/* a stop rule or the limit: no new iterations */
+	bool		failed;
+	BfError		error;
+	Batch	   *head;
+	Batch	   *tail;
+	int			batches;
+	BfKeySet   *seen;			/* primary keys handed out, when there is one */
+	long		limit;			/* records to hand out at most; 0 = all */
+	long		queued;			/* records queued so far, for the limit */
+	long		handed_out;
+	long		since_drive;	/* records handed out since the last poll */
+	struct json_object *aggregates; /* state keys of aggregating processors */
+	char	  **raw_keys;		/* the fast path's records path, when it is on */
+	int			raw_nkeys;
+	bool		raw;			/* the fast path is on (runner_raw.c) */
+	JpExpr	   *records_path;	/* the last rendered records.jmespath template */
+	char	   *records_src;	/* its text */
+	SelectItem *select;			/* response.records.select, parsed */
+	int			select_count;
+	bool		needs_text;		/* some expression reads response.text */
+	AuthPhase	auth_phase;
+	char	   *auth_header;	/* "Bearer ..." once a token is had */
+	double		auth_expires;	/* monotonic seconds; 0 = never */
+	struct json_object *warnings;	/* strings not yet taken by the caller */
+	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
+								 * engine's waits are added by bf_runner_stats */
+};
+
+/* True when a rule, processor or pagination expression of ep reads path. */
+extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);
+
+/* runner.c */
+extern bool bf_runner_fail(BfRunner *r, const BfError *err);
+extern void bf_runner_warn(BfRunner *r, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value);
+extern void bf_runner_iteration_done(BfRunner *r, Iteration *it);
+extern void bf_runner_drop_iteration(BfRunner *r, Iteration *it);
+extern void bf_runner_emit(BfRunner *r, struct json_object *records);
+extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
+extern void bf_batch_free(Batch *b);
+
+/* runner_request.c */
+extern struct json_object *bf_render_value(const BfValue *value, struct json_object *vars,
+										   BfError *err);
+extern bool bf_render_map_into(const BfValue *map, const int *order, int order_count,
+							   struct json_object *state, BfRunner *r, BfError *err);
+extern bool bf_submit_request(BfRunner *r, Iteration *it, BfError *err);
+extern bool bf_submit_token_request(BfRunner *r, BfError *err);
+extern bool bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err);
+
+/* runner_raw.c */
+extern bool bf_raw_setup(BfRunner *r, const BfRunContext *ctx);
+extern Batch *bf_raw_extract(BfRunner *r, BfHttpResponse *resp, bool *fallback, BfError *err);
+extern size_t bf_raw_accept(BfRunner *r, Batch *b);
+extern void bf_raw_free_path(char **keys, int nkeys);
+
+/* runner_response.c */
+extern bool bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp,
+							   BfError *err);
+extern bool bf_value_truthy(struct json_object *value);
+extern bool bf_select_compile(BfRunner *r, BfError *err);
+extern void bf_select_free(BfRunner *r);
+
+#endif							/* RUNNER_INT_H */
