@@ -8,11 +8,7 @@
  *
  * Build and run from the project root:
  *
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Isrc test/fuzz/fuzz_expr.c src/util/bf_error.c src/expr/expr_lex.c src/expr/expr_parse.c \
- *     src/expr/expr_eval.c src/expr/expr_value.c src/expr/template.c src/expr/functions.c \
- *     src/expr/datetime.c src/util/digest.c src/jmespath/jmespath.c src/jmespath/jmespath_lex.c \
- *     src/jmespath/jmespath_eval.c src/jmespath/jmespath_func.c src/util/utf8.c -ljson-c -lm -o build/fuzz/fuzz_expr
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *   mkdir -p build/fuzz/corpus_expr && ./build/fuzz/fuzz_expr \
  *     -dict=test/fuzz/fuzz_expr.dict -max_total_time=600 -timeout=10 \
  *     -close_fd_mask=2 build/fuzz/corpus_expr test/fuzz/seeds_expr

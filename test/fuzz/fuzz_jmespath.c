@@ -5,11 +5,8 @@
  *		rest does not parse); the expression is compiled, searched and freed.
  *		Crashes, leaks and undefined behaviour are what it looks for.
  *
- * Build (from /work/main):
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -fno-sanitize-recover=all -Isrc test/fuzz/fuzz_jmespath.c src/jmespath/jmespath.c \
- *     src/jmespath/jmespath_lex.c src/jmespath/jmespath_eval.c src/jmespath/jmespath_func.c src/util/bf_error.c src/util/utf8.c \
- *     -ljson-c -lm -o build/fuzz/fuzz_jmespath
+ * Build from the project root:
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *
  * Seed corpus, one file per compliance case ("expression\ndocument"):
  *   python3 -c 'import json,glob,os,hashlib

@@ -7,9 +7,7 @@
  *
  * Build and run from the project root:
  *
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Isrc test/fuzz/fuzz_jsonscan.c src/json/jsonscan.c src/util/utf8.c -ljson-c \
- *     -o build/fuzz/fuzz_jsonscan
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *   mkdir -p build/fuzz/corpus_jsonscan && ./build/fuzz/fuzz_jsonscan \
  *     -max_total_time=600 build/fuzz/corpus_jsonscan test/jmespath
  */
