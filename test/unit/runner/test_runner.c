@@ -1,6 +1,6 @@
 /*
  * test_runner.c
- *		Unit tests of the endpoint runner (src/runner*.c) against the mock
+ *		Unit tests of the endpoint runner (src/runner/) against the mock
  *		API of the SQL tests (test/mock/mock_api.py; argv[1] overrides its
  *		path), which this program starts on a free loopback port and stops.
  *

@@ -1,6 +1,6 @@
 /*
  * test_spec.c
- *		Unit tests of the spec loader (src/spec*.c): the three specs of
+ *		Unit tests of the spec loader (src/spec/): the three specs of
  *		reference/sling-backfill.md, the defaults merge, YAML typing, every
  *		class of load error with its exact file:line:col and key path, the
  *		cache, and the 26 specs of Sling's own suite (path in argv[1],
