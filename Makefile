@@ -20,8 +20,11 @@ include $(foreach m,$(BF_MODULES),src/$(m)/module.mk)
 
 # mod_objs <modules>: their objects, as <module>/<file>.o
 mod_objs = $(foreach m,$(1),$(addprefix $(m)/,$($(m)_SRCS:.c=.o)))
-# closure <modules>: them and every module they use, directly or not
-closure = $(sort $(foreach m,$(1),$(m) $(call closure,$($(m)_USES))))
+# closure <modules>: them and every module they use, directly or not (grown
+# until it stops growing, so that a cycle cannot recurse forever)
+closure = $(call closure_,$(sort $(1)))
+closure_ = $(if $(filter-out $(1),$(call grow,$(1))),$(call closure_,$(call grow,$(1))),$(1))
+grow = $(sort $(1) $(foreach m,$(1),$($(m)_USES)))
 # included_modules <file>: the plain modules a test program's file includes
 included_modules = $(filter $(PLAIN_MODULES),$(shell sed -n 's|^[[:space:]]*\#[[:space:]]*include[[:space:]]*"\([a-z_]*\)/.*|\1|p' $(1)))
 
