@@ -19,3 +19,16 @@ EXCEPTION WHEN OTHERS THEN
          regexp_replace(replace(SQLERRM, current_setting('bf_test.mock_url'), 'MOCK'),
                         'after \d+ ms', 'after N ms');
 END $$;
+
+-- EXPLAIN ANALYZE of a query with the figures that vary from run to run
+-- (bytes, waits) written as N
+CREATE FUNCTION explain_analyze_masked(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+    line := regexp_replace(line, 'Bytes Received: \d+', 'Bytes Received: N');
+    line := regexp_replace(line, 'Wait Time: [\d.]+ s', 'Wait Time: N s');
+    line := regexp_replace(line, 'Memory: \d+kB', 'Memory: NkB');
+    RETURN NEXT line;
+  END LOOP;
+END $$;
