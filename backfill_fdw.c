@@ -25,6 +25,7 @@
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
@@ -45,6 +46,7 @@
 #include "utils/regproc.h"
 #include "utils/rel.h"
 
+#include "datetime.h"
 #include "http.h"
 #include "jmespath.h"
 #include "pg_backfill.h"
@@ -139,6 +141,7 @@ typedef struct BfScanState
 	BfRunContext run_ctx;
 	BfRunStats	done_stats;		/* of the runners freed, for EXPLAIN ANALYZE */
 	BfRunRequest *run_request;	/* set when backfill_into runs this scan */
+	AttrNumber	range_attnum;	/* backfill_into's filter: the range column */
 	MemoryContextCallback release_cb;
 } BfScanState;
 
@@ -675,6 +678,114 @@ warn_unpushed(ForeignScanState *node, BfScanState *st)
 			 errhint("Bound the column itself with =, <, <=, >, >=, BETWEEN, IN or = ANY, or an OR of those.")));
 }
 
+/* A record's value of column col, as pg_convert.c finds it (a new reference). */
+static struct json_object *
+record_column(const BfColumn *col, struct json_object *record)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(record, json_type_object))
+		return NULL;
+	if (col->path != NULL)
+	{
+		JpError		jerr;
+
+		return jp_search(col->path, record, &jerr);
+	}
+	if (!json_object_object_get_ex(record, col->name, &v))
+	{
+		json_object_object_foreach(record, key, val)
+		{
+			if (pg_strcasecmp(key, col->name) == 0)
+			{
+				v = val;
+				break;
+			}
+		}
+	}
+	return json_object_get(v);
+}
+
+/*
+ * Order text a against bound b as the column type orders them: dates by
+ * day, timestamps by instant, numbers by value.  False when either cannot
+ * be read that way (*cmp unset).
+ */
+static bool
+compare_as(Oid typid, const char *a, const char *b, int *cmp)
+{
+	if (typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID)
+	{
+		BfTime		ta;
+		BfTime		tb;
+
+		if (!bf_time_parse(a, strlen(a), &ta) || !bf_time_parse(b, strlen(b), &tb))
+			return false;
+		if (typid == DATEOID)
+		{
+			BfCivil		ca;
+			BfCivil		cb;
+
+			bf_time_to_civil(&ta, &ca);
+			bf_time_to_civil(&tb, &cb);
+			*cmp = (ca.year != cb.year) ? (ca.year < cb.year ? -1 : 1)
+				: (ca.month != cb.month) ? (ca.month < cb.month ? -1 : 1)
+				: (ca.day > cb.day) - (ca.day < cb.day);
+			return true;
+		}
+		*cmp = bf_time_cmp(&ta, &tb);
+		return true;
+	}
+	if (typid == INT2OID || typid == INT4OID || typid == INT8OID ||
+		typid == NUMERICOID || typid == FLOAT4OID || typid == FLOAT8OID)
+	{
+		char	   *end;
+		double		x = strtod(a, &end);
+		double		y;
+
+		if (end == a || *end != '\0')
+			return false;
+		y = strtod(b, &end);
+		if (end == b || *end != '\0')
+			return false;
+		*cmp = (x > y) - (x < y);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * backfill_into's keep filter (BfRunContext.keep): is the record's range
+ * column inside the run's range?  Its rows are those of a WHERE on the
+ * range, so a record outside it is not written and must not move the sync
+ * cursor either (an API that only takes a start sends everything after
+ * it).  The comparison uses the plain modules' parsers, which raise no
+ * error: a value they cannot read is kept, and its row is filtered (or its
+ * conversion fails) as any other.
+ */
+static bool
+keep_in_range(void *arg, struct json_object *record)
+{
+	BfScanState *st = (BfScanState *) arg;
+	const BfColumn *col = &st->conv->columns[st->range_attnum - 1];
+	struct json_object *v = record_column(col, record);
+	const char *text;
+	int			cmp;
+	bool		keep = true;
+
+	if (v == NULL)
+		return false;			/* a NULL is in no range */
+	text = json_object_get_string(v);
+	if (st->run_ctx.range_start != NULL &&
+		compare_as(col->typid, text, st->run_ctx.range_start, &cmp) && cmp < 0)
+		keep = false;
+	if (st->run_ctx.range_end != NULL &&
+		compare_as(col->typid, text, st->run_ctx.range_end, &cmp) && cmp > 0)
+		keep = false;
+	json_object_put(v);
+	return keep;
+}
+
 /* Start the endpoint over the next run of the range. */
 static void
 start_runner(BfScanState *st)
@@ -682,9 +793,7 @@ start_runner(BfScanState *st)
 	BfRangeRun *run = &st->range.runs[st->next_run++];
 	BfError		err;
 
-	if (st->run_request != NULL)
-		st->run_ctx = st->run_request->ctx;
-	else
+	if (st->run_request == NULL)
 	{
 		st->run_ctx.range_start = run->start;
 		st->run_ctx.range_end = run->end;
@@ -754,7 +863,19 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 		st->run_request = bf_active_run;
 	st->range_states = ExecInitExprList(((ForeignScan *) node->ss.ps.plan)->fdw_exprs,
 										(PlanState *) node);
-	if (st->run_request == NULL)
+	if (st->run_request != NULL)
+	{
+		st->run_ctx = st->run_request->ctx;
+		st->range_attnum = st->opts->range_column
+			? get_attnum(RelationGetRelid(rel), st->opts->range_column) : InvalidAttrNumber;
+		if (st->range_attnum != InvalidAttrNumber &&
+			(st->run_ctx.range_start != NULL || st->run_ctx.range_end != NULL))
+		{
+			st->run_ctx.keep = keep_in_range;
+			st->run_ctx.keep_arg = st;
+		}
+	}
+	else
 	{
 		/* a plain SELECT reads the stored sync values, and never writes them */
 		st->sync = bf_stored_sync(RelationGetRelid(rel));
