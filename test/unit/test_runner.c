@@ -693,6 +693,46 @@ test_sync(void)
 	bf_spec_free(run.spec);
 }
 
+/* The keep filter of the test below: ids up to *arg. */
+static bool
+keep_small_ids(void *arg, struct json_object *record)
+{
+	struct json_object *id;
+
+	return json_object_object_get_ex(record, "id", &id) &&
+		json_object_get_int(id) <= *(int *) arg;
+}
+
+/*
+ * A keep filter (BfRunContext.keep) drops records, and their state outputs
+ * do not count: the sync cursor stays at the last record kept, even though
+ * the processor saw later ones; setting the filter changes nothing else.
+ */
+static void
+test_keep_filter(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	int			limit = 4;
+	struct json_object *sync;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.keep = keep_small_ids;
+	ctx.keep_arg = &limit;
+	if (!run_spec(&run, processors_spec, &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	CHECK_STR(column(run.records, "doubled"), "2,4,6,8");
+	sync = bf_runner_sync_values(run.runner);
+	CHECK_STR(json_object_to_json_string_ext(sync, JSON_TEXT),
+			  "{\"max_id\":4,\"min_id\":1,\"last_id\":4}");
+	json_object_put(sync);
+	/* pagination still went through every page */
+	CHECK(run.stats.requests == 4);
+	run_free(&run);
+}
+
 /* context.store.* and env.* outputs, aggregated; the process environment untouched. */
 static void
 test_store_env(void)
@@ -1143,6 +1183,7 @@ main(int argc, char **argv)
 	test_processors();
 	test_record_transforms();
 	test_sync();
+	test_keep_filter();
 	test_store_env();
 	test_dedup();
 	test_limits();
