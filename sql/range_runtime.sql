@@ -85,6 +85,20 @@ SELECT date, count(*) FROM days
 SELECT requests();
 -- an IN list within a range keeps only what is in both
 EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n IN (2, 5, 9) AND n >= 4;
+-- two IN lists, and an OR of ranges within a range: what is in both
+EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n IN (1, 3, 5, 7, 9) AND n IN (3, 4, 5, 9, 12);
+EXPLAIN (COSTS OFF) SELECT * FROM numbers
+  WHERE (n BETWEEN 1 AND 4 OR n BETWEEN 8 AND 12) AND n >= 3 AND n <= 9;
+-- bounds of another integer type: no failing cast, a strict bound still moves
+EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n > 4::bigint AND n < 3000000000::bigint;
+EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n = 3000000000::bigint;
+SELECT n FROM numbers WHERE n > 4::bigint AND n <= 6::smallint ORDER BY 1;
+SELECT requests();
+-- bounds that allow everything, or nothing
+EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n < 5 OR n >= 5;
+EXPLAIN (COSTS OFF) SELECT * FROM days WHERE date IN (NULL) OR date = ANY (NULL::date[]);
+EXPLAIN (COSTS OFF) SELECT * FROM days WHERE date > '-infinity' AND date <= '2024-01-02';
+EXPLAIN (COSTS OFF) SELECT * FROM days WHERE date = ANY ('{{2024-01-02,2024-01-03},{2024-01-05,2024-01-05}}'::date[]);
 -- distinct timestamps are runs of their own
 EXPLAIN (COSTS OFF) SELECT * FROM days_tz
   WHERE date IN ('2024-01-02 00:00+00', '2024-01-02 00:00+00', '2024-01-03 00:00+00');

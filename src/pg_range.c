@@ -70,12 +70,13 @@
 #include "pg_range.h"
 
 /*
- * info (fdw_private) is (typid, typmod, collid, tree).  A tree node is a
+ * info (fdw_private) is (typid, typmod, collid, tree), typid and typmod
+ * those of the working type (working_type below).  A tree node is a
  * List whose first Integer says what it is:
  *	 (NODE_CMP, strategy, exprno, movable): col OP exprs[exprno], strategy
  *		as if the column were on the left, movable when a strict bound may
- *		move by one (the value's own type is the column's, a date or an
- *		integer);
+ *		move by one (a date value on a date column, an integer value on an
+ *		integer column);
  *	 (NODE_ANY, exprno): col = ANY(exprs[exprno]);
  *	 (NODE_AND, child, ...), (NODE_OR, child, ...).
  */
@@ -173,9 +174,29 @@ bound_value(Extract *ex, Node *value)
 }
 
 static bool
-moves_by_one(Oid typid)
+is_integer_type(Oid typid)
 {
-	return typid == DATEOID || typid == INT2OID || typid == INT4OID || typid == INT8OID;
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID;
+}
+
+/*
+ * The type bounds are cast to and compared in: the column's, but bigint
+ * for any integer column, so that "int4_col = 3000000000::bigint" or a
+ * bigint parameter is a bound (matching nothing the column can hold, as
+ * the local filter then finds) rather than a cast that fails.
+ */
+static Oid
+working_type(Oid typid)
+{
+	return is_integer_type(typid) ? INT8OID : typid;
+}
+
+/* May a strict bound of this value type move by one in the working type? */
+static bool
+moves_by_one(Oid work, Oid valuetype)
+{
+	return (work == DATEOID && valuetype == DATEOID) ||
+		(work == INT8OID && is_integer_type(valuetype));
 }
 
 /*
@@ -212,7 +233,7 @@ leaf(Extract *ex, Node *value, int strategy, bool is_array)
 	if (is_array)
 		return list_make2(makeInteger(NODE_ANY), makeInteger(exprno));
 	return list_make4(makeInteger(NODE_CMP), makeInteger(strategy), makeInteger(exprno),
-					  makeInteger(moves_by_one(ex->typid) && exprType(value) == ex->typid));
+					  makeInteger(moves_by_one(ex->typid, exprType(value))));
 }
 
 /* The bound tree of one clause, or NIL when it does not bound the column. */
@@ -328,7 +349,10 @@ compare(Eval *ev, Datum a, Datum b)
 	return DatumGetInt32(FunctionCall2Coll(&ev->cmp, ev->collid, a, b));
 }
 
-/* The value one step past v (dir +1) or before it (-1), if there is one. */
+/*
+ * The value one step past v (dir +1) or before it (-1), if there is one,
+ * in a working type that has steps (a date, a bigint).
+ */
 static bool
 step(Oid typid, Datum v, int dir, Datum *out)
 {
@@ -338,18 +362,6 @@ step(Oid typid, Datum v, int dir, Datum *out)
 			if (DATE_NOT_FINITE(DatumGetDateADT(v)))
 				return false;
 			*out = DateADTGetDatum(DatumGetDateADT(v) + dir);
-			return true;
-		case INT2OID:
-			if ((dir > 0 && DatumGetInt16(v) == PG_INT16_MAX) ||
-				(dir < 0 && DatumGetInt16(v) == PG_INT16_MIN))
-				return false;
-			*out = Int16GetDatum(DatumGetInt16(v) + dir);
-			return true;
-		case INT4OID:
-			if ((dir > 0 && DatumGetInt32(v) == PG_INT32_MAX) ||
-				(dir < 0 && DatumGetInt32(v) == PG_INT32_MIN))
-				return false;
-			*out = Int32GetDatum(DatumGetInt32(v) + dir);
 			return true;
 		case INT8OID:
 			if ((dir > 0 && DatumGetInt64(v) == PG_INT64_MAX) ||
@@ -379,7 +391,7 @@ interval_order(const void *a, const void *b, void *arg)
 	const Span *y = b;
 
 	if (!x->lo_set || !y->lo_set)
-		return (int) y->lo_set - (int) x->lo_set;
+		return (int) x->lo_set - (int) y->lo_set;
 	return compare((Eval *) arg, x->lo, y->lo);
 }
 
@@ -418,34 +430,45 @@ normalize(Eval *ev, SpanSet s)
 	return out;
 }
 
-/* The intervals common to a and b. */
+/*
+ * The intervals common to a and b, both sorted and disjoint (normalized):
+ * one walk along both, so two long IN lists cost their lengths, not their
+ * product.
+ */
 static SpanSet
 intersect(Eval *ev, SpanSet a, SpanSet b)
 {
-	SpanSet out = set_of(a.n * b.n);
-	int			i;
-	int			j;
+	SpanSet		out = set_of(a.n + b.n);
+	int			i = 0;
+	int			j = 0;
 
 	out.n = 0;
-	for (i = 0; i < a.n; i++)
-		for (j = 0; j < b.n; j++)
-		{
-			Span	x = a.iv[i];
-			const Span *y = &b.iv[j];
+	while (i < a.n && j < b.n)
+	{
+		Span		x = a.iv[i];
+		const Span *y = &b.iv[j];
+		bool		a_ends_first;
 
-			if (y->lo_set && (!x.lo_set || compare(ev, y->lo, x.lo) > 0))
-			{
-				x.lo_set = true;
-				x.lo = y->lo;
-			}
-			if (y->hi_set && (!x.hi_set || compare(ev, y->hi, x.hi) < 0))
-			{
-				x.hi_set = true;
-				x.hi = y->hi;
-			}
-			out.iv[out.n++] = x;
+		if (y->lo_set && (!x.lo_set || compare(ev, y->lo, x.lo) > 0))
+		{
+			x.lo_set = true;
+			x.lo = y->lo;
 		}
-	return normalize(ev, out);
+		a_ends_first = a.iv[i].hi_set &&
+			(!y->hi_set || compare(ev, a.iv[i].hi, y->hi) < 0);
+		if (!a_ends_first)
+		{
+			x.hi_set = y->hi_set;
+			x.hi = y->hi;
+		}
+		if (!x.lo_set || !x.hi_set || compare(ev, x.lo, x.hi) <= 0)
+			out.iv[out.n++] = x;
+		if (a_ends_first)
+			i++;
+		else
+			j++;
+	}
+	return out;
 }
 
 /* The values a bound tree allows. */
@@ -636,34 +659,47 @@ estimate_iterations(Extract *ex, List *info)
 		else if (ev.typid == DATEOID && !DATE_NOT_FINITE(DatumGetDateADT(x->lo)) &&
 				 !DATE_NOT_FINITE(DatumGetDateADT(x->hi)))
 			n += (double) DatumGetDateADT(x->hi) - DatumGetDateADT(x->lo) + 1;
-		else if (ev.typid == INT4OID || ev.typid == INT8OID || ev.typid == INT2OID)
+		else if (ev.typid == INT8OID)
 			n += Min(OPEN_ITERATIONS,
-					 (double) (ev.typid == INT8OID ? DatumGetInt64(x->hi) - DatumGetInt64(x->lo)
-							   : (int64) DatumGetInt32(x->hi) - DatumGetInt32(x->lo)) + 1);
+					 (double) DatumGetInt64(x->hi) - (double) DatumGetInt64(x->lo) + 1);
 		else
 			n += 1;
 	}
 	return n;
 }
 
+/* Set ex up for column attnum of baserel; returns the column's collation. */
+static Oid
+extract_init(Extract *ex, PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
+{
+	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
+	Oid			collid;
+
+	memset(ex, 0, sizeof(Extract));
+	ex->root = root;
+	ex->relid = baserel->relid;
+	ex->attnum = attnum;
+	get_atttypetypmodcoll(rte->relid, attnum, &ex->typid, &ex->typmod, &collid);
+	ex->opfamily = column_opfamily(ex->typid);
+	if (ex->typid != working_type(ex->typid))
+	{
+		ex->typid = working_type(ex->typid);
+		ex->typmod = -1;
+	}
+	return collid;
+}
+
 void
 bf_range_extract(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
 				 AttrNumber attnum, BfRangeQuals *out)
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
 	Extract		ex;
-	Oid			collid;
+	Oid			collid = extract_init(&ex, root, baserel, attnum);
 	List	   *tree = list_make1(makeInteger(NODE_AND));
 	ListCell   *lc;
 
 	memset(out, 0, sizeof(BfRangeQuals));
 	out->iterations = OPEN_ITERATIONS;
-	memset(&ex, 0, sizeof(Extract));
-	ex.root = root;
-	ex.relid = baserel->relid;
-	ex.attnum = attnum;
-	get_atttypetypmodcoll(rte->relid, attnum, &ex.typid, &ex.typmod, &collid);
-	ex.opfamily = column_opfamily(ex.typid);
 
 	foreach(lc, clauses)
 	{
@@ -688,18 +724,11 @@ bool
 bf_range_join_clause(PlannerInfo *root, RelOptInfo *baserel, RestrictInfo *rinfo,
 					 AttrNumber attnum)
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
 	Extract		ex;
-	Oid			collid;
 
 	if (bms_is_subset(rinfo->clause_relids, baserel->relids))
 		return false;
-	memset(&ex, 0, sizeof(Extract));
-	ex.root = root;
-	ex.relid = baserel->relid;
-	ex.attnum = attnum;
-	get_atttypetypmodcoll(rte->relid, attnum, &ex.typid, &ex.typmod, &collid);
-	ex.opfamily = column_opfamily(ex.typid);
+	(void) extract_init(&ex, root, baserel, attnum);
 	return OidIsValid(ex.opfamily) && clause_tree(&ex, (Node *) rinfo->clause) != NIL;
 }
 
