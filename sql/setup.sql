@@ -21,8 +21,8 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 -- EXPLAIN ANALYZE of a query with the figures that vary from run to run
--- (bytes, waits) written as N
-CREATE FUNCTION explain_analyze_masked(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+-- (bytes, waits, sort memory) written as N
+CREATE FUNCTION explain_analyze(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
   FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
@@ -32,3 +32,9 @@ BEGIN
     RETURN NEXT line;
   END LOOP;
 END $$;
+
+-- The requests the mock API logged under ?log=range (test/specs/range.yaml)
+-- since the last call, sorted, asked through the given server
+CREATE FUNCTION mock_requests(server name) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT r -> 'requests' FROM backfill_fdw.records(server, 'logged') AS r
+$$;
