@@ -38,8 +38,10 @@
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "storage/latch.h"
 #include "parser/parsetree.h"
 #include "utils/acl.h"
+#include "utils/wait_event.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -140,6 +142,7 @@ typedef struct BfScanState
 	bool		warned;			/* the unpushed-condition WARNING was given */
 	BfRunContext run_ctx;
 	BfRunStats	done_stats;		/* of the runners freed, for EXPLAIN ANALYZE */
+	double		first_run_at;	/* bf_http_now() when the first run started */
 	BfRunRequest *run_request;	/* set when backfill_into runs this scan */
 	AttrNumber	range_attnum;	/* backfill_into's filter: the range column */
 	MemoryContextCallback release_cb;
@@ -786,6 +789,36 @@ keep_in_range(void *arg, struct json_object *record)
 	return keep;
 }
 
+/*
+ * Keep the endpoint's request.rate across the runs of a scan and its
+ * rescans (one runner paces its own requests only): before a new run,
+ * wait until the requests made so far are within the rate since the first
+ * run started.  The wait is on the latch, so a cancel is seen at once.
+ */
+static void
+pace_runs(BfScanState *st)
+{
+	double		rate = st->endpoint->request.rate;
+	double		due;
+	double		now;
+
+	if (st->first_run_at == 0)
+	{
+		st->first_run_at = bf_http_now();
+		return;
+	}
+	if (rate <= 0)
+		return;
+	due = st->first_run_at + st->done_stats.requests / rate;
+	while ((now = bf_http_now()) < due)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min((long) ((due - now) * 1000) + 1, BF_POLL_MS), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* Start the endpoint over the next run of the range. */
 static void
 start_runner(BfScanState *st)
@@ -793,6 +826,7 @@ start_runner(BfScanState *st)
 	BfRangeRun *run = &st->range.runs[st->next_run++];
 	BfError		err;
 
+	pace_runs(st);
 	if (st->run_request == NULL)
 	{
 		st->run_ctx.range_start = run->start;

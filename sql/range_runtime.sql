@@ -79,6 +79,15 @@ EXPLAIN (COSTS OFF) SELECT * FROM days
 SELECT date, count(*) FROM days
   WHERE date >= '2024-01-01' AND date < '2024-01-03' OR date = '2024-02-01' GROUP BY 1 ORDER BY 1;
 SELECT mock_requests('rng');
+-- the runs of one scan keep the endpoint's rate together (4 a second:
+-- five single-day runs take a second), as do the rescans of a join
+CREATE FOREIGN TABLE paced (event_id text, date date) SERVER rng
+  OPTIONS (range_column 'date');
+SELECT clock_timestamp() AS t0 \gset
+SELECT count(*) FROM paced
+  WHERE date IN ('2024-01-01', '2024-01-03', '2024-01-05', '2024-01-07', '2024-01-09');
+SELECT clock_timestamp() - :'t0'::timestamptz >= interval '0.95 s' AS kept_the_rate;
+SELECT mock_requests('rng');
 -- an IN list within a range keeps only what is in both
 EXPLAIN (COSTS OFF) SELECT * FROM numbers WHERE n IN (2, 5, 9) AND n >= 4;
 -- two IN lists, and an OR of ranges within a range: what is in both
