@@ -409,12 +409,7 @@ static bool
 is_range_member(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 				EquivalenceMember *em, void *arg)
 {
-	Expr	   *e = em->em_expr;
-
-	while (e && IsA(e, RelabelType))
-		e = ((RelabelType *) e)->arg;
-	return e && IsA(e, Var) && ((Var *) e)->varno == rel->relid &&
-		((Var *) e)->varattno == *(AttrNumber *) arg && ((Var *) e)->varlevelsup == 0;
+	return bf_is_range_var((Node *) em->em_expr, rel->relid, *(AttrNumber *) arg);
 }
 
 /*

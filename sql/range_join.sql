@@ -59,6 +59,12 @@ SELECT mock_requests('rng');
 SELECT explain_analyze('SELECT c.day, e.event_id FROM cal c JOIN days e ON e.date = c.day');
 SELECT mock_requests('rng');
 
+-- the planner's estimates: iterations x 10 rows, a cost per iteration; the
+-- parameterized scan makes one iteration per outer row
+EXPLAIN SELECT * FROM days WHERE date BETWEEN '2024-01-01' AND '2024-01-31';
+EXPLAIN SELECT * FROM days;
+EXPLAIN SELECT c.day, e.event_id FROM cal c JOIN days e ON e.date = c.day;
+
 -- a large outer side: the plan fetches the default range once and the
 -- join condition cannot reach the scan, which the WARNING says
 CREATE TABLE big_cal AS SELECT d::date AS day FROM generate_series('2023-01-01'::date, '2024-12-31', '1 day') d;

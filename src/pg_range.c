@@ -117,9 +117,8 @@ column_opfamily(Oid typid)
 	return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
 }
 
-/* Is node the range column itself (perhaps under a binary-compatible cast)? */
-static bool
-is_range_var(Node *node, Index relid, AttrNumber attnum)
+bool
+bf_is_range_var(Node *node, Index relid, AttrNumber attnum)
 {
 	while (node && IsA(node, RelabelType))
 		node = (Node *) ((RelabelType *) node)->arg;
@@ -135,7 +134,7 @@ mentions_range_var(Node *node, Extract *ex)
 {
 	if (node == NULL)
 		return false;
-	if (is_range_var(node, ex->relid, ex->attnum))
+	if (bf_is_range_var(node, ex->relid, ex->attnum))
 		return true;
 	return expression_tree_walker(node, mentions_range_var, ex);
 }
@@ -252,9 +251,9 @@ clause_tree(Extract *ex, Node *clause)
 		Node	   *right = lsecond(op->args);
 		int			strategy = get_op_opfamily_strategy(op->opno, ex->opfamily);
 
-		if (is_range_var(left, ex->relid, ex->attnum))
+		if (bf_is_range_var(left, ex->relid, ex->attnum))
 			return leaf(ex, right, strategy, false);
-		if (is_range_var(right, ex->relid, ex->attnum))
+		if (bf_is_range_var(right, ex->relid, ex->attnum))
 			return leaf(ex, left, BTCommuteStrategyNumber(strategy), false);
 		return NIL;
 	}
@@ -264,7 +263,7 @@ clause_tree(Extract *ex, Node *clause)
 
 		if (sa->useOr &&
 			get_op_opfamily_strategy(sa->opno, ex->opfamily) == BTEqualStrategyNumber &&
-			is_range_var(linitial(sa->args), ex->relid, ex->attnum))
+			bf_is_range_var(linitial(sa->args), ex->relid, ex->attnum))
 			return leaf(ex, lsecond(sa->args), BTEqualStrategyNumber, true);
 		return NIL;
 	}

@@ -37,6 +37,9 @@ typedef struct BfRangeQuals
 extern void bf_range_extract(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
 							 AttrNumber attnum, BfRangeQuals *out);
 
+/* Is node column attnum of relation relid (perhaps under a binary-compatible cast)? */
+extern bool bf_is_range_var(Node *node, Index relid, AttrNumber attnum);
+
 /* Is this RestrictInfo a join clause that bounds column attnum of baserel? */
 extern bool bf_range_join_clause(PlannerInfo *root, RelOptInfo *baserel,
 								 RestrictInfo *rinfo, AttrNumber attnum);
