@@ -147,6 +147,19 @@ BEGIN
   RAISE NOTICE 'events on the latest day before %: %', d, n;
 END $$;
 SELECT mock_requests('rng');
+-- plain EXPLAIN of the same from PL/pgSQL: a variable has its value, a
+-- subquery none, and no request is made
+DO $$
+DECLARE d date := '2024-03-04'; line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT * FROM days WHERE date = $1 + 1' USING d LOOP
+    IF line ~ 'Range' THEN RAISE NOTICE '%', line; END IF;
+  END LOOP;
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) SELECT * FROM days WHERE date = (SELECT max(day) FROM cal WHERE day < $1)' USING d LOOP
+    IF line ~ 'Range' THEN RAISE NOTICE '%', line; END IF;
+  END LOOP;
+END $$;
+SELECT mock_requests('rng') AS explain_made_no_request;
 
 -- with no bound, EXPLAIN says where the run starts
 EXPLAIN (COSTS OFF) SELECT * FROM days;
