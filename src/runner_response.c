@@ -277,6 +277,8 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 	json_object_object_add(it->state, p->output_name, result);
 }
 
+static bool record_kept(BfRunner *r, struct json_object *record);
+
 /*
  * Fold the state outputs held back for a record ([processor, value] pairs)
  * into state, now that the record is kept; then free them.
@@ -399,7 +401,7 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		json_object_put(record);
 		return false;
 	}
-	if (filtered && !r->keep(r->keep_arg, record))
+	if (filtered && !record_kept(r, record))
 	{
 		json_object_put(pending);
 		json_object_put(record);
@@ -603,6 +605,23 @@ select_columns(const BfRunner *r, struct json_object *record)
 	}
 	json_object_put(record);
 	return out;
+}
+
+/*
+ * The keep filter's verdict on a record as its caller will see it, that is
+ * after response.records.select (which may rename the range column).
+ */
+static bool
+record_kept(BfRunner *r, struct json_object *record)
+{
+	struct json_object *view = json_object_get(record);
+	bool		keep;
+
+	if (r->select_count > 0)
+		view = select_columns(r, view);
+	keep = r->keep(r->keep_arg, view);
+	json_object_put(view);
+	return keep;
 }
 
 /*

@@ -693,14 +693,21 @@ test_sync(void)
 	bf_spec_free(run.spec);
 }
 
-/* The keep filter of the test below: ids up to *arg. */
-static bool
-keep_small_ids(void *arg, struct json_object *record)
+/* The keep filter of the test below: records whose key is at most limit. */
+typedef struct KeepUpTo
 {
-	struct json_object *id;
+	const char *key;
+	int			limit;
+} KeepUpTo;
 
-	return json_object_object_get_ex(record, "id", &id) &&
-		json_object_get_int(id) <= *(int *) arg;
+static bool
+keep_up_to(void *arg, struct json_object *record)
+{
+	const KeepUpTo *k = arg;
+	struct json_object *v;
+
+	return json_object_object_get_ex(record, k->key, &v) &&
+		json_object_get_int(v) <= k->limit;
 }
 
 /*
@@ -713,12 +720,12 @@ test_keep_filter(void)
 {
 	BfRunContext ctx;
 	Run			run;
-	int			limit = 4;
+	KeepUpTo	k = {"id", 4};
 	struct json_object *sync;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.keep = keep_small_ids;
-	ctx.keep_arg = &limit;
+	ctx.keep = keep_up_to;
+	ctx.keep_arg = &k;
 	if (!run_spec(&run, processors_spec, &ctx))
 		return;
 	CHECK(run.status == BF_RUN_DONE);
@@ -730,6 +737,19 @@ test_keep_filter(void)
 	json_object_put(sync);
 	/* pagination still went through every page */
 	CHECK(run.stats.requests == 4);
+	run_free(&run);
+
+	/* the filter sees the record as the caller does: after select's renames */
+	k.key = "ident";
+	k.limit = 2;
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/page?per_page=10\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\", select: [\"id as ident\"]}\n",
+				  &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "ident"), "1,2");
 	run_free(&run);
 }
 
