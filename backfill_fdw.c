@@ -397,7 +397,7 @@ backfillGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 
 	info->range_attnum = range_attnum(foreigntableid, opts);
 	baserel->fdw_private = info;
-	q.iterations = 100.0;
+	q.iterations = BF_RANGE_OPEN_ITERATIONS;
 	if (info->range_attnum != InvalidAttrNumber)
 		bf_range_extract(root, baserel, baserel->baserestrictinfo, info->range_attnum, &q);
 	info->iterations = q.iterations;
@@ -895,8 +895,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	if (st->run_request != NULL)
 	{
 		st->run_ctx = st->run_request->ctx;
-		st->range_attnum = st->opts->range_column
-			? get_attnum(RelationGetRelid(rel), st->opts->range_column) : InvalidAttrNumber;
+		st->range_attnum = range_attnum(RelationGetRelid(rel), st->opts);
 		if (st->range_attnum != InvalidAttrNumber &&
 			(st->run_ctx.range_start != NULL || st->run_ctx.range_end != NULL))
 		{

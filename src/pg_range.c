@@ -91,7 +91,6 @@ typedef enum BoundNode
 #define INFO_TREE 3
 
 /* Planner guesses of the iterations a range makes (see estimate_tree). */
-#define OPEN_ITERATIONS 100.0	/* no end known: the spec's default */
 #define SPAN_ITERATIONS 30.0	/* both ends, known only at run time */
 #define LIST_ITERATIONS 10.0	/* an array known only at run time */
 
@@ -587,7 +586,7 @@ guess_tree(List *node, List *exprs)
 	switch ((BoundNode) intVal(linitial(node)))
 	{
 		case NODE_CMP:
-			return intVal(lsecond(node)) == BTEqualStrategyNumber ? 1.0 : OPEN_ITERATIONS;
+			return intVal(lsecond(node)) == BTEqualStrategyNumber ? 1.0 : BF_RANGE_OPEN_ITERATIONS;
 		case NODE_ANY:
 			{
 				Node	   *arr = list_nth(exprs, intVal(lsecond(node)));
@@ -602,7 +601,7 @@ guess_tree(List *node, List *exprs)
 				bool		lower = false;
 				bool		upper = false;
 
-				n = OPEN_ITERATIONS;
+				n = BF_RANGE_OPEN_ITERATIONS;
 				for_each_from(lc, node, 1)
 				{
 					List	   *child = lfirst(lc);
@@ -620,7 +619,7 @@ guess_tree(List *node, List *exprs)
 				n += guess_tree(lfirst(lc), exprs);
 			return n;
 	}
-	return OPEN_ITERATIONS;
+	return BF_RANGE_OPEN_ITERATIONS;
 }
 
 /*
@@ -654,12 +653,12 @@ estimate_iterations(Extract *ex, List *info)
 		Span   *x = &s.iv[i];
 
 		if (!x->lo_set || !x->hi_set)
-			n += OPEN_ITERATIONS;
+			n += BF_RANGE_OPEN_ITERATIONS;
 		else if (ev.typid == DATEOID && !DATE_NOT_FINITE(DatumGetDateADT(x->lo)) &&
 				 !DATE_NOT_FINITE(DatumGetDateADT(x->hi)))
 			n += (double) DatumGetDateADT(x->hi) - DatumGetDateADT(x->lo) + 1;
 		else if (ev.typid == INT8OID)
-			n += Min(OPEN_ITERATIONS,
+			n += Min(BF_RANGE_OPEN_ITERATIONS,
 					 (double) DatumGetInt64(x->hi) - (double) DatumGetInt64(x->lo) + 1);
 		else
 			n += 1;
@@ -698,7 +697,7 @@ bf_range_extract(PlannerInfo *root, RelOptInfo *baserel, List *clauses,
 	ListCell   *lc;
 
 	memset(out, 0, sizeof(BfRangeQuals));
-	out->iterations = OPEN_ITERATIONS;
+	out->iterations = BF_RANGE_OPEN_ITERATIONS;
 
 	foreach(lc, clauses)
 	{

@@ -18,6 +18,9 @@
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 
+/* The planner's guess of the iterations of a range with an open end, or none. */
+#define BF_RANGE_OPEN_ITERATIONS 100.0
+
 /* What the planner learnt from the clauses on the range column. */
 typedef struct BfRangeQuals
 {
