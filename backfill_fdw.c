@@ -567,6 +567,8 @@ add_stats(BfScanState *st, BfRunStats *sum)
 static void
 free_runner(BfScanState *st)
 {
+	BfRunStats	before = st->done_stats;
+
 	if (st->runner == NULL)
 		return;
 	if (st->run_request != NULL && st->run_request == bf_active_run)
@@ -574,7 +576,7 @@ free_runner(BfScanState *st)
 	add_stats(st, &st->done_stats);
 	bf_runner_free(st->runner);
 	st->runner = NULL;
-	bf_give_back_memory(st->last_stats.bytes);
+	bf_give_back_memory(st->done_stats.bytes - before.bytes);
 }
 
 /* Free what the plain modules hold for this scan; safe to call twice. */
@@ -770,18 +772,22 @@ compare_as(Oid typid, const char *a, const char *b, int *cmp)
  * cursor either (an API that only takes a start sends everything after
  * it).  The comparison uses the plain modules' parsers, which raise no
  * error: a value they cannot read is kept, and its row is filtered (or its
- * conversion fails) as any other.
+ * conversion fails) as any other.  So is a record that is not an object:
+ * its conversion is the error that says so.
  */
 static bool
 keep_in_range(void *arg, struct json_object *record)
 {
 	BfScanState *st = (BfScanState *) arg;
 	const BfColumn *col = &st->conv->columns[st->range_attnum - 1];
-	struct json_object *v = record_column(col, record);
+	struct json_object *v;
 	const char *text;
 	int			cmp;
 	bool		keep = true;
 
+	if (!json_object_is_type(record, json_type_object))
+		return true;
+	v = record_column(col, record);
 	if (v == NULL)
 		return false;			/* a NULL is in no range */
 	text = json_object_get_string(v);
