@@ -25,6 +25,7 @@
 #include "catalog/pg_foreign_data_wrapper.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
@@ -34,16 +35,20 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "storage/latch.h"
 #include "parser/parsetree.h"
 #include "utils/acl.h"
+#include "utils/wait_event.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
 
+#include "expr/datetime.h"
 #include "http/http.h"
 #include "jmespath/jmespath.h"
 #include "pg/pg_backfill.h"
@@ -58,9 +63,37 @@ PG_MODULE_MAGIC;
 
 BfRunRequest *bf_active_run = NULL;
 
-/* A guess of rows per scan for the planner: an API call is never cheap. */
-#define BF_DEFAULT_ROWS 1000
-#define BF_STARTUP_COST 1000.0
+/*
+ * The planner's model of a scan: a fixed cost to start (the spec, a
+ * connection), a cost per iteration (at least one request, which is
+ * never cheap next to a row) and a guess of rows per iteration, so that a
+ * scan's estimate grows with its range (pg_range.c guesses the iterations).
+ */
+#define BF_STARTUP_COST 100.0
+#define BF_ITERATION_COST 100.0
+#define BF_ROWS_PER_ITERATION 10.0
+
+/*
+ * The items of a ForeignScan's fdw_private, named as postgres_fdw names
+ * its FdwScanPrivateIndex.
+ */
+enum BfScanPrivateIndex
+{
+	/* pg_range.c's bounds on the range column (NIL: none); values in fdw_exprs */
+	BfPrivateRange,
+	/* Integer: a bound value that plain EXPLAIN must not evaluate */
+	BfPrivateDeferred,
+	/* List of String: conditions on the range column not sent to the API */
+	BfPrivateUnpushed
+};
+
+/* What the planner keeps in baserel->fdw_private between its callbacks. */
+typedef struct BfPlanInfo
+{
+	AttrNumber	range_attnum;	/* InvalidAttrNumber: no range column */
+	bool		join_bounds;	/* some join clause bounds the range column */
+	double		iterations;		/* of the plain path */
+} BfPlanInfo;
 
 /*
  * The options each catalog accepts.  Server options other than these are
@@ -101,10 +134,17 @@ typedef struct BfScanState
 	struct json_object *sync;	/* a plain SELECT's stored sync values */
 	BfConverter *conv;
 	List	   *range_states;	/* ExprStates of the range bounds */
+	MemoryContext range_cxt;	/* holds range; reset at each start */
 	BfRange		range;			/* what they came to at scan start */
+	bool		evaluated;		/* range holds this start's values */
+	bool		started;		/* the first run has started since (re)start */
+	int			next_run;		/* index in range.runs of the next run */
+	bool		warned;			/* the unpushed-condition WARNING was given */
 	BfRunContext run_ctx;
-	BfRunStats	last_stats;		/* of the last runner, kept for EXPLAIN ANALYZE */
+	BfRunStats	done_stats;		/* of the runners freed, for EXPLAIN ANALYZE */
+	double		first_run_at;	/* bf_http_now() when the first run started */
 	BfRunRequest *run_request;	/* set when backfill_into runs this scan */
+	AttrNumber	range_attnum;	/* backfill_into's filter: the range column */
 	MemoryContextCallback release_cb;
 } BfScanState;
 
@@ -332,33 +372,147 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* The range column's number, InvalidAttrNumber when there is none or no such column. */
+static AttrNumber
+range_attnum(Oid foreigntableid, const BfTableOptions *opts)
+{
+	return opts->range_column ? get_attnum(foreigntableid, opts->range_column)
+		: InvalidAttrNumber;
+}
+
+/* Rows and costs of a path whose range makes the given iterations. */
+static void
+scan_costs(double iterations, double *rows, Cost *startup, Cost *total)
+{
+	*rows = clamp_row_est(iterations * BF_ROWS_PER_ITERATION);
+	*startup = BF_STARTUP_COST + BF_ITERATION_COST;
+	*total = BF_STARTUP_COST + iterations * BF_ITERATION_COST +
+		*rows * cpu_tuple_cost * 10;
+}
+
 /*
- * Estimate the scan.  An API gives no statistics; the range pushed down
- * (issue of the planner's range extraction) refines this later.
+ * Estimate the scan.  An API gives no statistics: the estimate is the
+ * iterations the WHERE's range makes (pg_range.c) times a guess per
+ * iteration.
  */
 static void
 backfillGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	baserel->rows = BF_DEFAULT_ROWS;
+	BfTableOptions *opts = bf_table_options(foreigntableid);
+	BfPlanInfo *info = palloc0(sizeof(BfPlanInfo));
+	BfRangeQuals q;
+	Cost		startup;
+	Cost		total;
+
+	info->range_attnum = range_attnum(foreigntableid, opts);
+	baserel->fdw_private = info;
+	q.iterations = BF_RANGE_OPEN_ITERATIONS;
+	if (info->range_attnum != InvalidAttrNumber)
+		bf_range_extract(root, baserel, baserel->baserestrictinfo, info->range_attnum, &q);
+	info->iterations = q.iterations;
+	scan_costs(q.iterations, &baserel->rows, &startup, &total);
 }
 
+/* generate_implied_equalities_for_column's test: is em the range column? */
+static bool
+is_range_member(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				EquivalenceMember *em, void *arg)
+{
+	return bf_is_range_var((Node *) em->em_expr, rel->relid, *(AttrNumber *) arg);
+}
+
+/*
+ * The sets of outer relations whose join clauses bound the range column:
+ * an equality from an equivalence class (e.date = d.day) or any other
+ * clause pg_range.c understands (e.date BETWEEN d.first AND d.last).
+ */
+static List *
+range_join_outers(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
+{
+	List	   *clauses;
+	List	   *outers = NIL;
+	ListCell   *lc;
+
+	clauses = generate_implied_equalities_for_column(root, baserel, is_range_member,
+													 &attnum, baserel->lateral_referencers);
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+
+		if (join_clause_is_movable_to(rinfo, baserel) &&
+			bf_range_join_clause(root, baserel, rinfo, attnum))
+			clauses = lappend(clauses, rinfo);
+	}
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = lfirst(lc);
+		Relids		outer = bms_difference(rinfo->clause_relids, baserel->relids);
+		ListCell   *lc2;
+		bool		seen = false;
+
+		if (bms_is_empty(outer) || bms_overlap(outer, baserel->lateral_referencers))
+			continue;
+		foreach(lc2, outers)
+			seen |= bms_equal(lfirst(lc2), outer);
+		if (!seen)
+			outers = lappend(outers, outer);
+	}
+	return outers;
+}
+
+/*
+ * The plain path, and a parameterized path per set of outer relations
+ * whose join clauses bound the range column, as postgres_fdw makes them
+ * for its join clauses: in a nested loop with this table inside, each
+ * outer row rescans it with that row's values as the range, which for a
+ * small outer side costs far fewer requests than the spec's default range.
+ * The costs say so: a path pays per iteration, and a join's parameterized
+ * path makes the iterations of one outer row (one for an equality).
+ */
 static void
 backfillGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	Cost		startup_cost = BF_STARTUP_COST;
-	Cost		total_cost = startup_cost + baserel->rows * cpu_tuple_cost * 10;
+	BfPlanInfo *info = (BfPlanInfo *) baserel->fdw_private;
+	double		rows;
+	Cost		startup_cost;
+	Cost		total_cost;
+	ListCell   *lc;
+	List	   *outers;
 
+	scan_costs(info->iterations, &rows, &startup_cost, &total_cost);
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+			 create_foreignscan_path(root, baserel, NULL, rows,
 									 startup_cost, total_cost, NIL,
 									 baserel->lateral_relids, NULL, NIL));
+	if (info->range_attnum == InvalidAttrNumber)
+		return;
+
+	outers = range_join_outers(root, baserel, info->range_attnum);
+	info->join_bounds = (outers != NIL);
+	foreach(lc, outers)
+	{
+		Relids		required = bms_union(lfirst(lc), baserel->lateral_relids);
+		ParamPathInfo *ppi = get_baserel_parampathinfo(root, baserel, required);
+		BfRangeQuals q;
+
+		bf_range_extract(root, baserel,
+						 list_concat_copy(ppi->ppi_clauses, baserel->baserestrictinfo),
+						 info->range_attnum, &q);
+		scan_costs(q.iterations, &rows, &startup_cost, &total_cost);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, rows,
+										 startup_cost, total_cost, NIL,
+										 required, NULL, NIL));
+	}
 }
 
 /*
  * Every qual stays a local filter: the API may return more than asked for,
  * and a row it should not have sent must still not reach the user.  Quals
  * on the range column also become the range sent to the spec: their value
- * sides go in fdw_exprs, evaluated at scan start (pg_range.c).
+ * sides go in fdw_exprs, evaluated when the scan starts (pg_range.c).  In
+ * a parameterized path scan_clauses holds the join clauses too, whose
+ * outer columns the planner turns into nestloop parameters afterwards.
  */
 static ForeignScan *
 backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
@@ -366,23 +520,42 @@ backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 					   Plan *outer_plan)
 {
 	BfTableOptions *opts = bf_table_options(foreigntableid);
-	List	   *range_info = NIL;
-	List	   *range_exprs = NIL;
+	BfPlanInfo *info = (BfPlanInfo *) baserel->fdw_private;
+	BfRangeQuals q;
 
+	memset(&q, 0, sizeof(q));
 	if (opts->range_column != NULL)
 	{
-		AttrNumber	attnum = get_attnum(foreigntableid, opts->range_column);
-
-		if (attnum == InvalidAttrNumber)
+		if (info->range_attnum == InvalidAttrNumber)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("range_column \"%s\" is not a column of foreign table \"%s\"",
 							opts->range_column, opts->relname)));
-		range_info = bf_range_extract(root, baserel, scan_clauses, attnum, &range_exprs);
+		bf_range_extract(root, baserel, scan_clauses, info->range_attnum, &q);
+		if (info->join_bounds && best_path->path.param_info == NULL)
+			q.unpushed = lappend(q.unpushed,
+								 makeString(psprintf("a join condition on \"%s\" (this plan does not pass the joined values to the scan)",
+													 opts->range_column)));
 	}
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, range_exprs, range_info,
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, q.exprs,
+							list_make3(q.info, makeInteger(q.deferred), q.unpushed),
 							NIL, NIL, outer_plan);
+}
+
+/* Add the present runner's statistics to *sum. */
+static void
+add_stats(BfScanState *st, BfRunStats *sum)
+{
+	BfRunStats	s;
+
+	bf_runner_stats(st->runner, &s);
+	sum->iterations += s.iterations;
+	sum->requests += s.requests;
+	sum->retries += s.retries;
+	sum->bytes += s.bytes;
+	sum->records += s.records;
+	sum->wait_seconds += s.wait_seconds;
 }
 
 /*
@@ -394,14 +567,16 @@ backfillGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 static void
 free_runner(BfScanState *st)
 {
+	BfRunStats	before = st->done_stats;
+
 	if (st->runner == NULL)
 		return;
 	if (st->run_request != NULL && st->run_request == bf_active_run)
 		st->run_request->runner = NULL;
-	bf_runner_stats(st->runner, &st->last_stats);
+	add_stats(st, &st->done_stats);
 	bf_runner_free(st->runner);
 	st->runner = NULL;
-	bf_give_back_memory(st->last_stats.bytes);
+	bf_give_back_memory(st->done_stats.bytes - before.bytes);
 }
 
 /* Free what the plain modules hold for this scan; safe to call twice. */
@@ -424,46 +599,277 @@ release_scan_resources(void *arg)
 }
 
 /*
- * The range from the WHERE clause, evaluated now: parameters and stable
- * expressions have their values for this execution.
+ * The range from the WHERE clause, evaluated now: parameters, InitPlans,
+ * nestloop parameters and stable expressions have their values for this
+ * start of the scan.  Only ever called when the scan starts (its first
+ * row, or the first after a rescan), or for plain EXPLAIN when no value
+ * is deferred (pg_range.c's rule).
  */
 static void
 evaluate_range(ForeignScanState *node, BfScanState *st)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	MemoryContext old;
 
+	MemoryContextReset(st->range_cxt);
+	old = MemoryContextSwitchTo(st->range_cxt);
 	if (st->run_request != NULL)
 	{
 		/* backfill_into decides the context; a WHERE clause has no say */
 		const BfRunContext *rc = &st->run_request->ctx;
 
 		st->range.bounded = (rc->range_start != NULL || rc->range_end != NULL);
-		st->range.start = (char *) rc->range_start;
-		st->range.end = (char *) rc->range_end;
-		st->run_ctx = *rc;
-		return;
+		st->range.nruns = 1;
+		st->range.runs = palloc0(sizeof(BfRangeRun));
+		st->range.runs[0].start = (char *) rc->range_start;
+		st->range.runs[0].end = (char *) rc->range_end;
 	}
-	bf_range_evaluate(fsplan->fdw_private, st->range_states,
-					  node->ss.ps.ps_ExprContext, &st->range);
-	st->run_ctx.range_start = st->range.start;
-	st->run_ctx.range_end = st->range.end;
-	st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
+	else
+		bf_range_evaluate(list_nth(fsplan->fdw_private, BfPrivateRange), st->range_states,
+						  node->ss.ps.ps_ExprContext, &st->range);
+	MemoryContextSwitchTo(old);
+	st->evaluated = true;
 }
 
-/* Start (or restart) the endpoint's requests; none when the range is empty. */
+/*
+ * Where a scan with no bound starts, as EXPLAIN and the WARNING below say
+ * it: the stored values of the endpoint's sync keys, which the spec's
+ * coalesce(context.range_start, sync.last_x, default) picks next, or the
+ * spec's default.
+ */
+static char *
+unbounded_label(BfScanState *st)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < st->endpoint->sync.count; i++)
+	{
+		const char *key = st->endpoint->sync.items[i];
+		struct json_object *v;
+
+		if (st->sync == NULL || !json_object_object_get_ex(st->sync, key, &v))
+			continue;
+		appendStringInfo(&buf, "%s%s = %s", buf.len > 0 ? ", " : "", key,
+						 json_object_is_type(v, json_type_string)
+						 ? json_object_get_string(v)
+						 : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	}
+	if (buf.len == 0)
+		return "spec default";
+	return psprintf("from sync state (%s)", buf.data);
+}
+
+/*
+ * Never a silently incomplete answer: a query that constrains the range
+ * column only in ways that cannot be sent (a cast of it, a function of it,
+ * an OR with another column, a join the plan does not pass on) fetches the
+ * range the spec picks with no bound, so say so, once per scan.
+ */
+static void
+warn_unpushed(ForeignScanState *node, BfScanState *st)
+{
+	List	   *unpushed = list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+									BfPrivateUnpushed);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (st->warned || st->run_request != NULL || st->range.bounded || unpushed == NIL)
+		return;
+	st->warned = true;
+	initStringInfo(&buf);
+	foreach(lc, unpushed)
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "; " : "", strVal(lfirst(lc)));
+	ereport(WARNING,
+			(errmsg("condition on range column \"%s\" of foreign table \"%s\" is not sent to the API: %s",
+					st->opts->range_column, st->opts->relname, buf.data),
+			 errdetail("The scan fetches only the range the spec picks with no bound (%s): rows outside it are missing from the result.",
+					   unbounded_label(st)),
+			 errhint("Bound the column itself with =, <, <=, >, >=, BETWEEN, IN or = ANY, or an OR of those.")));
+}
+
+/* A record's value of column col, as pg_convert.c finds it (a new reference). */
+static struct json_object *
+record_column(const BfColumn *col, struct json_object *record)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(record, json_type_object))
+		return NULL;
+	if (col->path != NULL)
+	{
+		JpError		jerr;
+
+		return jp_search(col->path, record, &jerr);
+	}
+	if (!json_object_object_get_ex(record, col->name, &v))
+	{
+		json_object_object_foreach(record, key, val)
+		{
+			if (pg_strcasecmp(key, col->name) == 0)
+			{
+				v = val;
+				break;
+			}
+		}
+	}
+	return json_object_get(v);
+}
+
+/*
+ * Order text a against bound b as the column type orders them: dates by
+ * day, timestamps by instant, numbers by value.  False when either cannot
+ * be read that way (*cmp unset).
+ */
+static bool
+compare_as(Oid typid, const char *a, const char *b, int *cmp)
+{
+	if (typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID)
+	{
+		BfTime		ta;
+		BfTime		tb;
+
+		if (!bf_time_parse(a, strlen(a), &ta) || !bf_time_parse(b, strlen(b), &tb))
+			return false;
+		if (typid == DATEOID)
+		{
+			BfCivil		ca;
+			BfCivil		cb;
+
+			bf_time_to_civil(&ta, &ca);
+			bf_time_to_civil(&tb, &cb);
+			*cmp = (ca.year != cb.year) ? (ca.year < cb.year ? -1 : 1)
+				: (ca.month != cb.month) ? (ca.month < cb.month ? -1 : 1)
+				: (ca.day > cb.day) - (ca.day < cb.day);
+			return true;
+		}
+		*cmp = bf_time_cmp(&ta, &tb);
+		return true;
+	}
+	if (typid == INT2OID || typid == INT4OID || typid == INT8OID ||
+		typid == NUMERICOID || typid == FLOAT4OID || typid == FLOAT8OID)
+	{
+		char	   *end;
+		double		x = strtod(a, &end);
+		double		y;
+
+		if (end == a || *end != '\0')
+			return false;
+		y = strtod(b, &end);
+		if (end == b || *end != '\0')
+			return false;
+		*cmp = (x > y) - (x < y);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * backfill_into's keep filter (BfRunContext.keep): is the record's range
+ * column inside the run's range?  Its rows are those of a WHERE on the
+ * range, so a record outside it is not written and must not move the sync
+ * cursor either (an API that only takes a start sends everything after
+ * it).  The comparison uses the plain modules' parsers, which raise no
+ * error: a value they cannot read is kept, and its row is filtered (or its
+ * conversion fails) as any other.  So is a record that is not an object:
+ * its conversion is the error that says so.
+ */
+static bool
+keep_in_range(void *arg, struct json_object *record)
+{
+	BfScanState *st = (BfScanState *) arg;
+	const BfColumn *col = &st->conv->columns[st->range_attnum - 1];
+	struct json_object *v;
+	const char *text;
+	int			cmp;
+	bool		keep = true;
+
+	if (!json_object_is_type(record, json_type_object))
+		return true;
+	v = record_column(col, record);
+	if (v == NULL)
+		return false;			/* a NULL is in no range */
+	text = json_object_get_string(v);
+	if (st->run_ctx.range_start != NULL &&
+		compare_as(col->typid, text, st->run_ctx.range_start, &cmp) && cmp < 0)
+		keep = false;
+	if (st->run_ctx.range_end != NULL &&
+		compare_as(col->typid, text, st->run_ctx.range_end, &cmp) && cmp > 0)
+		keep = false;
+	json_object_put(v);
+	return keep;
+}
+
+/*
+ * Keep the endpoint's request.rate across the runs of a scan and its
+ * rescans (one runner paces its own requests only): before a new run,
+ * wait until the requests made so far are within the rate since the first
+ * run started.  The wait is on the latch, so a cancel is seen at once.
+ */
+static void
+pace_runs(BfScanState *st)
+{
+	double		rate = st->endpoint->request.rate;
+	double		due;
+	double		now;
+
+	if (st->first_run_at == 0)
+	{
+		st->first_run_at = bf_http_now();
+		return;
+	}
+	if (rate <= 0)
+		return;
+	due = st->first_run_at + st->done_stats.requests / rate;
+	while ((now = bf_http_now()) < due)
+	{
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min((long) ((due - now) * 1000) + 1, BF_POLL_MS), PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Start the endpoint over the next run of the range. */
 static void
 start_runner(BfScanState *st)
 {
+	BfRangeRun *run = &st->range.runs[st->next_run++];
 	BfError		err;
 
-	if (st->range.empty)
-		return;
+	pace_runs(st);
+	if (st->run_request == NULL)
+	{
+		st->run_ctx.range_start = run->start;
+		st->run_ctx.range_end = run->end;
+		st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
+	}
 	bf_error_clear(&err);
 	st->runner = bf_runner_new(st->spec, st->endpoint, &st->run_ctx, &err);
 	if (st->runner == NULL)
 		bf_raise(&err, st->secrets);
 	if (st->run_request != NULL)
 		st->run_request->runner = st->runner;
+}
+
+/*
+ * The scan starts (its first row is asked for): evaluate the range now,
+ * when every value it depends on has one.  No bound is one run over the
+ * spec's default; an empty range is no run at all.
+ */
+static void
+start_scan(ForeignScanState *node, BfScanState *st)
+{
+	evaluate_range(node, st);
+	if (!st->range.bounded)
+	{
+		st->range.nruns = 1;
+		st->range.runs = MemoryContextAllocZero(st->range_cxt, sizeof(BfRangeRun));
+	}
+	warn_unpushed(node, st);
+	st->next_run = 0;
+	st->started = true;
 }
 
 /* The user whose mapping holds the secrets: the view owner's, if any. */
@@ -492,6 +898,8 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->release_cb.func = release_scan_resources;
 	st->release_cb.arg = st;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &st->release_cb);
+	st->range_cxt = AllocSetContextCreate(CurrentMemoryContext, "backfill_fdw range",
+										  ALLOCSET_SMALL_SIZES);
 
 	st->spec = bf_load_spec(st->opts->spec_path);
 	st->endpoint = bf_find_endpoint(st->spec, st->opts->spec_path, st->opts->endpoint);
@@ -501,22 +909,37 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 		st->run_request = bf_active_run;
 	st->range_states = ExecInitExprList(((ForeignScan *) node->ss.ps.plan)->fdw_exprs,
 										(PlanState *) node);
-	evaluate_range(node, st);
-	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
-		return;
-
-	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
-	st->overrides = bf_overrides_json(st->opts->overrides);
-	st->run_ctx.secrets = st->secrets;
-	st->run_ctx.state_overrides = st->overrides;
-	if (st->run_request == NULL)
+	if (st->run_request != NULL)
+	{
+		st->run_ctx = st->run_request->ctx;
+		st->range_attnum = range_attnum(RelationGetRelid(rel), st->opts);
+		if (st->range_attnum != InvalidAttrNumber &&
+			(st->run_ctx.range_start != NULL || st->run_ctx.range_end != NULL))
+		{
+			st->run_ctx.keep = keep_in_range;
+			st->run_ctx.keep_arg = st;
+		}
+	}
+	else
 	{
 		/* a plain SELECT reads the stored sync values, and never writes them */
 		st->sync = bf_stored_sync(RelationGetRelid(rel));
 		st->run_ctx.sync = st->sync;
 	}
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+	{
+		/* nothing runs: a deferred value (an InitPlan's, say) has none */
+		if (!intVal(list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+							 BfPrivateDeferred)))
+			evaluate_range(node, st);
+		return;
+	}
+
+	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
+	st->overrides = bf_overrides_json(st->opts->overrides);
+	st->run_ctx.secrets = st->secrets;
+	st->run_ctx.state_overrides = st->overrides;
 	st->run_ctx.raw_records = st->conv->raw_ok;
-	start_runner(st);
 }
 
 /*
@@ -548,12 +971,20 @@ backfillIterateForeignScan(ForeignScanState *node)
 	BfRecord	rec;
 
 	ExecClearTuple(slot);
-	if (st->runner == NULL)
-		return slot;			/* an empty range */
-	if (!bf_pull_record(st->runner, st->secrets, &rec))
+	if (!st->started)
+		start_scan(node, st);
+	for (;;)
 	{
+		if (st->runner == NULL)
+		{
+			if (st->next_run >= st->range.nruns)
+				return slot;	/* every run is done, or the range is empty */
+			start_runner(st);
+		}
+		if (bf_pull_record(st->runner, st->secrets, &rec))
+			break;
 		finish_run_request(st);
-		return slot;
+		free_runner(st);
 	}
 	if (rec.value == NULL)
 	{
@@ -573,14 +1004,18 @@ backfillIterateForeignScan(ForeignScanState *node)
 	return ExecStoreVirtualTuple(slot);
 }
 
+/*
+ * A rescan, for a new outer row of a nested loop (its values are the
+ * range's nestloop parameters) or any other reason: a fresh start, whose
+ * range is evaluated again when its first row is asked for.
+ */
 static void
 backfillReScanForeignScan(ForeignScanState *node)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 
 	free_runner(st);
-	evaluate_range(node, st);
-	start_runner(st);
+	st->started = false;
 }
 
 static void
@@ -592,16 +1027,28 @@ backfillEndForeignScan(ForeignScanState *node)
 		release_scan_resources(st);
 }
 
-/* The range as EXPLAIN shows it. */
+/*
+ * The range as EXPLAIN shows it: its runs; where a scan with no bound
+ * starts; or, before the scan has started, that its values come only then.
+ */
 static char *
-range_label(const BfRange *range)
+range_label(BfScanState *st)
 {
-	if (!range->bounded)
-		return "none";
-	if (range->empty)
+	StringInfoData buf;
+	int			i;
+
+	if (!st->evaluated)
+		return "set when the scan starts, from values known only then";
+	if (!st->range.bounded)
+		return unbounded_label(st);
+	if (st->range.nruns == 0)
 		return "empty: no request is sent";
-	return psprintf("%s .. %s", range->start ? range->start : "(open)",
-					range->end ? range->end : "(open)");
+	initStringInfo(&buf);
+	for (i = 0; i < st->range.nruns; i++)
+		appendStringInfo(&buf, "%s%s .. %s", i > 0 ? ", " : "",
+						 st->range.runs[i].start ? st->range.runs[i].start : "(open)",
+						 st->range.runs[i].end ? st->range.runs[i].end : "(open)");
+	return buf.data;
 }
 
 /*
@@ -613,9 +1060,21 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 	const BfRequest *rq = &st->endpoint->request;
+	List	   *unpushed = list_nth(((ForeignScan *) node->ss.ps.plan)->fdw_private,
+									BfPrivateUnpushed);
 
 	ExplainPropertyText("Endpoint", st->opts->endpoint, es);
-	ExplainPropertyText("Range", range_label(&st->range), es);
+	ExplainPropertyText("Range", range_label(st), es);
+	if (unpushed != NIL && (!st->evaluated || !st->range.bounded))
+	{
+		StringInfoData buf;
+		ListCell   *lc;
+
+		initStringInfo(&buf);
+		foreach(lc, unpushed)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? "; " : "", strVal(lfirst(lc)));
+		ExplainPropertyText("Range Condition Not Sent", buf.data, es);
+	}
 	ExplainPropertyText("Limits",
 						psprintf("rate %g requests/s, %d requests in flight, %d iterations at once",
 								 rq->rate, rq->concurrency,
@@ -630,10 +1089,10 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (es->analyze)
 	{
-		BfRunStats	stats = st->last_stats;
+		BfRunStats	stats = st->done_stats;
 
 		if (st->runner != NULL)
-			bf_runner_stats(st->runner, &stats);
+			add_stats(st, &stats);
 		ExplainPropertyInteger("Iterations", NULL, stats.iterations, es);
 		ExplainPropertyInteger("Requests", NULL, stats.requests, es);
 		ExplainPropertyInteger("Retries", NULL, stats.retries, es);

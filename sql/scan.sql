@@ -18,16 +18,6 @@ CREATE SERVER runner FOREIGN DATA WRAPPER backfill_fdw
 CREATE FUNCTION mock_stats(tag text) RETURNS jsonb LANGUAGE sql AS $$
   SELECT r FROM backfill_fdw.records('runner', 'stats', tag) AS r
 $$;
--- EXPLAIN ANALYZE with the figures that vary from run to run masked
-CREATE FUNCTION explain_analyze(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-    line := regexp_replace(line, 'Bytes Received: \d+', 'Bytes Received: N');
-    line := regexp_replace(line, 'Wait Time: [\d.]+ s', 'Wait Time: N s');
-    RETURN NEXT line;
-  END LOOP;
-END $$;
 -- one figure of EXPLAIN ANALYZE, e.g. Requests
 CREATE FUNCTION explain_figure(q text, label text) RETURNS numeric LANGUAGE plpgsql AS $$
 DECLARE line text;

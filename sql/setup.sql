@@ -19,3 +19,22 @@ EXCEPTION WHEN OTHERS THEN
          regexp_replace(replace(SQLERRM, current_setting('bf_test.mock_url'), 'MOCK'),
                         'after \d+ ms', 'after N ms');
 END $$;
+
+-- EXPLAIN ANALYZE of a query with the figures that vary from run to run
+-- (bytes, waits, sort memory) written as N
+CREATE FUNCTION explain_analyze(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+    line := regexp_replace(line, 'Bytes Received: \d+', 'Bytes Received: N');
+    line := regexp_replace(line, 'Wait Time: [\d.]+ s', 'Wait Time: N s');
+    line := regexp_replace(line, 'Memory: \d+kB', 'Memory: NkB');
+    RETURN NEXT line;
+  END LOOP;
+END $$;
+
+-- The requests the mock API logged under ?log=range (test/specs/range.yaml)
+-- since the last call, sorted, asked through the given server
+CREATE FUNCTION mock_requests(server name) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT r -> 'requests' FROM backfill_fdw.records(server, 'logged') AS r
+$$;

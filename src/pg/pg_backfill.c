@@ -66,6 +66,7 @@
 #include "pg/pg_backfill.h"
 #include "pg/pg_convert.h"
 #include "pg/pg_options.h"
+#include "pg/pg_range.h"
 #include "pg/pg_util.h"
 
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_into);
@@ -238,6 +239,65 @@ check_foreign_table(Oid relid)
 }
 
 /*
+ * With a range column, the range means what a WHERE on it means: each end
+ * goes through the column type's input and reaches the spec in the form a
+ * WHERE bound does (pg_range.c); an infinite end is an open one.
+ */
+static void
+range_input(BfLoad *load)
+{
+	AttrNumber	attnum;
+
+	if (load->opts->range_column == NULL)
+		return;
+	attnum = get_attnum(load->ftrelid, load->opts->range_column);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("range_column \"%s\" is not a column of foreign table \"%s\"",
+						load->opts->range_column, load->opts->relname)));
+	if (load->range_start != NULL)
+		load->range_start = bf_range_input(load->ftrelid, attnum, "range_start",
+										   load->range_start);
+	if (load->range_end != NULL)
+		load->range_end = bf_range_input(load->ftrelid, attnum, "range_end",
+										 load->range_end);
+}
+
+/*
+ * " WHERE col >= start AND col <= end" on the range column, or "": the rows
+ * written are exactly those a SELECT with that WHERE returns, whatever the
+ * API sends beyond the range (an API with only a "since", say).
+ */
+static char *
+range_filter(BfLoad *load)
+{
+	StringInfoData buf;
+	AttrNumber	attnum;
+	char	   *col;
+	char	   *type;
+	Oid			typid;
+	int32		typmod;
+	Oid			collid;
+
+	if (load->opts->range_column == NULL ||
+		(load->range_start == NULL && load->range_end == NULL))
+		return "";
+	attnum = get_attnum(load->ftrelid, load->opts->range_column);
+	col = (char *) quote_identifier(load->opts->range_column);
+	get_atttypetypmodcoll(load->ftrelid, attnum, &typid, &typmod, &collid);
+	type = format_type_with_typemod(typid, typmod);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, " WHERE ");
+	if (load->range_start != NULL)
+		appendStringInfo(&buf, "%s >= %s::%s", col, quote_literal_cstr(load->range_start), type);
+	if (load->range_end != NULL)
+		appendStringInfo(&buf, "%s%s <= %s::%s", load->range_start ? " AND " : "",
+						 col, quote_literal_cstr(load->range_end), type);
+	return buf.data;
+}
+
+/*
  * A load from the SQL arguments.  Its history lives in hist_cxt: the
  * function's context for backfill_into, one that survives the rollback for
  * a window.
@@ -257,6 +317,7 @@ load_new(FunctionCallInfo fcinfo, long window, MemoryContext hist_cxt)
 	load->opts = bf_table_options(load->ftrelid);
 	load->range_start = text_arg_or_null(fcinfo, 1);
 	load->range_end = text_arg_or_null(fcinfo, 2);
+	range_input(load);
 	load->window = window;
 	load->ft_sql = qualified_name(load->ftrelid);
 
@@ -794,8 +855,8 @@ upsert_sql(BfLoad *load)
 	bool		first = true;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s AS t (%s) SELECT %s FROM %s",
-					 load->target_sql, cols, cols, load->ft_sql);
+	appendStringInfo(&sql, "INSERT INTO %s AS t (%s) SELECT %s FROM %s%s",
+					 load->target_sql, cols, cols, load->ft_sql, range_filter(load));
 	if (load->key_columns == NIL)
 		return sql.data;
 	appendStringInfo(&sql, " ON CONFLICT (%s) DO ", column_list(load->key_columns, NULL));

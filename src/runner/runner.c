@@ -433,6 +433,8 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->warnings = json_object_new_array();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
+	r->keep = ctx->keep;
+	r->keep_arg = ctx->keep_arg;
 	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
 		r->limit = ctx->limit;
 	r->needs_text = bf_runner_reads(ep, "response.text");

@@ -33,6 +33,15 @@ typedef struct BfRunContext
 	bool		raw_records;	/* the caller takes records as bytes (BfRecord.raw) */
 	long		first_iteration;	/* run iterations of over from this one ... */
 	long		max_iterations; /* ... this many of them; 0 = to the end */
+
+	/*
+	 * When set, a record (after the processors) that keep refuses is
+	 * dropped, and the processors' state outputs, the sync values among
+	 * them, do not count it: a cursor then never runs ahead of what the
+	 * caller keeps.
+	 */
+	bool		(*keep) (void *arg, struct json_object *record);
+	void	   *keep_arg;
 } BfRunContext;
 
 typedef enum BfRunStatus

@@ -138,6 +138,8 @@ struct BfRunner
 	long		handed_out;
 	long		since_drive;	/* records handed out since the last poll */
 	struct json_object *aggregates; /* state keys of aggregating processors */
+	bool		(*keep) (void *arg, struct json_object *record);	/* see BfRunContext */
+	void	   *keep_arg;
 	char	  **raw_keys;		/* the fast path's records path, when it is on */
 	int			raw_nkeys;
 	bool		raw;			/* the fast path is on (runner_raw.c) */

@@ -284,11 +284,34 @@ aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *
 	json_object_object_add(it->state, p->output_name, result);
 }
 
+static bool record_kept(BfRunner *r, struct json_object *record);
+
+/*
+ * Fold the state outputs held back for a record ([processor, value] pairs)
+ * into state, now that the record is kept; then free them.
+ */
+static void
+apply_pending(BfRunner *r, Iteration *it, struct json_object *pending)
+{
+	size_t		k;
+
+	for (k = 0; pending != NULL && k < json_object_array_length(pending); k++)
+	{
+		struct json_object *pair = json_object_array_get_idx(pending, k);
+
+		aggregate(r, it, &it->resp->processors[json_object_get_int(json_object_array_get_idx(pair, 0))],
+				  json_object_array_get_idx(pair, 1));
+	}
+	json_object_put(pending);
+}
+
 /*
  * Run the processors from the first-th on over one record (a reference the
  * caller gives up), adding what comes out to out.  A record processor that
  * gives a list (Sling's explode(record, "items")) gives one record per
- * element, each going on through the processors after it.
+ * element, each going on through the processors after it.  With a keep
+ * filter (BfRunContext), the record's state outputs count only once it is
+ * kept; those before an explode count for its elements as a whole.
  */
 static bool
 process_record(BfRunner *r, Iteration *it, struct json_object *record, int first,
@@ -296,6 +319,8 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 {
 	const BfResponse *resp = it->resp;
 	bool		failed = false;
+	bool		filtered = (r->keep != NULL && it->call == NULL);
+	struct json_object *pending = NULL;
 	int			i;
 
 	for (i = first; i < resp->processor_count; i++)
@@ -321,6 +346,17 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		switch (p->output_kind)
 		{
 			case BF_OUTPUT_STATE:
+				if (filtered)
+				{
+					struct json_object *pair = json_object_new_array();
+
+					json_object_array_add(pair, json_object_new_int(i));
+					json_object_array_add(pair, value);
+					if (pending == NULL)
+						pending = json_object_new_array();
+					json_object_array_add(pending, pair);
+					break;
+				}
 				aggregate(r, it, p, value);
 				json_object_put(value);
 				break;
@@ -331,6 +367,8 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 				{
 					size_t		j;
 					bool		ok = true;
+
+					apply_pending(r, it, pending);
 
 					for (j = 0; ok && j < json_object_array_length(record); j++)
 						ok = process_record(r, it,
@@ -366,9 +404,17 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 	}
 	if (failed)
 	{
+		json_object_put(pending);
 		json_object_put(record);
 		return false;
 	}
+	if (filtered && !record_kept(r, record))
+	{
+		json_object_put(pending);
+		json_object_put(record);
+		return true;
+	}
+	apply_pending(r, it, pending);
 	json_object_array_add(out, record);
 	return true;
 }
@@ -577,6 +623,23 @@ select_columns(const BfRunner *r, struct json_object *record)
 	}
 	json_object_put(record);
 	return out;
+}
+
+/*
+ * The keep filter's verdict on a record as its caller will see it, that is
+ * after response.records.select (which may rename the range column).
+ */
+static bool
+record_kept(BfRunner *r, struct json_object *record)
+{
+	struct json_object *view = json_object_get(record);
+	bool		keep;
+
+	if (r->select_count > 0)
+		view = select_columns(r, view);
+	keep = r->keep(r->keep_arg, view);
+	json_object_put(view);
+	return keep;
 }
 
 /*

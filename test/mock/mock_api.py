@@ -129,6 +129,45 @@ def fixed_body(name, day):
     return None if body is None else body.replace("{day}", day)
 
 
+# -- the range tests (sql/range_*.sql) ----------------------------------
+# A request with ?log=<name> is kept under name, as its path and its other
+# parameters; /logged?name=<name> hands them back sorted and forgets them,
+# so a test sees exactly the requests one statement made.
+LOGS = {}
+
+
+def log_request(raw_path):
+    url = urllib.parse.urlsplit(raw_path)
+    query = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+    name = dict(query).get("log")
+    if name is None:
+        return
+    rest = urllib.parse.urlencode(sorted((k, v) for k, v in query if k != "log"))
+    with STATS_LOCK:
+        LOGS.setdefault(name, []).append(url.path + ("?" + rest if rest else ""))
+
+
+def range_route(handler, parts, query):
+    """Answer one of the range tests' routes and return True, else False."""
+    if parts == ["logged"]:
+        with STATS_LOCK:
+            paths = sorted(LOGS.pop(query.get("name", ""), []))
+        handler.send_body(200, {"requests": paths})
+        return True
+    # an API with only a "since": the events of that day and the four after it
+    if parts[:3] == ["v1", "events", "since"] and len(parts) == 4:
+        try:
+            first = datetime.date.fromisoformat(parts[3])
+        except ValueError:
+            handler.send_body(400, {"error": "bad date %r" % parts[3]})
+            return True
+        events = [e for k in range(5)
+                  for e in daily_events((first + datetime.timedelta(days=k)).isoformat())]
+        handler.send_body(200, {"data": {"events": events}})
+        return True
+    return False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -179,6 +218,7 @@ class Handler(BaseHTTPRequestHandler):
                 ts["in_flight"] += 1
                 ts["max_in_flight"] = max(ts["max_in_flight"], ts["in_flight"])
                 ts["times"].append(time.time())
+        log_request(self.path)
         try:
             self.route()
         finally:
@@ -267,6 +307,9 @@ class Handler(BaseHTTPRequestHandler):
 
         if parts[:1] == ["fault"] and len(parts) == 3:
             return self.fault(parts[1], parts[2], query)
+
+        if range_route(self, parts, query):
+            return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
             try:

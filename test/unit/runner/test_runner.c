@@ -693,6 +693,66 @@ test_sync(void)
 	bf_spec_free(run.spec);
 }
 
+/* The keep filter of the test below: records whose key is at most limit. */
+typedef struct KeepUpTo
+{
+	const char *key;
+	int			limit;
+} KeepUpTo;
+
+static bool
+keep_up_to(void *arg, struct json_object *record)
+{
+	const KeepUpTo *k = arg;
+	struct json_object *v;
+
+	return json_object_object_get_ex(record, k->key, &v) &&
+		json_object_get_int(v) <= k->limit;
+}
+
+/*
+ * A keep filter (BfRunContext.keep) drops records, and their state outputs
+ * do not count: the sync cursor stays at the last record kept, even though
+ * the processor saw later ones; setting the filter changes nothing else.
+ */
+static void
+test_keep_filter(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	KeepUpTo	k = {"id", 4};
+	struct json_object *sync;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.keep = keep_up_to;
+	ctx.keep_arg = &k;
+	if (!run_spec(&run, processors_spec, &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	CHECK_STR(column(run.records, "doubled"), "2,4,6,8");
+	sync = bf_runner_sync_values(run.runner);
+	CHECK_STR(json_object_to_json_string_ext(sync, JSON_TEXT),
+			  "{\"max_id\":4,\"min_id\":1,\"last_id\":4}");
+	json_object_put(sync);
+	/* pagination still went through every page */
+	CHECK(run.stats.requests == 4);
+	run_free(&run);
+
+	/* the filter sees the record as the caller does: after select's renames */
+	k.key = "ident";
+	k.limit = 2;
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/page?per_page=10\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\", select: [\"id as ident\"]}\n",
+				  &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "ident"), "1,2");
+	run_free(&run);
+}
+
 /* context.store.* and env.* outputs, aggregated; the process environment untouched. */
 static void
 test_store_env(void)
@@ -1296,6 +1356,7 @@ main(int argc, char **argv)
 	test_processors();
 	test_record_transforms();
 	test_sync();
+	test_keep_filter();
 	test_store_env();
 	test_dedup();
 	test_limits();
