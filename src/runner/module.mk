@@ -2,5 +2,5 @@
 # include (src/runner/README.md says what it does).  The one list the extension,
 # the unit tests, the ASan build, the fuzz targets and the benchmarks build
 # from; tools/check-layout checks it against the folder and the includes.
-runner_SRCS = runner.c runner_raw.c runner_request.c runner_response.c
+runner_SRCS = runner.c runner_phase.c runner_raw.c runner_request.c runner_response.c
 runner_USES = http spec expr jmespath json util

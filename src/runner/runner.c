@@ -29,14 +29,18 @@
 #include <time.h>
 
 #include "expr/expr.h"
-#include "runner/runner_int.h"
+#include "runner/runner_phase.h"
+#include "runner/runner_raw.h"
+#include "runner/runner_request.h"
+#include "runner/runner_response.h"
 
 /* Records handed out between two looks at the transfers. */
 #define DRIVE_EVERY 256
 /* Batches waiting to be handed out before the runner stops reading ahead. */
 #define MAX_WAITING_BATCHES 4
 
-bool
+/* Fail the run (the first error wins), prefixed with the endpoint. */
+static bool
 bf_runner_fail(BfRunner *r, const BfError *err)
 {
 	if (!r->failed)
@@ -46,21 +50,6 @@ bf_runner_fail(BfRunner *r, const BfError *err)
 		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
 	}
 	return false;
-}
-
-/* Queue a warning, "endpoint \"name\": ..." like the run's errors. */
-void
-bf_runner_warn(BfRunner *r, const char *fmt,...)
-{
-	char		msg[BF_ERROR_MAX];
-	char		line[BF_ERROR_MAX + 128];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
-	json_object_array_add(r->warnings, json_object_new_string(line));
 }
 
 char *
@@ -73,13 +62,6 @@ bf_runner_take_warning(BfRunner *r)
 	out = strdup(json_object_get_string(json_object_array_get_idx(r->warnings, 0)));
 	json_object_array_del_idx(r->warnings, 0, 1);
 	return out;
-}
-
-/* Put value (a reference the caller gives up) under a namespace name. */
-void
-bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value)
-{
-	json_object_object_add(r->vars, ns, value);
 }
 
 /* The keys of state that processors of resp write, copied into dst. */
@@ -99,29 +81,8 @@ copy_outputs(const BfResponse *resp, struct json_object *state, struct json_obje
 	}
 }
 
-/*
- * An iteration ended: keep what the run's state is made of (a call's
- * outputs for the calls after it and the iterations, a main iteration's
- * state for bf_runner_state), then free it.
- */
-void
-bf_runner_iteration_done(BfRunner *r, Iteration *it)
-{
-	if (it->call != NULL)
-	{
-		copy_outputs(it->resp, it->state, r->call_state);
-		copy_outputs(it->resp, it->state, r->phase == RUN_SETUP ? r->setup_out : r->last_state);
-	}
-	else
-	{
-		json_object_put(r->last_state);
-		r->last_state = json_object_get(it->state);
-	}
-	bf_runner_drop_iteration(r, it);
-}
-
 /* Unlink an iteration and free it. */
-void
+static void
 bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 {
 	Iteration **p;
@@ -140,41 +101,25 @@ bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 	r->active--;
 }
 
-/* Queue a batch of records. */
-void
-bf_runner_emit_batch(BfRunner *r, Batch *b)
+/*
+ * An iteration ended: keep what the run's state is made of (a call's
+ * outputs for the calls after it and the iterations, a main iteration's
+ * state for bf_runner_state), then free it.
+ */
+static void
+bf_runner_iteration_done(BfRunner *r, Iteration *it)
 {
-	if (r->tail)
-		r->tail->next = b;
-	else
-		r->head = b;
-	r->tail = b;
-	r->batches++;
-}
-
-/* Queue a response's records (an array, given up by the caller). */
-void
-bf_runner_emit(BfRunner *r, struct json_object *records)
-{
-	Batch	   *b;
-
-	if (json_object_array_length(records) == 0)
+	if (it->call != NULL)
 	{
-		json_object_put(records);
-		return;
+		copy_outputs(it->resp, it->state, r->call_state);
+		copy_outputs(it->resp, it->state, r->phase == RUN_SETUP ? r->setup_out : r->last_state);
 	}
-	b = calloc(1, sizeof(Batch));
-	b->records = records;
-	bf_runner_emit_batch(r, b);
-}
-
-void
-bf_batch_free(Batch *b)
-{
-	json_object_put(b->records);
-	free(b->body);
-	free(b->spans);
-	free(b);
+	else
+	{
+		json_object_put(r->last_state);
+		r->last_state = json_object_get(it->state);
+	}
+	bf_runner_drop_iteration(r, it);
 }
 
 /* The next queued record, or false when none is queued. */
@@ -204,53 +149,6 @@ pop_record(BfRunner *r, BfRecord *out)
 		r->batches--;
 	}
 	return false;
-}
-
-/* Visitor for bf_runner_reads: does a read path start with the wanted one? */
-typedef struct ReadsArg
-{
-	const char *want;
-	bool		found;
-} ReadsArg;
-
-static void
-reads_visit(const char *path, void *arg)
-{
-	ReadsArg   *a = (ReadsArg *) arg;
-
-	if (strncmp(path, a->want, strlen(a->want)) == 0)
-		a->found = true;
-}
-
-bool
-bf_runner_reads(const BfEndpoint *ep, const char *path)
-{
-	ReadsArg	a = {path, false};
-	int			i;
-
-	for (i = 0; i < ep->response.rule_count; i++)
-	{
-		if (ep->response.rules[i].condition.expr)
-			bf_expr_visit_refs(ep->response.rules[i].condition.expr, reads_visit, &a);
-		if (ep->response.rules[i].message.tmpl)
-			bf_template_visit_refs(ep->response.rules[i].message.tmpl, reads_visit, &a);
-	}
-	for (i = 0; i < ep->response.processor_count; i++)
-	{
-		bf_expr_visit_refs(ep->response.processors[i].expression.expr, reads_visit, &a);
-		if (ep->response.processors[i].condition.expr)
-			bf_expr_visit_refs(ep->response.processors[i].condition.expr, reads_visit, &a);
-	}
-	if (ep->pagination.stop_condition.expr)
-		bf_expr_visit_refs(ep->pagination.stop_condition.expr, reads_visit, &a);
-	for (i = 0; i < ep->pagination.next_state.count; i++)
-	{
-		const BfValue *v = &ep->pagination.next_state.items[i];
-
-		if (v->kind == BF_VALUE_TEMPLATE)
-			bf_template_visit_refs(v->tmpl.tmpl, reads_visit, &a);
-	}
-	return a.found;
 }
 
 /* The context namespace (DESIGN §2: range, mode, limit, store). */
@@ -677,7 +575,12 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	if (resp->user == (void *) r)
 		ok = bf_handle_token_response(r, resp, err);
 	else if ((it = find_iteration(r, resp->user)) != NULL)
+	{
 		ok = bf_handle_response(r, it, resp, err);
+		/* the response phase says an iteration is over; ending it is ours */
+		if (ok && it->phase == ITER_DONE)
+			bf_runner_iteration_done(r, it);
+	}
 	bf_http_response_free(resp);
 	return ok;
 }
@@ -884,32 +787,6 @@ bf_runner_free(BfRunner *r)
 	free(r->records_src);
 	free(r->auth_header);
 	free(r);
-}
-
-int
-bf_compare_values(struct json_object *a, struct json_object *b)
-{
-	json_type	ta = json_object_get_type(a);
-	json_type	tb = json_object_get_type(b);
-	char	   *x;
-	char	   *y;
-	int			c;
-
-	if ((ta == json_type_int || ta == json_type_double) &&
-		(tb == json_type_int || tb == json_type_double))
-	{
-		double		dx = json_object_get_double(a);
-		double		dy = json_object_get_double(b);
-
-		return dx < dy ? -1 : dx > dy ? 1 : 0;
-	}
-	/* dates travel as ISO 8601 text, which orders as text */
-	x = bf_value_to_text(a);
-	y = bf_value_to_text(b);
-	c = strcmp(x, y);
-	free(x);
-	free(y);
-	return c;
 }
 
 struct json_object *

@@ -25,7 +25,7 @@
 
 #include "json/formats.h"
 #include "json/jsonscan.h"
-#include "runner/runner_int.h"
+#include "runner/runner_raw.h"
 
 /* A records.jmespath the fast path can follow: a.b.c, perhaps with [] at the end. */
 static bool

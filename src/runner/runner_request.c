@@ -19,7 +19,7 @@
 #include <strings.h>
 
 #include "expr/expr.h"
-#include "runner/runner_int.h"
+#include "runner/runner_request.h"
 
 /* Refresh a token this long before it expires, so no request carries a stale one. */
 #define TOKEN_MARGIN_SECONDS 30.0

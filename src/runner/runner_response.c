@@ -43,7 +43,9 @@
 #include "expr/expr.h"
 #include "json/formats.h"
 #include "util/keyset.h"
-#include "runner/runner_int.h"
+#include "runner/runner_raw.h"
+#include "runner/runner_request.h"
+#include "runner/runner_response.h"
 
 /* Bytes of a body an error message shows. */
 #define BODY_IN_ERROR 200
@@ -1046,7 +1048,5 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 	if (raw != NULL)
 		bf_batch_free(raw);
 	bf_runner_set_var(r, "response", NULL);
-	if (ok && it->phase == ITER_DONE)
-		bf_runner_iteration_done(r, it);
 	return ok;
 }

@@ -31,7 +31,7 @@
 #include <math.h>
 
 #include "runner_harness.h"
-#include "runner/runner_int.h"
+#include "runner/runner_request.h"
 #include "spec/spec_yaml.h"
 
 /* The text a Sling case's values compare by (NULL stays NULL). */

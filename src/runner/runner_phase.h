@@ -1,15 +1,27 @@
 /*-------------------------------------------------------------------------
  *
- * runner_int.h
- *		  What the runner's three files share: runner.c schedules iterations
- *		  and hands out records, runner_request.c turns an iteration's state
- *		  into a request, runner_response.c turns a response into records
- *		  (rules, records, processors, pagination, select).
+ * runner_phase.h
+ *		  What a request phase (runner_request.c) and a response phase
+ *		  (runner_response.c, runner_raw.c) may see of the runner: its
+ *		  state (struct BfRunner, the iterations, the batches of records)
+ *		  and the few things they may do to it, which runner_phase.c does:
+ *		  set a namespace, queue a warning, queue records.  Each phase has
+ *		  its header (runner_request.h, runner_response.h, runner_raw.h);
+ *		  a file includes those of the phases it calls, no others.
+ *
+ * A phase never calls into runner.c: what ends an iteration, fails the
+ * run or starts the next request is runner.c's to decide from what a phase
+ * returns (an iteration's phase, ITER_DONE, and a false return with the
+ * error).  So the calls between the runner's files go one way:
+ *
+ *	  runner.c -> runner_response.c -> runner_raw.c, runner_request.c
+ *	  runner.c -> runner_request.c, runner_raw.c
+ *	  all of them -> runner_phase.c, which calls none of them
  *
  *-------------------------------------------------------------------------
  */
-#ifndef RUNNER_INT_H
-#define RUNNER_INT_H
+#ifndef RUNNER_PHASE_H
+#define RUNNER_PHASE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +31,14 @@
 #include "util/keyset.h"
 #include "runner/runner.h"
 
+/*
+ * The run's state.  A phase reads all of it and writes: its iteration (its
+ * phase, state, pages), the token fields (request phase), the rendered
+ * records path, the select list, the aggregates, the seen keys, the retry
+ * count and stopped (response phases), and records through bf_runner_emit.
+ * Ending an iteration, failing the run and moving between the run's
+ * phases are runner.c's.
+ */
 /*
  * One iteration of iterate.over (or the single one of an endpoint without
  * iterate), or one setup or teardown call.  It has at most one request in
@@ -156,40 +176,15 @@ struct BfRunner
 								 * engine's waits are added by bf_runner_stats */
 };
 
-/* True when a rule, processor or pagination expression of ep reads path. */
-extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);
-
-/* runner.c */
-extern bool bf_runner_fail(BfRunner *r, const BfError *err);
+/* runner_phase.c */
 extern void bf_runner_warn(BfRunner *r, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value);
-extern void bf_runner_iteration_done(BfRunner *r, Iteration *it);
-extern void bf_runner_drop_iteration(BfRunner *r, Iteration *it);
 extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
 extern void bf_batch_free(Batch *b);
 
-/* runner_request.c */
-extern struct json_object *bf_render_value(const BfValue *value, struct json_object *vars,
-										   BfError *err);
-extern bool bf_render_map_into(const BfValue *map, const int *order, int order_count,
-							   struct json_object *state, BfRunner *r, BfError *err);
-extern bool bf_submit_request(BfRunner *r, Iteration *it, BfError *err);
-extern bool bf_submit_token_request(BfRunner *r, BfError *err);
-extern bool bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err);
+/* True when a rule, processor or pagination expression of ep reads path. */
+extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);
 
-/* runner_raw.c */
-extern bool bf_raw_setup(BfRunner *r, const BfRunContext *ctx);
-extern Batch *bf_raw_extract(BfRunner *r, BfHttpResponse *resp, bool *fallback, BfError *err);
-extern size_t bf_raw_accept(BfRunner *r, Batch *b);
-extern void bf_raw_free_path(char **keys, int nkeys);
-
-/* runner_response.c */
-extern bool bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp,
-							   BfError *err);
-extern bool bf_value_truthy(struct json_object *value);
-extern bool bf_select_compile(BfRunner *r, BfError *err);
-extern void bf_select_free(BfRunner *r);
-
-#endif							/* RUNNER_INT_H */
+#endif							/* RUNNER_PHASE_H */
