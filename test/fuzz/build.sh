@@ -26,5 +26,5 @@ build fuzz_jmespath src/jmespath.c src/jmespath_lex.c src/jmespath_eval.c \
 	src/jmespath_func.c src/bf_error.c src/utf8.c
 build fuzz_jsonscan src/jsonscan.c src/utf8.c
 build fuzz_spec $SPEC $EXPR
-build fuzz_csv src/formats.c src/bf_error.c
-build fuzz_jsonl src/formats.c src/bf_error.c
+build fuzz_csv src/formats.c src/bf_error.c src/utf8.c
+build fuzz_jsonl src/formats.c src/bf_error.c src/utf8.c

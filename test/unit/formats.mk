@@ -1,2 +1,2 @@
 UNIT_TESTS += formats
-unit_objs_formats = bf_error formats
+unit_objs_formats = bf_error formats utf8
