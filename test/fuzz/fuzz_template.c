@@ -4,8 +4,9 @@
  *		engine) and for secret masking (src/bf_error.c): each input is
  *		compiled as a template; what compiles is rendered, typed and as
  *		text, against vars that hold secrets, and the text and any error
- *		are masked.  After masking, neither may contain a secret, whatever
- *		the template did with it (raw, encode_url, encode_base64, ...).
+ *		are masked, and so is the input itself, as a message.  After
+ *		masking, none may contain a secret, raw, base64-encoded or
+ *		percent-encoded, whatever the template did with it.
  *		Crashes, leaks, undefined behaviour and hangs are also looked for.
  *
  * Built with the others by test/fuzz/build.sh; run:
@@ -32,13 +33,24 @@ static const char *const fixture =
 " \"secrets\": {\"api_key\": \"" SECRET_KEY "\", \"password\": \"p\\u00e4ss w\\\"rd\"},"
 " \"response\": {\"status\": 401, \"json\": {\"next\": null}}}";
 
+/* The secrets as encode_base64() and encode_url() give them (no '*' either). */
+static const char *const derived[] = {
+	"azN5LXZAbHVlL3MzY3IzdA", "k3y-v%40lue%2Fs3cr3t",
+	"cMOkc3MgdyJyZA", "p%C3%A4ss%20w%22rd", "p%C3%A4ss+w%22rd",
+};
+
 /* Mask text with the fixture's secrets; abort if a secret survives. */
 static void
 check_masked(char *text, struct json_object *secrets)
 {
+	size_t		i;
+
 	bf_error_mask_secrets(text, secrets);
 	if (strstr(text, SECRET_KEY) != NULL || strstr(text, SECRET_PASS) != NULL)
 		abort();
+	for (i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+		if (strstr(text, derived[i]) != NULL)
+			abort();
 }
 
 int
@@ -75,6 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bf_template_free(tmpl);
 	}
 	check_masked(err.message, secrets);
+	check_masked(src, secrets);	/* the input itself as a message: any escapes */
 	free(src);
 	return 0;
 }
