@@ -82,51 +82,14 @@ bf_error_clear(BfError *err)
  * bytes, and then spelled in any of the same ways.
  */
 
-/* The value of hex digit c, or -1. */
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The byte two hex digits at s spell, or -1 (s is NUL-terminated). */
 static int
 hex_byte(const char *s)
 {
-	int			hi = hex_digit(s[0]);
-	int			lo = hi < 0 ? -1 : hex_digit(s[1]);
+	int			hi = bf_hex_digit(s[0]);
+	int			lo = hi < 0 ? -1 : bf_hex_digit(s[1]);
 
 	return lo < 0 ? -1 : hi * 16 + lo;
-}
-
-/* The character a one-letter JSON escape (\n, \", ...) stands for, or -1. */
-static int
-json_simple_escape(char c)
-{
-	switch (c)
-	{
-		case '"':
-		case '\\':
-		case '/':
-			return c;
-		case 'b':
-			return '\b';
-		case 'f':
-			return '\f';
-		case 'n':
-			return '\n';
-		case 'r':
-			return '\r';
-		case 't':
-			return '\t';
-	}
-	return -1;
 }
 
 /* One way of spelling the first bytes of a needle. */
@@ -155,7 +118,7 @@ spellings(const char *m, const char *needle, size_t nlen, Spelling *out)
 		return n;
 	if (m[1] == 'x' && hex_byte(m + 2) == want)
 		out[n++] = (Spelling) {4, 1};
-	if (json_simple_escape(m[1]) == want)
+	if (bf_json_simple_escape(m[1]) == want)
 		out[n++] = (Spelling) {2, 1};
 	if (m[1] == 'u')
 	{
