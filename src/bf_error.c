@@ -123,7 +123,7 @@ spellings(const char *m, const char *needle, size_t nlen, Spelling *out)
 	if (m[1] == 'u')
 	{
 		size_t		used;
-		int32_t		cp = bf_json_escape(m + 2, strlen(m + 2), &used);
+		int32_t		cp = bf_json_escape(m + 2, strnlen(m + 2, 10), &used);
 		char		utf8[4];
 		size_t		len;
 

@@ -67,5 +67,24 @@ main(void)
 #undef MASKED
 		json_object_put(secrets);
 	}
+	/* a secret of backslashes: its escaped form is found, a near miss ends */
+	{
+		struct json_object *secrets = json_object_new_object();
+		char		secret[64];
+		char		msg[BF_ERROR_MAX];
+
+		memset(secret, '\\', 40);
+		strcpy(secret + 40, "X");
+		json_object_object_add(secrets, "k", json_object_new_string(secret));
+		memset(msg, '\\', 80);
+		strcpy(msg + 80, "X!");
+		bf_error_mask_secrets(msg, secrets);
+		CHECK_STR(msg, "***!");
+		memset(msg, '\\', 80);
+		strcpy(msg + 80, "Y");
+		bf_error_mask_secrets(msg, secrets);	/* would take 2^40 steps unbounded */
+		CHECK(strlen(msg) == 81 && msg[80] == 'Y');
+		json_object_put(secrets);
+	}
 	return UNIT_DONE("error");
 }
