@@ -4,3 +4,6 @@
 # from; tools/check-layout checks it against the folder and the includes.
 runner_SRCS = runner.c runner_phase.c runner_raw.c runner_request.c runner_response.c
 runner_USES = http spec expr jmespath json util
+# bottom-up; a file includes only headers of the layers below its own
+# (runner_phase.h says what the request and response phases may see)
+runner_LAYERS = runner_phase runner_request runner_raw runner_response runner
