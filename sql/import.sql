@@ -104,6 +104,15 @@ IMPORT FOREIGN SCHEMA "Import tests" LIMIT TO (not_found) FROM SERVER imp INTO i
 RESET ROLE;
 \d imp4.not_found
 
-DROP SCHEMA imp, imp2, imp3, imp4, loaded CASCADE;
+-- from a function, in a transaction that rolls back: a failing sample's
+-- subtransaction inside PL/pgSQL's own, and nothing left behind
+CREATE SCHEMA imp5;
+BEGIN;
+SELECT try_sql($$IMPORT FOREIGN SCHEMA x LIMIT TO (not_found, types) FROM SERVER imp INTO imp5$$);
+SELECT count(*) AS tables FROM pg_class WHERE relnamespace = 'imp5'::regnamespace;
+ROLLBACK;
+SELECT count(*) AS tables FROM pg_class WHERE relnamespace = 'imp5'::regnamespace;
+
+DROP SCHEMA imp, imp2, imp3, imp4, imp5, loaded CASCADE;
 DROP SERVER imp CASCADE;
 DROP ROLE import_user;
