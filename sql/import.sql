@@ -49,10 +49,12 @@ SELECT * FROM imp.mixed ORDER BY id;
 \d imp.paged
 
 -- samples that give nothing to infer from: the primary key and the whole
--- record, which json_path '@' reads (scalars' records are not objects)
+-- record, which json_path '@' reads (scalars' records are not objects;
+-- wide's have more keys than a table has columns)
 \d imp.not_found
 \d imp.scalars
 \d imp.empty
+\d imp.wide
 SELECT * FROM imp.scalars;
 SELECT try_sql('SELECT * FROM imp.not_found');
 

@@ -26,9 +26,9 @@
 
 #include <limits.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "commands/defrem.h"
-#include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -212,7 +212,8 @@ run_sample(const char *servername, const BfEndpoint *ep, const ImportOptions *o,
 /*
  * Why the sample gives no columns (a NOTICE's message), or NULL when it
  * does.  A record that is not an object has no keys: only the whole-record
- * column holds it.
+ * column holds it; nor do more keys than a table has columns (an API whose
+ * keys are ids, say).
  */
 static char *
 sample_unusable(const BfEndpoint *ep, const BfInfer *inf, const ErrorData *edata)
@@ -226,6 +227,9 @@ sample_unusable(const BfEndpoint *ep, const BfInfer *inf, const ErrorData *edata
 						inf->non_objects, inf->records, ep->name);
 	if (inf->count == 0)
 		return psprintf("the sampled records of endpoint \"%s\" have no keys", ep->name);
+	if (inf->count + ep->response.records.primary_key.count > MaxHeapAttributeNumber)
+		return psprintf("the sampled records of endpoint \"%s\" have %d keys, more than the %d columns a table can have",
+						ep->name, inf->count, MaxHeapAttributeNumber);
 	return NULL;
 }
 

@@ -185,9 +185,13 @@ IMPORT_MIXED = [
 
 
 def import_route(handler, parts):
-    """Answer the import tests' route and return True, else False."""
+    """Answer the import tests' routes and return True, else False."""
     if parts == ["import", "mixed"]:
         handler.send_body(200, {"items": IMPORT_MIXED})
+        return True
+    # keys that are ids: more than a table's 1600 columns
+    if parts == ["import", "wide"]:
+        handler.send_body(200, {"items": [{"k%d" % i: i for i in range(1700)}]})
         return True
     return False
 
