@@ -206,6 +206,7 @@ release_records_state(void *arg)
 	rs->overrides = NULL;
 }
 
+/* A server of ours that the caller may use, with its spec path. */
 ForeignServer *
 bf_usable_server(const char *servername, char **spec_path, List **overrides)
 {
@@ -274,6 +275,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	return rs;
 }
 
+/* Free the run now, not only when its memory context goes (see pg_tools.h). */
 void
 bf_records_release(BfRecordsRun *rs)
 {
