@@ -1,0 +1,2 @@
+UNIT_TESTS += infer
+unit_objs_infer = infer datetime
