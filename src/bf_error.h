@@ -53,12 +53,17 @@ extern void bf_error_prefix(BfError *err, const char *fmt,...)
 
 /*
  * Replace in msg, in place, every string value of secrets (a json object,
- * may be NULL) of BF_MIN_MASKED_SECRET bytes or more, and its
- * percent-encoded form as it stands in a URL, with "***".  Every message
- * and log line goes through this: no error shows a secret, whichever
- * module composed it.  ("***" is never longer than what it replaces.)
+ * may be NULL) of BF_MIN_MASKED_SECRET bytes or more with "***": as its own
+ * bytes, percent-encoded (either hex case, '+' for a space), JSON-escaped
+ * (\uXXXX per character or per UTF-8 byte, \" \\ \/ ...), and inside
+ * base64 (Basic auth, encode_base64()) at any offset, when the part of the
+ * encoding that depends on the secret alone has BF_MIN_MASKED_BASE64
+ * characters or more.  Every message and log line goes through this: no
+ * error shows a secret, whichever module composed it.  ("***" is never
+ * longer than what it replaces.)
  */
 #define BF_MIN_MASKED_SECRET 3	/* masking "1" would garble every message */
+#define BF_MIN_MASKED_BASE64 4	/* fewer base64 characters match by chance */
 struct json_object;
 extern void bf_error_mask_secrets(char *msg, struct json_object *secrets);
 

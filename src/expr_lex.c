@@ -48,19 +48,6 @@ is_ident_char(char c)
 	return isalnum((unsigned char) c) || c == '_';
 }
 
-/* For \u escapes and 0x literals. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* JSON escapes, plus \' for strings pasted from vendor examples. */
 static bool
 lex_string(BfLexer *lx, BfToken *tok)
@@ -194,11 +181,11 @@ lex_number(BfLexer *lx, BfToken *tok)
 		uint64_t	v = 0;
 		size_t		nd = 0;
 
-		for (i += 2; i < lx->len && hex_value(lx->src[i]) >= 0; i++, nd++)
+		for (i += 2; i < lx->len && bf_hex_digit(lx->src[i]) >= 0; i++, nd++)
 		{
 			if (v > (uint64_t) INT64_MAX >> 4)
 				return lex_error(lx, start, "hex number too large");
-			v = v * 16 + (uint64_t) hex_value(lx->src[i]);
+			v = v * 16 + (uint64_t) bf_hex_digit(lx->src[i]);
 		}
 		if (nd == 0 || (i < lx->len && is_ident_char(lx->src[i])))
 			return lex_error(lx, start, "invalid number");

@@ -141,10 +141,12 @@ parse_jsonlines(const char *body, size_t len, BfError *err)
 /*
  * One CSV field starting at *pos: unquoted up to a comma or line end, or
  * quoted with "" for a quote.  Sets *end_of_row when the field ended the
- * row.  Returns a new string object, or NULL on an unterminated quote.
+ * row.  Returns a new string object, or NULL with *why set on a quote that
+ * is never closed or one followed by more than a comma or a line end (which
+ * would otherwise start a row of its own in the middle of a line).
  */
 static struct json_object *
-csv_field(const char *body, size_t len, size_t *pos, bool *end_of_row)
+csv_field(const char *body, size_t len, size_t *pos, bool *end_of_row, const char **why)
 {
 	size_t		p = *pos;
 	struct json_object *out;
@@ -160,6 +162,7 @@ csv_field(const char *body, size_t len, size_t *pos, bool *end_of_row)
 			if (p >= len)
 			{
 				free(buf);
+				*why = "unterminated quoted field";
 				return NULL;
 			}
 			if (body[p] == '"')
@@ -174,6 +177,12 @@ csv_field(const char *body, size_t len, size_t *pos, bool *end_of_row)
 				break;
 			}
 			buf[n++] = body[p];
+		}
+		if (p < len && body[p] != ',' && body[p] != '\r' && body[p] != '\n')
+		{
+			free(buf);
+			*why = "data after a closing quote";
+			return NULL;
 		}
 		out = json_object_new_string_len(buf, (int) n);
 		free(buf);
@@ -209,13 +218,14 @@ csv_row(const char *body, size_t len, size_t *pos, long row, BfError *err)
 
 	while (!end_of_row)
 	{
-		struct json_object *field = csv_field(body, len, pos, &end_of_row);
+		const char *why = NULL;
+		struct json_object *field = csv_field(body, len, pos, &end_of_row, &why);
 
 		if (field == NULL)
 		{
 			json_object_put(fields);
 			bf_error_set(err, BF_ERR_RESPONSE,
-						 "response is not valid CSV: unterminated quoted field in row %ld", row);
+						 "response is not valid CSV: %s in row %ld", why, row);
 			return NULL;
 		}
 		json_object_array_add(fields, field);

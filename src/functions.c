@@ -36,6 +36,7 @@
 #include "expr_value.h"
 #include "functions.h"
 #include "jmespath.h"
+#include "utf8.h"
 
 /* Room for a described value: bf_value_describe(v, buf, DESCRIBE_MAX). */
 #define DESCRIBE_MAX 64
@@ -1943,16 +1944,6 @@ fn_encode_url(BfCall *c, struct json_object **out)
 	return ok;
 }
 
-/* For %XX escapes. */
-static int
-hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = bf_ascii_lower(ch);
-	return (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10 : -1;
-}
-
 /* decode_url: Go's url.QueryUnescape ('+' as space). */
 static bool
 fn_decode_url(BfCall *c, struct json_object **out)
@@ -1971,9 +1962,9 @@ fn_decode_url(BfCall *c, struct json_object **out)
 			bf_buf_append_char(&buf, ' ');
 		else if (s.s[i] != '%')
 			bf_buf_append_char(&buf, s.s[i]);
-		else if (i + 2 < s.len && hex_digit(s.s[i + 1]) >= 0 && hex_digit(s.s[i + 2]) >= 0)
+		else if (i + 2 < s.len && bf_hex_digit(s.s[i + 1]) >= 0 && bf_hex_digit(s.s[i + 2]) >= 0)
 		{
-			bf_buf_append_char(&buf, (char) (hex_digit(s.s[i + 1]) * 16 + hex_digit(s.s[i + 2])));
+			bf_buf_append_char(&buf, (char) (bf_hex_digit(s.s[i + 1]) * 16 + bf_hex_digit(s.s[i + 2])));
 			i += 2;
 		}
 		else

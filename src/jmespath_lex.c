@@ -106,31 +106,6 @@ jp_lex_scan(JpLexer *lx, char delim)
 	return i;
 }
 
-/* The character a one-letter JSON escape stands for, or -1. */
-static int
-jp_json_escape(char c)
-{
-	switch (c)
-	{
-		case '"':
-		case '\\':
-		case '/':
-			return c;
-		case 'b':
-			return '\b';
-		case 'f':
-			return '\f';
-		case 'n':
-			return '\n';
-		case 'r':
-			return '\r';
-		case 't':
-			return '\t';
-		default:
-			return -1;
-	}
-}
-
 /* "...": a JSON string, decoded into the arena (never longer than its source). */
 static bool
 jp_lex_quoted(JpLexer *lx)
@@ -168,7 +143,7 @@ jp_lex_quoted(JpLexer *lx)
 			n += bf_utf8_put(out + n, (uint32_t) cp);
 			i += 2 + used;
 		}
-		else if ((esc = jp_json_escape(s[i + 1])) >= 0)
+		else if ((esc = bf_json_simple_escape(s[i + 1])) >= 0)
 		{
 			out[n++] = (char) esc;
 			i += 2;

@@ -1,11 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * utf8.c
- *		  \u digits and UTF-8 encoding, shared by every JSON-ish lexer.
+ *		  Hex digits, JSON escapes and UTF-8 encoding, shared by every
+ *		  JSON-ish lexer and by secret masking.
  *
  *-------------------------------------------------------------------------
  */
 #include "utf8.h"
+
+int
+bf_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+bf_json_simple_escape(char c)
+{
+	switch (c)
+	{
+		case '"':
+		case '\\':
+		case '/':
+			return c;
+		case 'b':
+			return '\b';
+		case 'f':
+			return '\f';
+		case 'n':
+			return '\n';
+		case 'r':
+			return '\r';
+		case 't':
+			return '\t';
+		default:
+			return -1;
+	}
+}
 
 int32_t
 bf_hex4(const char *s, size_t avail)
@@ -18,16 +55,11 @@ bf_hex4(const char *s, size_t avail)
 	/* stops at the first non-hex byte, so a NUL-terminated string is never overread */
 	for (i = 0; i < 4; i++)
 	{
-		char		c = s[i];
+		int			d = bf_hex_digit(s[i]);
 
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (c - 'A' + 10);
-		else
+		if (d < 0)
 			return -1;
+		v = v * 16 + d;
 	}
 	return v;
 }

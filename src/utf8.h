@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * utf8.h
- *		  The two pieces of JSON string decoding that the expression lexer,
- *		  the JMESPath lexer and the record scanner all need: four hex
- *		  digits of a \u escape, and a code point written as UTF-8 (the
- *		  encoding json-c strings and the database hold).
+ *		  The pieces of JSON string decoding that the expression lexer, the
+ *		  JMESPath lexer, the record scanner and secret masking all need:
+ *		  hex digits, one-letter escapes, the four hex digits of a \u
+ *		  escape, and a code point written as UTF-8 (the encoding json-c
+ *		  strings and the database hold).
  *
  *-------------------------------------------------------------------------
  */
@@ -13,6 +14,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The value of hex digit c (either case), or -1. */
+extern int	bf_hex_digit(char c);
+
+/* The character a one-letter JSON escape (\n, \", \/ ...) stands for, or -1. */
+extern int	bf_json_simple_escape(char c);
 
 /* The value of the four hex digits at s (avail bytes readable), or -1. */
 extern int32_t bf_hex4(const char *s, size_t avail);

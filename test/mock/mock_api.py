@@ -18,6 +18,7 @@ import datetime
 import functools
 import gzip
 import json
+import re
 import socket
 import sys
 import threading
@@ -533,7 +534,34 @@ class Handler(BaseHTTPRequestHandler):
                 STATS.update(requests=0, max_in_flight=0, log=[])
             return self.send_body(200, {"ok": True})
 
+        if parts[:1] == ["echo401"] and len(parts) == 2:
+            return self.echo_401(parts[1], url, query)
+
         return self.send_body(404, {"error": "no route %s" % url.path})
+
+    # -- secrets echoed in a 401 (sql/secrets_masked.sql) ------------------
+    def echo_401(self, what, url, query):
+        """A 401 whose body echoes one part of the request, as some APIs do,
+        in one of the forms a secret can take there: /echo401/auth the
+        Authorization header (Basic base64(user:password)), /query the raw
+        query string, /lower the same with lower-case %xx, /json the query's
+        values JSON-escaped (non-ASCII as \\uXXXX, "/" as "\\/"), /latin1
+        the X-Secret header as http.server decodes it (Latin-1), JSON-escaped:
+        each UTF-8 byte as \\u00XX.  The body's first bytes are what an
+        error shows, so each echoes one thing."""
+        if what == "auth":
+            echoed = self.headers.get("Authorization") or ""
+        elif what == "query":
+            echoed = url.query
+        elif what == "lower":
+            echoed = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), url.query)
+        elif what == "json":
+            echoed = json.dumps(query).replace("/", "\\/")
+        elif what == "latin1":
+            echoed = json.dumps(self.headers.get("X-Secret") or "")
+        else:
+            return self.send_body(404, {"error": "no echo of %s" % what})
+        return self.send_body(401, "denied: %s" % echoed, ctype="text/plain")
 
 
 def main():

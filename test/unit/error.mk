@@ -1,2 +1,2 @@
 UNIT_TESTS += error
-unit_objs_error = bf_error
+unit_objs_error = bf_error utf8

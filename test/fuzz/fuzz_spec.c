@@ -1,0 +1,50 @@
+/*
+ * fuzz_spec.c
+ *		libFuzzer target for the spec loader (src/spec.c, src/spec_yaml.c,
+ *		src/spec_merge.c): the input is a YAML file's bytes, loaded into a
+ *		spec or refused with an error.  A refusal must say something; a
+ *		loaded spec must be walkable and free cleanly.  Crashes, leaks,
+ *		undefined behaviour and hangs are what it looks for.
+ *
+ * Built with the others by test/fuzz/build.sh; run:
+ *   ./build/fuzz/fuzz_spec -max_total_time=1800 -timeout=10 \
+ *     build/fuzz/corpus_spec test/fuzz/seeds_spec
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* a copy of exactly size bytes, so ASan sees any read past the end */
+	char	   *yaml = malloc(size ? size : 1);
+	BfError		err;
+	BfSpec	   *spec;
+
+	memcpy(yaml, data, size);
+	bf_error_clear(&err);
+	spec = bf_spec_load_string(yaml, size, "fuzz.yaml", &err);
+	if (spec == NULL)
+	{
+		/* a refusal names its reason */
+		if (err.kind == BF_OK || err.message[0] == '\0')
+			abort();
+	}
+	else
+	{
+		int			i;
+
+		/* every endpoint is found by its own name */
+		for (i = 0; i < spec->endpoint_count; i++)
+			if (bf_spec_endpoint(spec, spec->endpoints[i].name) == NULL)
+				abort();
+		bf_spec_free(spec);
+	}
+	free(yaml);
+	return 0;
+}
