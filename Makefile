@@ -14,7 +14,7 @@ DATA = backfill_fdw--0.1.sql backfill_fdw--0.2.sql backfill_fdw--0.1--0.2.sql
 PGFILEDESC = "backfill_fdw - Sling API specs as foreign tables"
 
 # Bottom-up: a module may use only modules before it (tools/check-layout).
-BF_MODULES = util json jmespath expr spec http runner pg
+BF_MODULES = util json jmespath expr infer spec http runner pg
 PLAIN_MODULES = $(filter-out pg,$(BF_MODULES))
 include $(foreach m,$(BF_MODULES),src/$(m)/module.mk)
 

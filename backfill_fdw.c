@@ -4,7 +4,8 @@
  *		  Foreign-data wrapper for REST APIs described by Sling API specs.
  *
  * This file holds the FDW callbacks and nothing else: option validation,
- * planning, the scan (begin / iterate / rescan / end) and EXPLAIN.  The
+ * planning, the scan (begin / iterate / rescan / end), EXPLAIN and IMPORT
+ * FOREIGN SCHEMA.  The
  * work is done by plain C modules under src/ that do not know PostgreSQL:
  * the spec loader, the expression engine, JMESPath, the request engine and
  * the endpoint runner, which turns a spec endpoint and a context into a
@@ -53,6 +54,7 @@
 #include "jmespath/jmespath.h"
 #include "pg/pg_backfill.h"
 #include "pg/pg_convert.h"
+#include "pg/pg_import.h"
 #include "pg/pg_options.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
@@ -166,6 +168,7 @@ static void backfillBeginForeignScan(ForeignScanState *node, int eflags);
 static TupleTableSlot *backfillIterateForeignScan(ForeignScanState *node);
 static void backfillReScanForeignScan(ForeignScanState *node);
 static void backfillEndForeignScan(ForeignScanState *node);
+static List *backfillImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /*
  * Module load: libcurl's global initialisation is not thread-safe and must
@@ -195,6 +198,7 @@ backfill_fdw_handler(PG_FUNCTION_ARGS)
 	routine->IterateForeignScan = backfillIterateForeignScan;
 	routine->ReScanForeignScan = backfillReScanForeignScan;
 	routine->EndForeignScan = backfillEndForeignScan;
+	routine->ImportForeignSchema = backfillImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }
@@ -1099,4 +1103,15 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Bytes Received", NULL, stats.bytes, es);
 		ExplainPropertyFloat("Wait Time", "s", stats.wait_seconds, 3, es);
 	}
+}
+
+/*
+ * A foreign table per endpoint of the server's spec, its columns inferred
+ * from a sample of the endpoint's records (pg_import.c).  The remote schema
+ * name means nothing to a spec and is not read.
+ */
+static List *
+backfillImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	return bf_import_foreign_schema(stmt);
 }

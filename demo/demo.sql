@@ -1,35 +1,31 @@
 -- demo/demo.sql: the seed's analytics spec against the mock API.
-\echo '== the extension, a server on the spec, a secret, a foreign table'
+\echo '== the extension, a server on the spec, a secret'
 CREATE EXTENSION backfill_fdw;
 CREATE SERVER analytics FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'spec', base_url :'mock');
 CREATE USER MAPPING FOR CURRENT_USER SERVER analytics
   OPTIONS (api_key 'sk_demo_not_a_real_key');
-CREATE FOREIGN TABLE daily_events (
-  event_id  text,
-  date      date,
-  kind      text,
-  amount    numeric,
-  payload   jsonb
-) SERVER analytics
-  OPTIONS (endpoint 'daily_events', range_column 'date');
+
+\echo '== a foreign table per endpoint, its columns inferred from a sample of its records'
+CREATE SCHEMA analytics;
+IMPORT FOREIGN SCHEMA "Analytics API" FROM SERVER analytics INTO public
+  OPTIONS (target_schema 'analytics', range_column 'date');
+\d daily_events
 
 \echo '== the first three days of 2024, fetched live'
 SELECT * FROM backfill_fdw.records('analytics', 'daily_events', '2024-01-01', '2024-01-03') LIMIT 3;
 
 \echo '== backfill_into: the first week of 2024 into a local table, created with the spec''s primary key'
-CREATE SCHEMA analytics;
-ALTER FOREIGN TABLE daily_events OPTIONS (ADD target 'analytics.events');
 SELECT backfill_into('daily_events', '2024-01-01', '2024-01-07');
 SELECT date, count(*) AS events, sum(amount) AS amount
-  FROM analytics.events GROUP BY date ORDER BY date;
+  FROM analytics.daily_events GROUP BY date ORDER BY date;
 
 \echo '== the sync state it kept, in the same transaction: the next incremental run starts there'
 SELECT foreign_table, sync, updated_at FROM backfill_fdw.sync_state;
 
 \echo '== the same week again: no row doubled, none rewritten'
 SELECT backfill_into('daily_events', '2024-01-01', '2024-01-07');
-SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct_ids FROM analytics.events;
+SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct_ids FROM analytics.daily_events;
 
 \echo '== an older week: loaded, and the cursor does not move back'
 SELECT backfill_into('daily_events', '2023-12-25', '2023-12-31');

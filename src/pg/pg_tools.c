@@ -2,7 +2,8 @@
  *
  * pg_tools.c
  *		  SQL functions for spec authors, in schema backfill_fdw:
- *		  evaluate(), render(), jmespath() and records().
+ *		  evaluate(), render(), jmespath() and records(), whose way of
+ *		  running an endpoint IMPORT FOREIGN SCHEMA's sample shares.
  *
  * They are thin: each hands its arguments to a plain module and turns the
  * answer into jsonb.  They are also what the regression tests drive, so a
@@ -28,6 +29,7 @@
 #include "expr/expr.h"
 #include "jmespath/jmespath.h"
 #include "pg/pg_options.h"
+#include "pg/pg_tools.h"
 #include "pg/pg_util.h"
 #include "runner/runner.h"
 
@@ -186,21 +188,11 @@ backfill_fdw_jmespath(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(out);
 }
 
-/* What records() keeps between calls. */
-typedef struct RecordsState
-{
-	BfSpec	   *spec;
-	BfRunner   *runner;
-	struct json_object *secrets;
-	struct json_object *overrides;
-	MemoryContextCallback release_cb;
-} RecordsState;
-
 /* Free the plain modules' memory, at the end or when the query fails. */
 static void
 release_records_state(void *arg)
 {
-	RecordsState *rs = (RecordsState *) arg;
+	BfRecordsRun *rs = (BfRecordsRun *) arg;
 
 	if (rs->runner != NULL)
 		bf_runner_free(rs->runner);
@@ -215,10 +207,10 @@ release_records_state(void *arg)
 }
 
 /* A server of ours that the caller may use, with its spec path. */
-static ForeignServer *
-usable_server(Name servername, char **spec_path, List **overrides)
+ForeignServer *
+bf_usable_server(const char *servername, char **spec_path, List **overrides)
 {
-	ForeignServer *server = GetForeignServerByName(NameStr(*servername), false);
+	ForeignServer *server = GetForeignServerByName(servername, false);
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
 	AclResult	aclresult;
 	ListCell   *lc;
@@ -248,17 +240,21 @@ usable_server(Name servername, char **spec_path, List **overrides)
 	return server;
 }
 
-/* Start the endpoint for records(), in the SRF's multi-call context. */
-static RecordsState *
-start_records(FunctionCallInfo fcinfo)
+/*
+ * Start endpoint of server servername as records() runs it: the caller's
+ * user mapping, the server's overrides, no stored sync values, and from
+ * base the range, limit and iterations (mode follows the range).  In the
+ * current memory context, whose reset frees it.
+ */
+BfRecordsRun *
+bf_records_start(const char *servername, const char *endpoint, const BfRunContext *base)
 {
-	RecordsState *rs = palloc0(sizeof(RecordsState));
+	BfRecordsRun *rs = palloc0(sizeof(BfRecordsRun));
 	char	   *spec_path;
 	List	   *overrides;
-	ForeignServer *server = usable_server(PG_GETARG_NAME(0), &spec_path, &overrides);
-	char	   *endpoint = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	ForeignServer *server = bf_usable_server(servername, &spec_path, &overrides);
 	const BfEndpoint *ep;
-	BfRunContext ctx;
+	BfRunContext ctx = *base;
 	BfError		err;
 
 	rs->release_cb.func = release_records_state;
@@ -269,9 +265,6 @@ start_records(FunctionCallInfo fcinfo)
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.range_start = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
-	ctx.range_end = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
@@ -280,6 +273,26 @@ start_records(FunctionCallInfo fcinfo)
 	if (rs->runner == NULL)
 		bf_raise(&err, rs->secrets);
 	return rs;
+}
+
+/* Free the run now, not only when its memory context goes (see pg_tools.h). */
+void
+bf_records_release(BfRecordsRun *rs)
+{
+	release_records_state(rs);
+}
+
+/* Start the endpoint for records(), in the SRF's multi-call context. */
+static BfRecordsRun *
+start_records(FunctionCallInfo fcinfo)
+{
+	BfRunContext ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.range_start = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	ctx.range_end = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	return bf_records_start(NameStr(*PG_GETARG_NAME(0)), text_to_cstring(PG_GETARG_TEXT_PP(1)),
+							&ctx);
 }
 
 /*
@@ -291,7 +304,7 @@ Datum
 backfill_fdw_records(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
-	RecordsState *rs;
+	BfRecordsRun *rs;
 	BfRecord	rec;
 	struct json_object *record;
 	Datum		out;
@@ -310,7 +323,7 @@ backfill_fdw_records(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 	funcctx = SRF_PERCALL_SETUP();
-	rs = (RecordsState *) funcctx->user_fctx;
+	rs = (BfRecordsRun *) funcctx->user_fctx;
 	if (!bf_pull_record(rs->runner, rs->secrets, &rec))
 	{
 		release_records_state(rs);

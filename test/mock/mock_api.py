@@ -169,6 +169,34 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- IMPORT FOREIGN SCHEMA (sql/import.sql) --------------------------------
+# Records whose keys disagree in type from one record to the next, and keys
+# that are no plain column name: empty, with a space, longer than
+# PostgreSQL's 63 bytes (two that share their first 63), two that differ
+# only by case; "late" is first seen in the second record.
+LONG_KEY = "a_key_that_is_much_longer_than_the_sixty_three_bytes_postgres_allows"
+IMPORT_MIXED = [
+    {"n": 1, "when": "2024-01-01", "v": 1, "j": {"a": 1}, "id": "a",
+     "nested": {"deep": {"x": 1}}, "": "empty key", "has space": "s",
+     LONG_KEY + "_1": 1, "Name": "upper"},
+    {"id": "b", "n": 2.5, "when": "2024-01-01T10:00:00+02:00", "v": "x", "j": "s",
+     "late": True, "name": "lower", "nested": None, LONG_KEY + "_1": 2,
+     LONG_KEY + "_2": 3},
+]
+
+
+def import_route(handler, parts):
+    """Answer the import tests' routes and return True, else False."""
+    if parts == ["import", "mixed"]:
+        handler.send_body(200, {"items": IMPORT_MIXED})
+        return True
+    # keys that are ids: more than a table's 1600 columns
+    if parts == ["import", "wide"]:
+        handler.send_body(200, {"items": [{"k%d" % i: i for i in range(1700)}]})
+        return True
+    return False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -310,6 +338,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.fault(parts[1], parts[2], query)
 
         if range_route(self, parts, query):
+            return None
+
+        if import_route(self, parts):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
