@@ -51,6 +51,9 @@ typedef struct HttpReq
 	size_t		body_len;
 	long		timeout_ms;
 	void	   *user;
+	char	   *aws_sigv4;		/* NULL, or the provider and its credentials */
+	char	   *aws_key_id;
+	char	   *aws_secret;
 
 	/* while in flight */
 	CURL	   *easy;
@@ -232,6 +235,9 @@ http_req_free(HttpReq *req)
 	free(req->url);
 	curl_slist_free_all(req->headers);
 	free(req->body);
+	free(req->aws_sigv4);
+	free(req->aws_key_id);
+	free(req->aws_secret);
 	free(req->recv.data);
 	if (req->resp_headers != NULL)
 		json_object_put(req->resp_headers);
@@ -372,7 +378,15 @@ bf_http_submit(BfHttp *http, const BfHttpRequest *src, void *user, BfError *err)
 		if (req->body != NULL)
 			req->body[src->body_len] = '\0';
 	}
-	if (req->url == NULL || (http_sends_body(src->method, src->body) && req->body == NULL))
+	if (src->aws_sigv4 != NULL)
+	{
+		req->aws_sigv4 = strdup(src->aws_sigv4);
+		req->aws_key_id = strdup(src->aws_key_id ? src->aws_key_id : "");
+		req->aws_secret = strdup(src->aws_secret ? src->aws_secret : "");
+	}
+	if (req->url == NULL || (http_sends_body(src->method, src->body) && req->body == NULL) ||
+		(src->aws_sigv4 != NULL &&
+		 (req->aws_sigv4 == NULL || req->aws_key_id == NULL || req->aws_secret == NULL)))
 	{
 		http_req_free(req);
 		return bf_error_set(err, BF_ERR_NOMEM, "out of memory queuing a request");
@@ -587,6 +601,12 @@ http_configure(BfHttp *http, HttpReq *req, CURL *easy)
 	HTTP_SETOPT(easy, CURLOPT_WRITEDATA, (void *) req);
 	HTTP_SETOPT(easy, CURLOPT_HEADERFUNCTION, http_header_cb);
 	HTTP_SETOPT(easy, CURLOPT_HEADERDATA, (void *) req);
+	if (req->aws_sigv4 != NULL)
+	{
+		HTTP_SETOPT(easy, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		HTTP_SETOPT(easy, CURLOPT_USERNAME, req->aws_key_id);
+		HTTP_SETOPT(easy, CURLOPT_PASSWORD, req->aws_secret);
+	}
 	if (rc == CURLE_OK)
 		rc = http_set_method(easy, req);
 	return rc;

@@ -83,6 +83,14 @@ typedef struct BfHttpRequest
 	const char *body;			/* NULL: none (POST/PUT/PATCH send an empty one) */
 	size_t		body_len;
 	long		timeout_ms;		/* 0: the engine's timeout */
+
+	/*
+	 * AWS Signature Version 4, computed by libcurl (CURLOPT_AWS_SIGV4) over
+	 * the request as it is sent: "aws:amz:<region>:<service>", or NULL.
+	 */
+	const char *aws_sigv4;
+	const char *aws_key_id;
+	const char *aws_secret;
 } BfHttpRequest;
 
 typedef struct BfHttpResponse

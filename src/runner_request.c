@@ -3,7 +3,8 @@
  * runner_request.c
  *		  From an iteration's state to a request: url, method, headers
  *		  (authentication first, then the spec's), query parameters or form
- *		  body, JSON payload; and the oauth2 client-credentials token.
+ *		  body, JSON payload; the oauth2 client-credentials token; and the
+ *		  keys libcurl signs an aws-sigv4 request with.
  *
  * Parameters that render to null are left out (Sling's specs rely on a
  * null cursor vanishing from the first page's URL); an empty string stays.
@@ -194,8 +195,96 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 		case BF_AUTH_OAUTH2:
 			pairs_add(headers, "Authorization", strdup(r->auth_header));
 			break;
+		case BF_AUTH_AWS_SIGV4:
+			/* temporary credentials: the token is a header the signature covers */
+			if (auth->aws_session_token.tmpl != NULL)
+			{
+				char	   *v = render_text(&auth->aws_session_token, r, err);
+
+				if (v == NULL)
+					return false;
+				if (v[0] != '\0')
+					pairs_add(headers, "X-Amz-Security-Token", v);
+				else
+					free(v);
+			}
+			break;
 	}
 	return true;
+}
+
+/* qsort order of parameters: by name, then value (a left-out one first). */
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const BfHttpPair *x = a;
+	const BfHttpPair *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	if (x->value == NULL || y->value == NULL)
+		return (x->value != NULL) - (y->value != NULL);
+	return strcmp(x->value, y->value);
+}
+
+/* What libcurl needs to sign a request with AWS Signature Version 4. */
+typedef struct AwsSigning
+{
+	char	   *provider;		/* "aws:amz:<region>:<service>" */
+	char	   *key_id;
+	char	   *secret;
+} AwsSigning;
+
+static void
+aws_signing_free(AwsSigning *a)
+{
+	free(a->provider);
+	free(a->key_id);
+	free(a->secret);
+}
+
+/*
+ * Render the aws-sigv4 keys.  The region and service are fields of curl's
+ * colon-separated provider string, so neither may hold a colon.
+ */
+static bool
+aws_signing(BfRunner *r, AwsSigning *a, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	char	   *region = NULL;
+	char	   *service = NULL;
+	bool		ok = false;
+
+	if ((region = render_text(&auth->aws_region, r, err)) == NULL ||
+		(service = render_text(&auth->aws_service, r, err)) == NULL ||
+		(a->key_id = render_text(&auth->aws_access_key_id, r, err)) == NULL ||
+		(a->secret = render_text(&auth->aws_secret_access_key, r, err)) == NULL)
+		goto done;
+	if (region[0] == '\0' || strchr(region, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS region",
+					 auth->aws_region.path, region);
+		goto done;
+	}
+	if (service[0] == '\0' || strchr(service, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS service name",
+					 auth->aws_service.path, service);
+		goto done;
+	}
+	a->provider = malloc(strlen(region) + strlen(service) + 10);
+	if (a->provider == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(a->provider, "aws:amz:%s:%s", region, service);
+	ok = true;
+done:
+	free(region);
+	free(service);
+	return ok;
 }
 
 /* The spec's headers (defaults merged by the loader), after authentication's. */
@@ -292,6 +381,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	char	   *full_url = NULL;
 	char	   *body = NULL;
 	BfHttpRequest req;
+	AwsSigning	aws = {0};
 	bool		ok = false;
 
 	bf_runner_set_var(r, "state", json_object_get(it->state));
@@ -313,6 +403,12 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 		bf_error_set(err, BF_ERR_VALUE, "request.method %s is not supported", rq->method);
 		goto done;
 	}
+	/*
+	 * SigV4 signs the query sorted by name and value; libcurl before 8.x
+	 * signs it in the order it stands (curl issue 9717), so send it sorted.
+	 */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4 && params.count > 1)
+		qsort(params.items, params.count, sizeof(BfHttpPair), pair_cmp);
 	if (params.count > 0 && body == NULL &&
 		(req.method == BF_HTTP_POST || req.method == BF_HTTP_PUT || req.method == BF_HTTP_PATCH) &&
 		is_form(pairs_get(&headers, "Content-Type")))
@@ -330,6 +426,14 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.timeout_ms = (long) rq->timeout * 1000L;	/* a setup or teardown call has its own */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4)
+	{
+		if (!aws_signing(r, &aws, err))
+			goto done;
+		req.aws_sigv4 = aws.provider;
+		req.aws_key_id = aws.key_id;
+		req.aws_secret = aws.secret;
+	}
 	json_object_put(it->request);
 	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
 	if (!bf_http_submit(r->http, &req, it, err))
@@ -340,6 +444,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 done:
 	pairs_free(&headers);
 	pairs_free(&params);
+	aws_signing_free(&aws);
 	json_object_put(payload);
 	free(url);
 	free(full_url);

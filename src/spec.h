@@ -248,7 +248,8 @@ typedef enum BfAuthType
 	BF_AUTH_NONE,
 	BF_AUTH_STATIC,
 	BF_AUTH_BASIC,
-	BF_AUTH_OAUTH2
+	BF_AUTH_OAUTH2,
+	BF_AUTH_AWS_SIGV4
 } BfAuthType;
 
 typedef struct BfAuth
@@ -261,6 +262,11 @@ typedef struct BfAuth
 	BfTmplField client_secret;
 	BfTmplField authentication_url;	/* the token URL */
 	BfStrList	scopes;
+	BfTmplField aws_service;	/* aws-sigv4, signed by libcurl */
+	BfTmplField aws_region;
+	BfTmplField aws_access_key_id;
+	BfTmplField aws_secret_access_key;
+	BfTmplField aws_session_token;	/* optional: temporary credentials */
 	int			expires;		/* seconds before re-authenticating; 0 = never */
 	BfLoc		loc;
 } BfAuth;

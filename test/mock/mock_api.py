@@ -17,6 +17,8 @@ import argparse
 import datetime
 import functools
 import gzip
+import hashlib
+import hmac
 import json
 import socket
 import sys
@@ -168,6 +170,93 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- authentication that signs requests (sql/auth.sql) ---------------------
+#
+# /aws/<name> checks an AWS Signature Version 4 (the canonical request,
+# string to sign and signing key of the AWS documentation, rebuilt here from
+# what arrived) against the keys in AWS_KEYS; a wrong key, signature, scope
+# or a stale date is a 403 as AWS answers it.
+
+# access key id -> (secret access key, session token the key needs or None)
+AWS_KEYS = {
+    "AKIDBACKFILLTEST": ("sigv4/Secret+Key=42", None),
+    "ASIATEMPBACKFILL": ("temp-secret-7Qx", "session-token-9Zy"),
+}
+
+
+def _hmac256(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def _aws_quote(s):
+    return urllib.parse.quote(s, safe="-_.~")
+
+
+def sigv4_check(method, raw_path, headers, body):
+    """None when the request carries a valid SigV4 signature, else why not."""
+    auth = headers.get("Authorization") or ""
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return "no AWS4-HMAC-SHA256 Authorization header"
+    fields = dict(p.strip().split("=", 1) for p in auth[17:].split(",") if "=" in p)
+    try:
+        key_id, day, region, service, term = fields["Credential"].split("/")
+        signed = fields["SignedHeaders"].split(";")
+        signature = fields["Signature"]
+    except (KeyError, ValueError):
+        return "malformed Authorization header"
+    if key_id not in AWS_KEYS:
+        return "unknown access key"
+    secret, token = AWS_KEYS[key_id]
+    amz_date = headers.get("X-Amz-Date") or ""
+    if term != "aws4_request" or not amz_date.startswith(day):
+        return "bad credential scope"
+    try:
+        when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return "bad X-Amz-Date"
+    now = datetime.datetime.utcnow()
+    if abs((now - when).total_seconds()) > 900:
+        return "request time too skewed"
+    if "host" not in signed or "x-amz-date" not in signed:
+        return "host and x-amz-date must be signed"
+    if token is not None and (headers.get("X-Amz-Security-Token") != token or
+                              "x-amz-security-token" not in signed):
+        return "missing or wrong security token"
+    url = urllib.parse.urlsplit(raw_path)
+    pairs = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+    query = "&".join("%s=%s" % (_aws_quote(k), _aws_quote(v)) for k, v in sorted(pairs))
+    canon_headers = "".join(
+        "%s:%s\n" % (h, " ".join((headers.get(h) or "").split())) for h in signed)
+    payload = headers.get("X-Amz-Content-Sha256") or hashlib.sha256(body).hexdigest()
+    canonical = "\n".join([method, url.path or "/", query, canon_headers,
+                           ";".join(signed), payload])
+    scope = "/".join([day, region, service, term])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    k = _hmac256(("AWS4" + secret).encode(), day)
+    for part in (region, service, term):
+        k = _hmac256(k, part)
+    want = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, signature):
+        return "signature does not match"
+    return None
+
+
+def auth_route(handler, parts, body):
+    """The signed-authentication routes; True when one answered."""
+    if parts[:1] == ["aws"] and len(parts) == 2:
+        why = sigv4_check(handler.command, handler.path, handler.headers, body)
+        if why is not None:
+            handler.send_body(403, {"message": why})
+        else:
+            auth = handler.headers["Authorization"]
+            region, service = auth.split("Credential=")[1].split("/")[2:4]
+            handler.send_body(200, {"data": [{"name": parts[1], "region": region,
+                                              "service": service}]})
+        return True
+    return False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -309,6 +398,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.fault(parts[1], parts[2], query)
 
         if range_route(self, parts, query):
+            return None
+
+        if auth_route(self, parts, body):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
