@@ -1,7 +1,8 @@
 --
--- Authentication that signs each request: aws-sigv4 (signed by libcurl),
--- against the mock API, which checks the signature and refuses a wrong
--- one; the keys come from the user mapping and no error shows them.
+-- Authentication that signs each request: aws-sigv4 (signed by libcurl)
+-- and hmac (libcrypto), against the mock API, which checks the signature
+-- and refuses a wrong one; the keys come from the user mapping and no
+-- error shows them.
 --
 \set auth_spec '/tmp/backfill_fdw_test/specs/auth.yaml'
 \getenv mock_url MOCK_URL
@@ -58,5 +59,28 @@ ALTER USER MAPPING FOR CURRENT_USER SERVER auth
 SELECT g, a.name FROM generate_series(1, 2) g CROSS JOIN LATERAL
   (SELECT name FROM aws_items WHERE g IS NOT NULL) a ORDER BY g;
 EXPLAIN (COSTS OFF) SELECT * FROM aws_items;
+
+-- hmac: HMAC-SHA256 with a raw secret, HMAC-SHA512 with a base64 one
+CREATE FOREIGN TABLE hmac_items (name text, key text)
+  SERVER auth OPTIONS (endpoint 'hmac_items');
+CREATE FOREIGN TABLE hmac_512 (name text, key text)
+  SERVER auth OPTIONS (endpoint 'hmac_512');
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth
+  OPTIONS (ADD hmac_secret 'hmac-secret-5Tq',
+           ADD hmac_key_b64 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=');
+SELECT * FROM hmac_items;
+SELECT * FROM hmac_512;
+-- each request has its own nonce: a second scan is not a replay
+SELECT g, h.name FROM generate_series(1, 2) g CROSS JOIN LATERAL
+  (SELECT name FROM hmac_items WHERE g IS NOT NULL) h ORDER BY g;
+
+-- a wrong secret is refused; a secret that is not base64 fails before any
+-- request, naming the key and not the value
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth OPTIONS (SET hmac_secret 'hmac-secret-BAD');
+SELECT try_sql('SELECT * FROM hmac_items') AS wrong_hmac \gset
+SELECT :'wrong_hmac' AS error;
+SELECT position('hmac-secret-BAD' IN :'wrong_hmac') = 0 AS secret_masked;
+ALTER USER MAPPING FOR CURRENT_USER SERVER auth OPTIONS (SET hmac_key_b64 'not*base64');
+SELECT try_sql('SELECT * FROM hmac_512') AS error;
 
 DROP SERVER auth CASCADE;

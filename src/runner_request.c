@@ -130,6 +130,24 @@ pairs_add(PairList *l, const char *name, char *value)
 	l->count++;
 }
 
+/* Set name to value, replacing a header of that name (any case) if there is one. */
+static void
+pairs_set(PairList *l, const char *name, char *value)
+{
+	int			i;
+
+	for (i = 0; i < l->count; i++)
+	{
+		if (strcasecmp(l->items[i].name, name) == 0)
+		{
+			free((char *) l->items[i].value);
+			l->items[i].value = value;
+			return;
+		}
+	}
+	pairs_add(l, name, value);
+}
+
 static void
 pairs_free(PairList *l)
 {
@@ -189,12 +207,15 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 				free(pass);
 				if (value == NULL)
 					return false;
+				bf_runner_add_derived(r, value + 6);	/* base64 of user:password */
 				pairs_add(headers, "Authorization", value);
 			}
 			break;
 		case BF_AUTH_OAUTH2:
 			pairs_add(headers, "Authorization", strdup(r->auth_header));
 			break;
+		case BF_AUTH_HMAC:
+			break;				/* signed once the request is built */
 		case BF_AUTH_AWS_SIGV4:
 			/* temporary credentials: the token is a header the signature covers */
 			if (auth->aws_session_token.tmpl != NULL)
@@ -434,6 +455,23 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 		req.aws_key_id = aws.key_id;
 		req.aws_secret = aws.secret;
 	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_HMAC)
+	{
+		BfHttpPair *signed_headers;
+		int			n_signed;
+		int			i;
+
+		if (!bf_hmac_sign(r, &req, params.items, params.count, &signed_headers, &n_signed, err))
+			goto done;
+		for (i = 0; i < n_signed; i++)
+		{
+			pairs_set(&headers, signed_headers[i].name, (char *) signed_headers[i].value);
+			free((char *) signed_headers[i].name);
+		}
+		free(signed_headers);
+		req.headers = headers.items;
+		req.n_headers = headers.count;
+	}
 	json_object_put(it->request);
 	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
 	if (!bf_http_submit(r->http, &req, it, err))
@@ -550,6 +588,7 @@ bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	len = strlen(json_object_get_string(token)) + 8;
 	r->auth_header = malloc(len);
 	snprintf(r->auth_header, len, "Bearer %s", json_object_get_string(token));
+	bf_runner_add_derived(r, json_object_get_string(token));
 	r->auth_expires = 0;
 	if (json_object_object_get_ex(doc, "expires_in", &expires))
 		r->auth_expires = bf_http_now() + json_object_get_double(expires) - TOKEN_MARGIN_SECONDS;

@@ -1573,16 +1573,23 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 		{"aws_profile", "a backend reads no AWS profile files; give aws_access_key_id and "
 		"aws_secret_access_key from the user mapping"},
 		{NULL, NULL}};
-	static const char *const types[] = {"", "none", "static", "basic", "oauth2", "aws-sigv4", NULL};
+	static const char *const keys_hmac[] = {"type", "algorithm", "secret", "secret_encoding",
+		"signing_string", "request_headers", "nonce_length", "expires", NULL};
+	static const char *const algorithms[] = {"sha256", "sha512", NULL};
+	static const int algorithm_values[] = {0, 1};
+	static const char *const encodings[] = {"raw", "hex", "base64", NULL};
+	static const int encoding_values[] = {BF_SECRET_RAW, BF_SECRET_HEX, BF_SECRET_BASE64};
+	static const char *const types[] = {"", "none", "static", "basic", "oauth2", "aws-sigv4",
+	"hmac", NULL};
 	static const int type_values[] = {BF_AUTH_NONE, BF_AUTH_NONE, BF_AUTH_STATIC,
-	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4};
-	static const char *const unsupported_types[] = {"sequence", "hmac", "mtls", NULL};
+	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC};
+	static const char *const unsupported_types[] = {"sequence", "mtls", NULL};
 	static const char *const flows[] = {"client_credentials", NULL};
 	static const int flow_values[] = {0};
 	static const char *const unsupported_flows[] = {"authorization_code", "device_code",
 	"password", "refresh_token", NULL};
 	static const char *const *const keys_by_type[] = {keys_none, keys_static, keys_basic,
-	keys_oauth2, keys_aws};
+	keys_oauth2, keys_aws, keys_hmac};
 	const BfYamlNode *tat;
 	BfAuth	   *auth;
 	int			type = BF_AUTH_NONE;
@@ -1650,6 +1657,31 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 							   &auth->aws_secret_access_key) ||
 				!spec_tmpl_key(ctx, node, path, "aws_session_token", &auth->aws_session_token))
 				return false;
+			break;
+		case BF_AUTH_HMAC:
+			{
+				int			algorithm = 0;
+				int			encoding = BF_SECRET_RAW;
+
+				if (!spec_require(ctx, node, at, path, "secret") ||
+					!spec_require(ctx, node, at, path, "signing_string") ||
+					!spec_require(ctx, node, at, path, "request_headers") ||
+					!spec_enum_key(ctx, node, path, "algorithm", algorithms, algorithm_values,
+								   true, NULL, &algorithm) ||
+					!spec_enum_key(ctx, node, path, "secret_encoding", encodings,
+								   encoding_values, true, NULL, &encoding) ||
+					!spec_tmpl_key(ctx, node, path, "secret", &auth->secret) ||
+					!spec_tmpl_key(ctx, node, path, "signing_string", &auth->signing_string) ||
+					!spec_tmpl_map_key(ctx, node, path, "request_headers",
+									   &auth->request_headers) ||
+					!spec_int_key(ctx, node, path, "nonce_length", 0, &auth->nonce_length))
+					return false;
+				if (auth->nonce_length < 0 || auth->nonce_length > 256)
+					return spec_fail(ctx, at, spec_path(ctx, path, "nonce_length"),
+									 "must be between 0 and 256 bytes");
+				auth->algorithm = algorithms[algorithm];
+				auth->secret_encoding = (BfSecretEncoding) encoding;
+			}
 			break;
 		case BF_AUTH_NONE:
 			break;

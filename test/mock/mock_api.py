@@ -242,6 +242,36 @@ def sigv4_check(method, raw_path, headers, body):
     return None
 
 
+# /hmac/<name> checks Sling-style hmac authentication as test/specs/auth.yaml
+# writes it: X-Signature is the hex HMAC, under the key X-Key-Id names, of
+# "METHOD\npath?query\nX-Timestamp\nsha256(body)"; the timestamp must be
+# within 5 minutes and a nonce (X-Nonce, 16 bytes as hex) is used once.
+HMAC_KEYS = {
+    "k256": (b"hmac-secret-5Tq", hashlib.sha256),
+    "k512": (bytes(range(1, 33)), hashlib.sha512),  # written base64 in the spec
+}
+NONCES = set()
+
+
+def hmac_check(method, raw_path, headers, body):
+    """None when the request's hmac signature is right, else why not."""
+    key = HMAC_KEYS.get(headers.get("X-Key-Id") or "")
+    if key is None:
+        return "unknown key id"
+    stamp = headers.get("X-Timestamp") or ""
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+        return "missing or stale X-Timestamp"
+    nonce = headers.get("X-Nonce") or ""
+    if len(nonce) != 32 or nonce in NONCES:
+        return "missing or reused X-Nonce"
+    NONCES.add(nonce)
+    to_sign = "\n".join([method, raw_path, stamp, hashlib.sha256(body).hexdigest()])
+    want = hmac.new(key[0], to_sign.encode(), key[1]).hexdigest()
+    if not hmac.compare_digest(want, headers.get("X-Signature") or ""):
+        return "signature does not match"
+    return None
+
+
 def auth_route(handler, parts, body):
     """The signed-authentication routes; True when one answered."""
     if parts[:1] == ["aws"] and len(parts) == 2:
@@ -253,6 +283,14 @@ def auth_route(handler, parts, body):
             region, service = auth.split("Credential=")[1].split("/")[2:4]
             handler.send_body(200, {"data": [{"name": parts[1], "region": region,
                                               "service": service}]})
+        return True
+    if parts[:1] == ["hmac"] and len(parts) == 2:
+        why = hmac_check(handler.command, handler.path, handler.headers, body)
+        if why is not None:
+            handler.send_body(401, {"message": why})
+        else:
+            handler.send_body(200, {"data": [{"name": parts[1],
+                                              "key": handler.headers["X-Key-Id"]}]})
         return True
     return False
 
