@@ -91,6 +91,15 @@ typedef struct BfHttpRequest
 	const char *aws_sigv4;
 	const char *aws_key_id;
 	const char *aws_secret;
+
+	/*
+	 * TLS client authentication: PEM text handed to libcurl as blobs
+	 * (CURLOPT_SSLCERT_BLOB, _SSLKEY_BLOB, _CAINFO_BLOB), never written to a
+	 * file.  NULL: none; tls_ca NULL trusts the system's CAs as usual.
+	 */
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_ca;
 } BfHttpRequest;
 
 typedef struct BfHttpResponse

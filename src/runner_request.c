@@ -216,6 +216,8 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 			break;
 		case BF_AUTH_HMAC:
 			break;				/* signed once the request is built */
+		case BF_AUTH_MTLS:
+			break;				/* in the TLS handshake, not a header */
 		case BF_AUTH_AWS_SIGV4:
 			/* temporary credentials: the token is a header the signature covers */
 			if (auth->aws_session_token.tmpl != NULL)
@@ -403,6 +405,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	char	   *body = NULL;
 	BfHttpRequest req;
 	AwsSigning	aws = {0};
+	char	   *tls[3] = {NULL, NULL, NULL};	/* mtls: cert, key, ca */
 	bool		ok = false;
 
 	bf_runner_set_var(r, "state", json_object_get(it->state));
@@ -423,6 +426,17 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	{
 		bf_error_set(err, BF_ERR_VALUE, "request.method %s is not supported", rq->method);
 		goto done;
+	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_MTLS)
+	{
+		if ((tls[0] = render_text(&r->ep->auth->cert, r, err)) == NULL ||
+			(tls[1] = render_text(&r->ep->auth->key, r, err)) == NULL ||
+			(r->ep->auth->ca.tmpl != NULL &&
+			 (tls[2] = render_text(&r->ep->auth->ca, r, err)) == NULL))
+			goto done;
+		req.tls_cert = tls[0];
+		req.tls_key = tls[1];
+		req.tls_ca = tls[2];
 	}
 	/*
 	 * SigV4 signs the query sorted by name and value; libcurl before 8.x
@@ -483,6 +497,9 @@ done:
 	pairs_free(&headers);
 	pairs_free(&params);
 	aws_signing_free(&aws);
+	free(tls[0]);
+	free(tls[1]);
+	free(tls[2]);
 	json_object_put(payload);
 	free(url);
 	free(full_url);

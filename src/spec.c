@@ -1579,17 +1579,18 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 	static const int algorithm_values[] = {0, 1};
 	static const char *const encodings[] = {"raw", "hex", "base64", NULL};
 	static const int encoding_values[] = {BF_SECRET_RAW, BF_SECRET_HEX, BF_SECRET_BASE64};
+	static const char *const keys_mtls[] = {"type", "cert", "key", "ca", "expires", NULL};
 	static const char *const types[] = {"", "none", "static", "basic", "oauth2", "aws-sigv4",
-	"hmac", NULL};
+	"hmac", "mtls", NULL};
 	static const int type_values[] = {BF_AUTH_NONE, BF_AUTH_NONE, BF_AUTH_STATIC,
-	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC};
-	static const char *const unsupported_types[] = {"sequence", "mtls", NULL};
+	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC, BF_AUTH_MTLS};
+	static const char *const unsupported_types[] = {"sequence", NULL};
 	static const char *const flows[] = {"client_credentials", NULL};
 	static const int flow_values[] = {0};
 	static const char *const unsupported_flows[] = {"authorization_code", "device_code",
 	"password", "refresh_token", NULL};
 	static const char *const *const keys_by_type[] = {keys_none, keys_static, keys_basic,
-	keys_oauth2, keys_aws, keys_hmac};
+	keys_oauth2, keys_aws, keys_hmac, keys_mtls};
 	const BfYamlNode *tat;
 	BfAuth	   *auth;
 	int			type = BF_AUTH_NONE;
@@ -1682,6 +1683,14 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 				auth->algorithm = algorithms[algorithm];
 				auth->secret_encoding = (BfSecretEncoding) encoding;
 			}
+			break;
+		case BF_AUTH_MTLS:
+			if (!spec_require(ctx, node, at, path, "cert") ||
+				!spec_require(ctx, node, at, path, "key") ||
+				!spec_tmpl_key(ctx, node, path, "cert", &auth->cert) ||
+				!spec_tmpl_key(ctx, node, path, "key", &auth->key) ||
+				!spec_tmpl_key(ctx, node, path, "ca", &auth->ca))
+				return false;
 			break;
 		case BF_AUTH_NONE:
 			break;

@@ -250,7 +250,8 @@ typedef enum BfAuthType
 	BF_AUTH_BASIC,
 	BF_AUTH_OAUTH2,
 	BF_AUTH_AWS_SIGV4,
-	BF_AUTH_HMAC
+	BF_AUTH_HMAC,
+	BF_AUTH_MTLS
 } BfAuthType;
 
 /* How an hmac secret is written: as it is, or the key's bytes in hex or base64. */
@@ -282,6 +283,9 @@ typedef struct BfAuth
 	BfTmplField signing_string; /* rendered, then Sling's {http_...} filled in */
 	BfTmplMap	request_headers;	/* likewise, and {signature} */
 	int			nonce_length;	/* random bytes in {nonce}; 0 = none */
+	BfTmplField cert;			/* mtls: PEM text, given to libcurl as blobs */
+	BfTmplField key;
+	BfTmplField ca;				/* optional: else the system's CAs */
 	int			expires;		/* seconds before re-authenticating; 0 = never */
 	BfLoc		loc;
 } BfAuth;

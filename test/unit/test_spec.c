@@ -469,7 +469,7 @@ test_auth(void)
 				 "t.yaml:4:3: authentication.headers: unknown key");
 	expect_error("authentication:\n  type: bearer\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: invalid value \"bearer\"; "
-				 "expected one of none, static, basic, oauth2, aws-sigv4, hmac");
+				 "expected one of none, static, basic, oauth2, aws-sigv4, hmac, mtls");
 
 	/* aws-sigv4: Sling's keys; no profile files; the four keys it signs with */
 	spec = load("authentication:\n"
@@ -520,6 +520,17 @@ test_auth(void)
 	expect_error("authentication:\n  type: hmac\n  secret: s\n  request_headers: {a: b}\n"
 				 "endpoints: {}\n",
 				 "t.yaml:1:1: authentication.signing_string: missing required key");
+
+	/* mtls: a certificate and its key, the CA optional */
+	spec = load("authentication: {type: mtls, cert: \"{secrets.c}\", key: \"{secrets.k}\"}\n"
+				"endpoints:\n  a: {request: {url: x}}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec != NULL)
+		CHECK(spec->auth->type == BF_AUTH_MTLS && spec->auth->ca.tmpl == NULL &&
+			  strcmp(spec->auth->key.src, "{secrets.k}") == 0);
+	bf_spec_free(spec);
+	expect_error("authentication: {type: mtls, cert: c}\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.key: missing required key");
 }
 
 /* Trees that would make later stages slow or wrong are refused. */
@@ -674,7 +685,7 @@ test_errors(void)
 				 "are not implemented; use jmespath");
 	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
-				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac)");
+				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
 	expect_error("authentication:\n  type: oauth2\n  flow: authorization_code\nendpoints: {}\n",
 				 "t.yaml:3:3: authentication.flow: \"authorization_code\" is not supported "
 				 "(supported: client_credentials)");
