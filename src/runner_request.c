@@ -436,7 +436,8 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 			goto done;
 		req.tls_cert = tls[0];
 		req.tls_key = tls[1];
-		req.tls_ca = tls[2];
+		/* an empty ca, like none, trusts the system's CAs */
+		req.tls_ca = tls[2] != NULL && tls[2][0] != '\0' ? tls[2] : NULL;
 	}
 	/*
 	 * SigV4 signs the query sorted by name and value; libcurl before 8.x

@@ -14,13 +14,19 @@ Python standard library only.
 """
 
 import argparse
+import atexit
 import datetime
 import functools
 import gzip
 import hashlib
 import hmac
 import json
+import os
+import shutil
 import socket
+import ssl
+import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -272,6 +278,53 @@ def hmac_check(method, raw_path, headers, body):
     return None
 
 
+# /tls/info starts, on its first call, an HTTPS listener that demands a
+# client certificate (mtls), with a throw-away CA, server and client
+# certificate made by the openssl command in a temporary directory; it
+# answers the listener's port and the PEM text a test puts in its user
+# mapping.  The listener answers GET /mtls/<name> with the client's name.
+TLS = {}
+TLS_LOCK = threading.Lock()
+
+
+def tls_start():
+    """The TLS listener's facts, starting it the first time."""
+    with TLS_LOCK:
+        if TLS:
+            return TLS
+        d = tempfile.mkdtemp(prefix="bf_mock_tls_")
+        atexit.register(shutil.rmtree, d, True)
+
+        def ssl_cmd(*args):
+            subprocess.run(["openssl"] + list(args), cwd=d, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+                "-out", "ca.pem", "-days", "1", "-subj", "/CN=bf-mock-ca")
+        with open(os.path.join(d, "san.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        for name, cn, ext in (("server", "127.0.0.1", ["-extfile", "san.ext"]),
+                              ("client", "bf-client", [])):
+            ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
+                    "-out", name + ".csr", "-subj", "/CN=" + cn)
+            ssl_cmd("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", name + ".pem", "-days", "1", *ext)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+        ctx.load_verify_locations(os.path.join(d, "ca.pem"))
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for name in ("ca", "client"):
+            with open(os.path.join(d, name + ".pem")) as f:
+                TLS[name + "_pem"] = f.read()
+        with open(os.path.join(d, "client.key")) as f:
+            TLS["client_key"] = f.read()
+        TLS["url"] = "https://127.0.0.1:%d" % server.server_address[1]
+        return TLS
+
+
 def auth_route(handler, parts, body):
     """The signed-authentication routes; True when one answered."""
     if parts[:1] == ["aws"] and len(parts) == 2:
@@ -283,6 +336,17 @@ def auth_route(handler, parts, body):
             region, service = auth.split("Credential=")[1].split("/")[2:4]
             handler.send_body(200, {"data": [{"name": parts[1], "region": region,
                                               "service": service}]})
+        return True
+    if parts == ["tls", "info"]:
+        handler.send_body(200, {"tls": tls_start()})
+        return True
+    if parts[:1] == ["mtls"] and len(parts) == 2:
+        cert = handler.connection.getpeercert() if hasattr(handler.connection, "getpeercert") else None
+        if not cert:
+            handler.send_body(403, {"message": "a client certificate is required"})
+        else:
+            names = dict(x[0] for x in cert.get("subject", ()))
+            handler.send_body(200, {"data": [{"name": parts[1], "client": names.get("commonName")}]})
         return True
     if parts[:1] == ["hmac"] and len(parts) == 2:
         why = hmac_check(handler.command, handler.path, handler.headers, body)
