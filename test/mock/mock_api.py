@@ -14,7 +14,6 @@ Python standard library only.
 """
 
 import argparse
-import atexit
 import datetime
 import functools
 import gzip
@@ -22,7 +21,6 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -290,39 +288,42 @@ TLS_LOCK = threading.Lock()
 def tls_start():
     """The TLS listener's facts, starting it the first time."""
     with TLS_LOCK:
-        if TLS:
-            return TLS
-        d = tempfile.mkdtemp(prefix="bf_mock_tls_")
-        atexit.register(shutil.rmtree, d, True)
-
-        def ssl_cmd(*args):
-            subprocess.run(["openssl"] + list(args), cwd=d, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
-                "-out", "ca.pem", "-days", "1", "-subj", "/CN=bf-mock-ca")
-        with open(os.path.join(d, "san.ext"), "w") as f:
-            f.write("subjectAltName=IP:127.0.0.1\n")
-        for name, cn, ext in (("server", "127.0.0.1", ["-extfile", "san.ext"]),
-                              ("client", "bf-client", [])):
-            ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
-                    "-out", name + ".csr", "-subj", "/CN=" + cn)
-            ssl_cmd("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                    "-CAcreateserial", "-out", name + ".pem", "-days", "1", *ext)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
-        ctx.load_verify_locations(os.path.join(d, "ca.pem"))
-        ctx.verify_mode = ssl.CERT_REQUIRED
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        for name in ("ca", "client"):
-            with open(os.path.join(d, name + ".pem")) as f:
-                TLS[name + "_pem"] = f.read()
-        with open(os.path.join(d, "client.key")) as f:
-            TLS["client_key"] = f.read()
-        TLS["url"] = "https://127.0.0.1:%d" % server.server_address[1]
+        if not TLS:
+            # the files live only while they are read: a killed mock leaves none
+            with tempfile.TemporaryDirectory(prefix="bf_mock_tls_") as d:
+                ctx = tls_make(d)
+            server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            server.daemon_threads = True
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            TLS["url"] = "https://127.0.0.1:%d" % server.server_address[1]
         return TLS
+
+
+def tls_make(d):
+    """Make the CA and certificates in d, fill TLS's PEM text, return the server's context."""
+    def ssl_cmd(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "1", "-subj", "/CN=bf-mock-ca")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    for name, cn, ext in (("server", "127.0.0.1", ["-extfile", "san.ext"]),
+                          ("client", "bf-client", [])):
+        ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
+                "-out", name + ".csr", "-subj", "/CN=" + cn)
+        ssl_cmd("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", name + ".pem", "-days", "1", *ext)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+    ctx.load_verify_locations(os.path.join(d, "ca.pem"))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    for key, name in (("ca_pem", "ca.pem"), ("client_pem", "client.pem"),
+                      ("client_key", "client.key")):
+        with open(os.path.join(d, name)) as f:
+            TLS[key] = f.read()
+    return ctx
 
 
 def auth_route(handler, parts, body):
