@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * runner_int.h
- *		  What the runner's three files share: runner.c schedules iterations
+ *		  What the runner's files share: runner.c schedules iterations
  *		  and hands out records, runner_request.c turns an iteration's state
  *		  into a request, runner_response.c turns a response into records
- *		  (rules, records, processors, pagination, select).
+ *		  (rules, records, processors, pagination, select); runner_sign.c
+ *		  signs a request for hmac authentication.
  *
  *-------------------------------------------------------------------------
  */
