@@ -1,7 +1,7 @@
 # backfill_fdw: the extension (PGXS), and the plain-C unit tests of src/.
 #
 # src/pg_*.c include postgres.h and go only into the extension; every other
-# src/*.c is plain C (json-c, libyaml, libcurl) and is also built on its own
+# src/*.c is plain C (json-c, libyaml, libcurl, libcrypto) and is also built on its own
 # into the unit tests, with PGXS's warning flags plus -Werror, and optionally
 # under AddressSanitizer (make unit SANITIZE=1).
 
@@ -15,7 +15,7 @@ PG_SRCS = backfill_fdw.c $(wildcard src/pg_*.c)
 OBJS = $(PG_SRCS:.c=.o) $(PLAIN_SRCS:.c=.o)
 
 PG_CPPFLAGS = -I$(srcdir)/src
-SHLIB_LINK = -lcurl -lyaml -ljson-c -lm
+SHLIB_LINK = -lcurl -lcrypto -lyaml -ljson-c -lm
 
 # setup first: it makes what the other tests share
 REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql)))))
@@ -44,7 +44,7 @@ UNIT_DIR = build/unit
 UNIT_SAN =
 endif
 UNIT_CFLAGS = $(shell $(PG_CONFIG) --cppflags) $(shell $(PG_CONFIG) --cflags) -Werror -Isrc -Itest/unit $(UNIT_SAN)
-UNIT_LIBS = -lcurl -lyaml -ljson-c -lm
+UNIT_LIBS = -lcurl -lcrypto -lyaml -ljson-c -lm
 
 .SECONDEXPANSION:
 $(UNIT_DIR)/%.o: src/%.c $(wildcard src/*.h) | $(UNIT_DIR)

@@ -44,8 +44,24 @@ bf_runner_fail(BfRunner *r, const BfError *err)
 		r->failed = true;
 		r->error = *err;
 		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
+		bf_error_mask_secrets(r->error.message, r->derived);
 	}
 	return false;
+}
+
+/*
+ * Remember a value made from secrets, to mask it in the run's messages.
+ * A signature changes with every request, so only the last few are kept:
+ * enough for the requests in flight, whose errors may show them.
+ */
+#define MAX_DERIVED 64
+void
+bf_runner_add_derived(BfRunner *r, const char *value)
+{
+	char		key[16];
+
+	snprintf(key, sizeof(key), "%d", r->n_derived++ % MAX_DERIVED);
+	json_object_object_add(r->derived, key, json_object_new_string(value));
 }
 
 /* Queue a warning, "endpoint \"name\": ..." like the run's errors. */
@@ -60,6 +76,7 @@ bf_runner_warn(BfRunner *r, const char *fmt,...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
+	bf_error_mask_secrets(line, r->derived);
 	json_object_array_add(r->warnings, json_object_new_string(line));
 }
 
@@ -431,6 +448,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
 	r->warnings = json_object_new_array();
+	r->derived = json_object_new_object();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
 	r->keep = ctx->keep;
@@ -874,6 +892,7 @@ bf_runner_free(BfRunner *r)
 	json_object_put(r->last_state);
 	json_object_put(r->env);
 	json_object_put(r->warnings);
+	json_object_put(r->derived);
 	json_object_put(r->over);
 	json_object_put(r->aggregates);
 	bf_select_free(r);

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * runner_int.h
- *		  What the runner's three files share: runner.c schedules iterations
+ *		  What the runner's files share: runner.c schedules iterations
  *		  and hands out records, runner_request.c turns an iteration's state
  *		  into a request, runner_response.c turns a response into records
- *		  (rules, records, processors, pagination, select).
+ *		  (rules, records, processors, pagination, select); runner_sign.c
+ *		  signs a request for hmac authentication.
  *
  *-------------------------------------------------------------------------
  */
@@ -152,6 +153,10 @@ struct BfRunner
 	char	   *auth_header;	/* "Bearer ..." once a token is had */
 	double		auth_expires;	/* monotonic seconds; 0 = never */
 	struct json_object *warnings;	/* strings not yet taken by the caller */
+	struct json_object *derived;	/* secrets made from secrets (a signature,
+									 * a Basic or Bearer credential), masked
+									 * like secrets.* in the run's messages */
+	int			n_derived;
 	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
 								 * engine's waits are added by bf_runner_stats */
 };
@@ -169,6 +174,7 @@ extern void bf_runner_drop_iteration(BfRunner *r, Iteration *it);
 extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
 extern void bf_batch_free(Batch *b);
+extern void bf_runner_add_derived(BfRunner *r, const char *value);
 
 /* runner_request.c */
 extern struct json_object *bf_render_value(const BfValue *value, struct json_object *vars,
@@ -178,6 +184,10 @@ extern bool bf_render_map_into(const BfValue *map, const int *order, int order_c
 extern bool bf_submit_request(BfRunner *r, Iteration *it, BfError *err);
 extern bool bf_submit_token_request(BfRunner *r, BfError *err);
 extern bool bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err);
+
+/* runner_sign.c: the headers an hmac authentication adds to req (malloc'd). */
+extern bool bf_hmac_sign(BfRunner *r, const BfHttpRequest *req, const BfHttpPair *params,
+						 int n_params, BfHttpPair **out, int *n_out, BfError *err);
 
 /* runner_raw.c */
 extern bool bf_raw_setup(BfRunner *r, const BfRunContext *ctx);

@@ -1,0 +1,2 @@
+UNIT_TESTS += crypto
+unit_objs_crypto = crypto
