@@ -19,7 +19,6 @@
 #define _GNU_SOURCE			/* memmem, strptime, tm_gmtoff outside PGXS */
 #endif
 #include <ctype.h>
-#include <fcntl.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -27,11 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
-#include <unistd.h>
 
+#include "util/crypto.h"
 #include "expr/datetime.h"
-#include "util/digest.h"
 #include "expr/expr.h"
 #include "expr/expr_value.h"
 #include "expr/functions.h"
@@ -1977,40 +1974,22 @@ fn_decode_url(BfCall *c, struct json_object **out)
 	return ok;
 }
 
-static const char b64_alphabet[] =
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* Standard alphabet with padding, as Go's base64.StdEncoding. */
 static bool
 fn_encode_base64(BfCall *c, struct json_object **out)
 {
 	ArgText		s;
-	BfBuf		buf;
-	size_t		i;
+	char	   *enc;
 	bool		ok;
 
 	if (!arg_text(c, "encode_base64", 0, &s))
 		return false;
-	bf_buf_init(&buf);
-	for (i = 0; i < s.len; i += 3)
-	{
-		uint32_t	v = (uint32_t) (unsigned char) s.s[i] << 16;
-		size_t		n = s.len - i < 3 ? s.len - i : 3;
-		char		q[4];
-
-		if (n > 1)
-			v |= (uint32_t) (unsigned char) s.s[i + 1] << 8;
-		if (n > 2)
-			v |= (unsigned char) s.s[i + 2];
-		q[0] = b64_alphabet[(v >> 18) & 63];
-		q[1] = b64_alphabet[(v >> 12) & 63];
-		q[2] = n > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
-		q[3] = n > 2 ? b64_alphabet[v & 63] : '=';
-		bf_buf_append(&buf, q, 4);
-	}
-	ok = give(c, bf_buf_to_json(&buf), out);
-	bf_buf_free(&buf);
+	enc = bf_crypto_base64_encode(s.s, s.len);
 	text_done(&s);
+	if (enc == NULL)
+		return fn_nomem(c);
+	ok = give_string(c, enc, strlen(enc), out);
+	free(enc);
 	return ok;
 }
 
@@ -2019,49 +1998,21 @@ static bool
 fn_decode_base64(BfCall *c, struct json_object **out)
 {
 	ArgText		s;
-	BfBuf		buf;
-	size_t		i;
-	uint32_t	acc = 0;
-	int			nbits = 0;
-	int			pad = 0;
-	size_t		count = 0;
-	bool		ok = true;
+	char	   *dec;
+	size_t		dec_len;
+	int			rc;
+	bool		ok;
 
 	if (!arg_text(c, "decode_base64", 0, &s))
 		return false;
-	bf_buf_init(&buf);
-	for (i = 0; i < s.len && ok; i++)
-	{
-		const char *p;
-
-		if (s.s[i] == '\r' || s.s[i] == '\n')
-			continue;
-		count++;
-		if (s.s[i] == '=')
-		{
-			pad++;
-			continue;
-		}
-		p = s.s[i] != '\0' ? strchr(b64_alphabet, s.s[i]) : NULL;
-		if (p == NULL || pad > 0)
-		{
-			ok = false;
-			break;
-		}
-		acc = (acc << 6) | (uint32_t) (p - b64_alphabet);
-		nbits += 6;
-		if (nbits >= 8)
-		{
-			nbits -= 8;
-			bf_buf_append_char(&buf, (char) ((acc >> nbits) & 0xFF));
-		}
-	}
-	if (!ok || count % 4 != 0 || pad > 2 || (pad > 0 && nbits != pad * 2))
-		ok = fn_fail(c, BF_ERR_VALUE, "decode_base64: the input is not valid base64");
-	else
-		ok = give(c, bf_buf_to_json(&buf), out);
-	bf_buf_free(&buf);
+	rc = bf_crypto_base64_decode(s.s, s.len, &dec, &dec_len);
 	text_done(&s);
+	if (rc < 0)
+		return fn_nomem(c);
+	if (rc == 0)
+		return fn_fail(c, BF_ERR_VALUE, "decode_base64: the input is not valid base64");
+	ok = give_string(c, dec, dec_len, out);
+	free(dec);
 	return ok;
 }
 
@@ -2071,14 +2022,14 @@ fn_hash(BfCall *c, struct json_object **out)
 {
 	ArgText		s;
 	char		algo[16] = "sha256";
-	char		hex[BF_DIGEST_HEX_MAX];
+	char		hex[BF_CRYPTO_HEX_MAX];
 	bool		known;
 
 	if (c->nargs > 1 && !arg_word(c, "hash", 1, algo, sizeof(algo)))
 		return false;
 	if (!arg_text(c, "hash", 0, &s))
 		return false;
-	known = bf_digest_hex(algo, s.s, s.len, hex);
+	known = bf_crypto_digest_hex(algo, s.s, s.len, hex);
 	text_done(&s);
 	if (!known)
 		return fn_fail(c, BF_ERR_VALUE,
@@ -2086,23 +2037,15 @@ fn_hash(BfCall *c, struct json_object **out)
 	return give_string(c, hex, strlen(hex), out);
 }
 
-/* uuid(): version 4, from getrandom, falling back to /dev/urandom. */
+/* uuid(): version 4, from libcrypto's CSPRNG. */
 static bool
 fn_uuid(BfCall *c, struct json_object **out)
 {
 	unsigned char b[16];
 	char		s[37];
 
-	if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
-	{
-		int			fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-		bool		ok = fd >= 0 && read(fd, b, sizeof(b)) == (ssize_t) sizeof(b);
-
-		if (fd >= 0)
-			close(fd);
-		if (!ok)
-			return fn_fail(c, BF_ERR_INTERNAL, "uuid: no random bytes available");
-	}
+	if (!bf_crypto_random(b, sizeof(b)))
+		return fn_fail(c, BF_ERR_INTERNAL, "uuid: no random bytes available");
 	b[6] = (unsigned char) ((b[6] & 0x0F) | 0x40);	/* version 4 */
 	b[8] = (unsigned char) ((b[8] & 0x3F) | 0x80);	/* RFC 4122 variant */
 	snprintf(s, sizeof(s),

@@ -28,7 +28,10 @@
 
 #include "http/http.h"
 
-/* CURLOPT_PROTOCOLS_STR (7.85) and curl_multi_poll (7.66). */
+/*
+ * CURLOPT_PROTOCOLS_STR (7.85), CURLOPT_AWS_SIGV4 (7.75), the TLS *_BLOB
+ * options (7.77) and curl_multi_poll (7.66).
+ */
 #if LIBCURL_VERSION_NUM < 0x075500
 #error "backfill_fdw needs libcurl 7.85 or later"
 #endif
@@ -51,6 +54,12 @@ typedef struct HttpReq
 	size_t		body_len;
 	long		timeout_ms;
 	void	   *user;
+	char	   *aws_sigv4;		/* NULL, or the provider and its credentials */
+	char	   *aws_key_id;
+	char	   *aws_secret;
+	char	   *tls_cert;		/* NULL, or PEM text for libcurl's blobs */
+	char	   *tls_key;
+	char	   *tls_ca;
 
 	/* while in flight */
 	CURL	   *easy;
@@ -232,6 +241,12 @@ http_req_free(HttpReq *req)
 	free(req->url);
 	curl_slist_free_all(req->headers);
 	free(req->body);
+	free(req->aws_sigv4);
+	free(req->aws_key_id);
+	free(req->aws_secret);
+	free(req->tls_cert);
+	free(req->tls_key);
+	free(req->tls_ca);
 	free(req->recv.data);
 	if (req->resp_headers != NULL)
 		json_object_put(req->resp_headers);
@@ -372,7 +387,21 @@ bf_http_submit(BfHttp *http, const BfHttpRequest *src, void *user, BfError *err)
 		if (req->body != NULL)
 			req->body[src->body_len] = '\0';
 	}
-	if (req->url == NULL || (http_sends_body(src->method, src->body) && req->body == NULL))
+	if (src->aws_sigv4 != NULL)
+	{
+		req->aws_sigv4 = strdup(src->aws_sigv4);
+		req->aws_key_id = strdup(src->aws_key_id ? src->aws_key_id : "");
+		req->aws_secret = strdup(src->aws_secret ? src->aws_secret : "");
+	}
+	req->tls_cert = src->tls_cert ? strdup(src->tls_cert) : NULL;
+	req->tls_key = src->tls_key ? strdup(src->tls_key) : NULL;
+	req->tls_ca = src->tls_ca ? strdup(src->tls_ca) : NULL;
+	if (req->url == NULL || (http_sends_body(src->method, src->body) && req->body == NULL) ||
+		(src->aws_sigv4 != NULL &&
+		 (req->aws_sigv4 == NULL || req->aws_key_id == NULL || req->aws_secret == NULL)) ||
+		(src->tls_cert != NULL && req->tls_cert == NULL) ||
+		(src->tls_key != NULL && req->tls_key == NULL) ||
+		(src->tls_ca != NULL && req->tls_ca == NULL))
 	{
 		http_req_free(req);
 		return bf_error_set(err, BF_ERR_NOMEM, "out of memory queuing a request");
@@ -559,6 +588,18 @@ http_set_method(CURL *easy, HttpReq *req)
 	return rc;
 }
 
+/* Hand PEM text to libcurl as a blob it copies (curl 7.77). */
+static CURLcode
+http_set_blob(CURL *easy, CURLoption opt, const char *pem)
+{
+	struct curl_blob blob;
+
+	blob.data = (void *) pem;
+	blob.len = strlen(pem);
+	blob.flags = CURL_BLOB_COPY;
+	return curl_easy_setopt(easy, opt, &blob);
+}
+
 /*
  * Only http and https, also after a redirect: a spec's URL must not read
  * file:// or talk to other protocols on the server's behalf.
@@ -587,6 +628,18 @@ http_configure(BfHttp *http, HttpReq *req, CURL *easy)
 	HTTP_SETOPT(easy, CURLOPT_WRITEDATA, (void *) req);
 	HTTP_SETOPT(easy, CURLOPT_HEADERFUNCTION, http_header_cb);
 	HTTP_SETOPT(easy, CURLOPT_HEADERDATA, (void *) req);
+	if (req->aws_sigv4 != NULL)
+	{
+		HTTP_SETOPT(easy, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		HTTP_SETOPT(easy, CURLOPT_USERNAME, req->aws_key_id);
+		HTTP_SETOPT(easy, CURLOPT_PASSWORD, req->aws_secret);
+	}
+	if (rc == CURLE_OK && req->tls_cert != NULL)
+		rc = http_set_blob(easy, CURLOPT_SSLCERT_BLOB, req->tls_cert);
+	if (rc == CURLE_OK && req->tls_key != NULL)
+		rc = http_set_blob(easy, CURLOPT_SSLKEY_BLOB, req->tls_key);
+	if (rc == CURLE_OK && req->tls_ca != NULL)
+		rc = http_set_blob(easy, CURLOPT_CAINFO_BLOB, req->tls_ca);
 	if (rc == CURLE_OK)
 		rc = http_set_method(easy, req);
 	return rc;

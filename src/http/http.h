@@ -83,6 +83,23 @@ typedef struct BfHttpRequest
 	const char *body;			/* NULL: none (POST/PUT/PATCH send an empty one) */
 	size_t		body_len;
 	long		timeout_ms;		/* 0: the engine's timeout */
+
+	/*
+	 * AWS Signature Version 4, computed by libcurl (CURLOPT_AWS_SIGV4) over
+	 * the request as it is sent: "aws:amz:<region>:<service>", or NULL.
+	 */
+	const char *aws_sigv4;
+	const char *aws_key_id;
+	const char *aws_secret;
+
+	/*
+	 * TLS client authentication: PEM text handed to libcurl as blobs
+	 * (CURLOPT_SSLCERT_BLOB, _SSLKEY_BLOB, _CAINFO_BLOB), never written to a
+	 * file.  NULL: none; tls_ca NULL trusts the system's CAs as usual.
+	 */
+	const char *tls_cert;
+	const char *tls_key;
+	const char *tls_ca;
 } BfHttpRequest;
 
 typedef struct BfHttpResponse

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crypto.h"
 #include "http/http.h"
 
 static const char http_hex[] = "0123456789ABCDEF";
@@ -179,43 +180,27 @@ bf_http_form_encode(const BfHttpPair *params, int n_params, BfError *err)
 char *
 bf_http_basic_auth(const char *user, const char *password, BfError *err)
 {
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t		ulen = user != NULL ? strlen(user) : 0;
 	size_t		plen = password != NULL ? strlen(password) : 0;
-	size_t		len = ulen + 1 + plen;
-	unsigned char *raw = malloc(len);
-	char	   *out = malloc(6 + (len + 2) / 3 * 4 + 1);
-	char	   *p;
-	size_t		i;
+	char	   *raw = malloc(ulen + 1 + plen);
+	char	   *b64 = NULL;
+	char	   *out = NULL;
 
-	if (raw == NULL || out == NULL)
+	if (raw != NULL)
 	{
-		free(raw);
-		free(out);
+		memcpy(raw, user != NULL ? user : "", ulen);
+		raw[ulen] = ':';
+		memcpy(raw + ulen + 1, password != NULL ? password : "", plen);
+		b64 = bf_crypto_base64_encode(raw, ulen + 1 + plen);
+	}
+	if (b64 != NULL && (out = malloc(strlen(b64) + 7)) != NULL)
+	{
+		memcpy(out, "Basic ", 6);
+		strcpy(out + 6, b64);
+	}
+	if (out == NULL)
 		bf_error_set(err, BF_ERR_NOMEM, "out of memory building Basic auth");
-		return NULL;
-	}
-	memcpy(raw, user != NULL ? user : "", ulen);
-	raw[ulen] = ':';
-	memcpy(raw + ulen + 1, password != NULL ? password : "", plen);
-
-	memcpy(out, "Basic ", 6);
-	p = out + 6;
-	for (i = 0; i < len; i += 3)
-	{
-		unsigned long v = (unsigned long) raw[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned long) raw[i + 1] << 8;
-		if (i + 2 < len)
-			v |= raw[i + 2];
-		*p++ = b64[(v >> 18) & 63];
-		*p++ = b64[(v >> 12) & 63];
-		*p++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		*p++ = i + 2 < len ? b64[v & 63] : '=';
-	}
-	*p = '\0';
 	free(raw);
+	free(b64);
 	return out;
 }

@@ -48,6 +48,7 @@ bf_runner_fail(BfRunner *r, const BfError *err)
 		r->failed = true;
 		r->error = *err;
 		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
+		bf_error_mask_secrets(r->error.message, r->derived);
 	}
 	return false;
 }
@@ -329,6 +330,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
 	r->warnings = json_object_new_array();
+	r->derived = json_object_new_object();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
 	r->keep = ctx->keep;
@@ -777,6 +779,7 @@ bf_runner_free(BfRunner *r)
 	json_object_put(r->last_state);
 	json_object_put(r->env);
 	json_object_put(r->warnings);
+	json_object_put(r->derived);
 	json_object_put(r->over);
 	json_object_put(r->aggregates);
 	bf_select_free(r);

@@ -2,8 +2,8 @@
  *
  * runner_phase.c
  *		  What the runner's phases may do to it (runner_phase.h): set a
- *		  namespace their expressions see, queue a warning, queue a batch
- *		  of records; and the questions they share: does an expression of
+ *		  namespace their expressions see, remember a value made from
+ *		  secrets (to mask it), queue a warning, queue a batch of records; and the questions they share: does an expression of
  *		  the endpoint read a path, how do two values compare.
  *
  * Nothing here calls another file of the runner, so the request and
@@ -19,6 +19,21 @@
 #include "expr/expr.h"
 #include "runner/runner_phase.h"
 
+/*
+ * Remember a value made from secrets, to mask it in the run's messages.
+ * A signature changes with every request, so only the last few are kept:
+ * enough for the requests in flight, whose errors may show them.
+ */
+#define MAX_DERIVED 64
+void
+bf_runner_add_derived(BfRunner *r, const char *value)
+{
+	char		key[16];
+
+	snprintf(key, sizeof(key), "%d", r->n_derived++ % MAX_DERIVED);
+	json_object_object_add(r->derived, key, json_object_new_string(value));
+}
+
 /* Queue a warning, "endpoint \"name\": ..." like the run's errors. */
 void
 bf_runner_warn(BfRunner *r, const char *fmt,...)
@@ -31,6 +46,7 @@ bf_runner_warn(BfRunner *r, const char *fmt,...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
+	bf_error_mask_secrets(line, r->derived);
 	json_object_array_add(r->warnings, json_object_new_string(line));
 }
 

@@ -5,9 +5,10 @@
  *		  (runner_response.c, runner_raw.c) may see of the runner: its
  *		  state (struct BfRunner, the iterations, the batches of records)
  *		  and the few things they may do to it, which runner_phase.c does:
- *		  set a namespace, queue a warning, queue records.  Each phase has
- *		  its header (runner_request.h, runner_response.h, runner_raw.h);
- *		  a file includes those of the phases it calls, no others.
+ *		  set a namespace, remember a derived secret, queue a warning,
+ *		  queue records.  Each phase has its header (runner_request.h,
+ *		  runner_sign.h, runner_response.h, runner_raw.h); a file includes
+ *		  those of the phases it calls, no others.
  *
  * A phase never calls into runner.c: what ends an iteration, fails the
  * run or starts the next request is runner.c's to decide from what a phase
@@ -15,7 +16,8 @@
  * error).  So the calls between the runner's files go one way:
  *
  *	  runner.c -> runner_response.c -> runner_raw.c, runner_request.c
- *	  runner.c -> runner_request.c, runner_raw.c
+ *	  runner.c -> runner_request.c -> runner_sign.c (hmac signatures)
+ *	  runner.c -> runner_raw.c
  *	  all of them -> runner_phase.c, which calls none of them
  *
  *-------------------------------------------------------------------------
@@ -172,6 +174,10 @@ struct BfRunner
 	char	   *auth_header;	/* "Bearer ..." once a token is had */
 	double		auth_expires;	/* monotonic seconds; 0 = never */
 	struct json_object *warnings;	/* strings not yet taken by the caller */
+	struct json_object *derived;	/* secrets made from secrets (a signature,
+									 * a Basic or Bearer credential), masked
+									 * like secrets.* in the run's messages */
+	int			n_derived;
 	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
 								 * engine's waits are added by bf_runner_stats */
 };
@@ -183,6 +189,7 @@ extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *v
 extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
 extern void bf_batch_free(Batch *b);
+extern void bf_runner_add_derived(BfRunner *r, const char *value);
 
 /* True when a rule, processor or pagination expression of ep reads path. */
 extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);

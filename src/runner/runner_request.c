@@ -3,7 +3,8 @@
  * runner_request.c
  *		  From an iteration's state to a request: url, method, headers
  *		  (authentication first, then the spec's), query parameters or form
- *		  body, JSON payload; and the oauth2 client-credentials token.
+ *		  body, JSON payload; the oauth2 client-credentials token; and the
+ *		  keys libcurl signs an aws-sigv4 request with.
  *
  * Parameters that render to null are left out (Sling's specs rely on a
  * null cursor vanishing from the first page's URL); an empty string stays.
@@ -20,6 +21,7 @@
 
 #include "expr/expr.h"
 #include "runner/runner_request.h"
+#include "runner/runner_sign.h"
 
 /* Refresh a token this long before it expires, so no request carries a stale one. */
 #define TOKEN_MARGIN_SECONDS 30.0
@@ -129,6 +131,24 @@ pairs_add(PairList *l, const char *name, char *value)
 	l->count++;
 }
 
+/* Set name to value, replacing a header of that name (any case) if there is one. */
+static void
+pairs_set(PairList *l, const char *name, char *value)
+{
+	int			i;
+
+	for (i = 0; i < l->count; i++)
+	{
+		if (strcasecmp(l->items[i].name, name) == 0)
+		{
+			free((char *) l->items[i].value);
+			l->items[i].value = value;
+			return;
+		}
+	}
+	pairs_add(l, name, value);
+}
+
 static void
 pairs_free(PairList *l)
 {
@@ -188,14 +208,107 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 				free(pass);
 				if (value == NULL)
 					return false;
+				bf_runner_add_derived(r, value + 6);	/* base64 of user:password */
 				pairs_add(headers, "Authorization", value);
 			}
 			break;
 		case BF_AUTH_OAUTH2:
 			pairs_add(headers, "Authorization", strdup(r->auth_header));
 			break;
+		case BF_AUTH_HMAC:
+			break;				/* signed once the request is built */
+		case BF_AUTH_MTLS:
+			break;				/* in the TLS handshake, not a header */
+		case BF_AUTH_AWS_SIGV4:
+			/* temporary credentials: the token is a header the signature covers */
+			if (auth->aws_session_token.tmpl != NULL)
+			{
+				char	   *v = render_text(&auth->aws_session_token, r, err);
+
+				if (v == NULL)
+					return false;
+				if (v[0] != '\0')
+					pairs_add(headers, "X-Amz-Security-Token", v);
+				else
+					free(v);
+			}
+			break;
 	}
 	return true;
+}
+
+/* qsort order of parameters: by name, then value (a left-out one first). */
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const BfHttpPair *x = a;
+	const BfHttpPair *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	if (x->value == NULL || y->value == NULL)
+		return (x->value != NULL) - (y->value != NULL);
+	return strcmp(x->value, y->value);
+}
+
+/* What libcurl needs to sign a request with AWS Signature Version 4. */
+typedef struct AwsSigning
+{
+	char	   *provider;		/* "aws:amz:<region>:<service>" */
+	char	   *key_id;
+	char	   *secret;
+} AwsSigning;
+
+static void
+aws_signing_free(AwsSigning *a)
+{
+	free(a->provider);
+	free(a->key_id);
+	free(a->secret);
+}
+
+/*
+ * Render the aws-sigv4 keys.  The region and service are fields of curl's
+ * colon-separated provider string, so neither may hold a colon.
+ */
+static bool
+aws_signing(BfRunner *r, AwsSigning *a, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	char	   *region = NULL;
+	char	   *service = NULL;
+	bool		ok = false;
+
+	if ((region = render_text(&auth->aws_region, r, err)) == NULL ||
+		(service = render_text(&auth->aws_service, r, err)) == NULL ||
+		(a->key_id = render_text(&auth->aws_access_key_id, r, err)) == NULL ||
+		(a->secret = render_text(&auth->aws_secret_access_key, r, err)) == NULL)
+		goto done;
+	if (region[0] == '\0' || strchr(region, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS region",
+					 auth->aws_region.path, region);
+		goto done;
+	}
+	if (service[0] == '\0' || strchr(service, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS service name",
+					 auth->aws_service.path, service);
+		goto done;
+	}
+	a->provider = malloc(strlen(region) + strlen(service) + 10);
+	if (a->provider == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(a->provider, "aws:amz:%s:%s", region, service);
+	ok = true;
+done:
+	free(region);
+	free(service);
+	return ok;
 }
 
 /* The spec's headers (defaults merged by the loader), after authentication's. */
@@ -292,6 +405,8 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	char	   *full_url = NULL;
 	char	   *body = NULL;
 	BfHttpRequest req;
+	AwsSigning	aws = {0};
+	char	   *tls[3] = {NULL, NULL, NULL};	/* mtls: cert, key, ca */
 	bool		ok = false;
 
 	bf_runner_set_var(r, "state", json_object_get(it->state));
@@ -313,6 +428,24 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 		bf_error_set(err, BF_ERR_VALUE, "request.method %s is not supported", rq->method);
 		goto done;
 	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_MTLS)
+	{
+		if ((tls[0] = render_text(&r->ep->auth->cert, r, err)) == NULL ||
+			(tls[1] = render_text(&r->ep->auth->key, r, err)) == NULL ||
+			(r->ep->auth->ca.tmpl != NULL &&
+			 (tls[2] = render_text(&r->ep->auth->ca, r, err)) == NULL))
+			goto done;
+		req.tls_cert = tls[0];
+		req.tls_key = tls[1];
+		/* an empty ca, like none, trusts the system's CAs */
+		req.tls_ca = tls[2] != NULL && tls[2][0] != '\0' ? tls[2] : NULL;
+	}
+	/*
+	 * SigV4 signs the query sorted by name and value; libcurl before 8.x
+	 * signs it in the order it stands (curl issue 9717), so send it sorted.
+	 */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4 && params.count > 1)
+		qsort(params.items, params.count, sizeof(BfHttpPair), pair_cmp);
 	if (params.count > 0 && body == NULL &&
 		(req.method == BF_HTTP_POST || req.method == BF_HTTP_PUT || req.method == BF_HTTP_PATCH) &&
 		is_form(pairs_get(&headers, "Content-Type")))
@@ -330,6 +463,31 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
 	req.timeout_ms = (long) rq->timeout * 1000L;	/* a setup or teardown call has its own */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4)
+	{
+		if (!aws_signing(r, &aws, err))
+			goto done;
+		req.aws_sigv4 = aws.provider;
+		req.aws_key_id = aws.key_id;
+		req.aws_secret = aws.secret;
+	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_HMAC)
+	{
+		BfHttpPair *signed_headers;
+		int			n_signed;
+		int			i;
+
+		if (!bf_hmac_sign(r, &req, params.items, params.count, &signed_headers, &n_signed, err))
+			goto done;
+		for (i = 0; i < n_signed; i++)
+		{
+			pairs_set(&headers, signed_headers[i].name, (char *) signed_headers[i].value);
+			free((char *) signed_headers[i].name);
+		}
+		free(signed_headers);
+		req.headers = headers.items;
+		req.n_headers = headers.count;
+	}
 	json_object_put(it->request);
 	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
 	if (!bf_http_submit(r->http, &req, it, err))
@@ -340,6 +498,10 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 done:
 	pairs_free(&headers);
 	pairs_free(&params);
+	aws_signing_free(&aws);
+	free(tls[0]);
+	free(tls[1]);
+	free(tls[2]);
 	json_object_put(payload);
 	free(url);
 	free(full_url);
@@ -445,6 +607,7 @@ bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	len = strlen(json_object_get_string(token)) + 8;
 	r->auth_header = malloc(len);
 	snprintf(r->auth_header, len, "Bearer %s", json_object_get_string(token));
+	bf_runner_add_derived(r, json_object_get_string(token));
 	r->auth_expires = 0;
 	if (json_object_object_get_ex(doc, "expires_in", &expires))
 		r->auth_expires = bf_http_now() + json_object_get_double(expires) - TOKEN_MARGIN_SECONDS;

@@ -1567,16 +1567,30 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 	static const char *const keys_basic[] = {"type", "username", "password", "expires", NULL};
 	static const char *const keys_oauth2[] = {"type", "flow", "client_id", "client_secret",
 	"authentication_url", "scopes", "expires", NULL};
-	static const char *const types[] = {"", "none", "static", "basic", "oauth2", NULL};
+	static const char *const keys_aws[] = {"type", "aws_service", "aws_region",
+		"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expires", NULL};
+	static const SpecUnsupported aws_unsupported[] = {
+		{"aws_profile", "a backend reads no AWS profile files; give aws_access_key_id and "
+		"aws_secret_access_key from the user mapping"},
+		{NULL, NULL}};
+	static const char *const keys_hmac[] = {"type", "algorithm", "secret", "secret_encoding",
+		"signing_string", "request_headers", "nonce_length", "expires", NULL};
+	static const char *const algorithms[] = {"sha256", "sha512", NULL};
+	static const int algorithm_values[] = {0, 1};
+	static const char *const encodings[] = {"raw", "hex", "base64", NULL};
+	static const int encoding_values[] = {BF_SECRET_RAW, BF_SECRET_HEX, BF_SECRET_BASE64};
+	static const char *const keys_mtls[] = {"type", "cert", "key", "ca", "expires", NULL};
+	static const char *const types[] = {"", "none", "static", "basic", "oauth2", "aws-sigv4",
+	"hmac", "mtls", NULL};
 	static const int type_values[] = {BF_AUTH_NONE, BF_AUTH_NONE, BF_AUTH_STATIC,
-	BF_AUTH_BASIC, BF_AUTH_OAUTH2};
-	static const char *const unsupported_types[] = {"sequence", "aws-sigv4", "hmac", "mtls", NULL};
+	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC, BF_AUTH_MTLS};
+	static const char *const unsupported_types[] = {"sequence", NULL};
 	static const char *const flows[] = {"client_credentials", NULL};
 	static const int flow_values[] = {0};
 	static const char *const unsupported_flows[] = {"authorization_code", "device_code",
 	"password", "refresh_token", NULL};
 	static const char *const *const keys_by_type[] = {keys_none, keys_static, keys_basic,
-	keys_oauth2};
+	keys_oauth2, keys_aws, keys_hmac, keys_mtls};
 	const BfYamlNode *tat;
 	BfAuth	   *auth;
 	int			type = BF_AUTH_NONE;
@@ -1594,7 +1608,8 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 		type = BF_AUTH_STATIC;
 	else if (!has_type && node->count > 0)
 		return spec_require(ctx, node, at, path, "type");
-	if (!spec_check_map(ctx, node, at, path, keys_by_type[type], NULL))
+	if (!spec_check_map(ctx, node, at, path, keys_by_type[type],
+						type == BF_AUTH_AWS_SIGV4 ? aws_unsupported : NULL))
 		return false;
 	if (type == BF_AUTH_NONE)
 		return true;
@@ -1629,6 +1644,52 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 				!spec_tmpl_key(ctx, node, path, "client_secret", &auth->client_secret) ||
 				!spec_tmpl_key(ctx, node, path, "authentication_url", &auth->authentication_url) ||
 				!spec_str_list_key(ctx, node, path, "scopes", false, &auth->scopes))
+				return false;
+			break;
+		case BF_AUTH_AWS_SIGV4:
+			if (!spec_require(ctx, node, at, path, "aws_service") ||
+				!spec_require(ctx, node, at, path, "aws_region") ||
+				!spec_require(ctx, node, at, path, "aws_access_key_id") ||
+				!spec_require(ctx, node, at, path, "aws_secret_access_key") ||
+				!spec_tmpl_key(ctx, node, path, "aws_service", &auth->aws_service) ||
+				!spec_tmpl_key(ctx, node, path, "aws_region", &auth->aws_region) ||
+				!spec_tmpl_key(ctx, node, path, "aws_access_key_id", &auth->aws_access_key_id) ||
+				!spec_tmpl_key(ctx, node, path, "aws_secret_access_key",
+							   &auth->aws_secret_access_key) ||
+				!spec_tmpl_key(ctx, node, path, "aws_session_token", &auth->aws_session_token))
+				return false;
+			break;
+		case BF_AUTH_HMAC:
+			{
+				int			algorithm = 0;
+				int			encoding = BF_SECRET_RAW;
+
+				if (!spec_require(ctx, node, at, path, "secret") ||
+					!spec_require(ctx, node, at, path, "signing_string") ||
+					!spec_require(ctx, node, at, path, "request_headers") ||
+					!spec_enum_key(ctx, node, path, "algorithm", algorithms, algorithm_values,
+								   true, NULL, &algorithm) ||
+					!spec_enum_key(ctx, node, path, "secret_encoding", encodings,
+								   encoding_values, true, NULL, &encoding) ||
+					!spec_tmpl_key(ctx, node, path, "secret", &auth->secret) ||
+					!spec_tmpl_key(ctx, node, path, "signing_string", &auth->signing_string) ||
+					!spec_tmpl_map_key(ctx, node, path, "request_headers",
+									   &auth->request_headers) ||
+					!spec_int_key(ctx, node, path, "nonce_length", 0, &auth->nonce_length))
+					return false;
+				if (auth->nonce_length < 0 || auth->nonce_length > 256)
+					return spec_fail(ctx, at, spec_path(ctx, path, "nonce_length"),
+									 "must be between 0 and 256 bytes");
+				auth->algorithm = algorithms[algorithm];
+				auth->secret_encoding = (BfSecretEncoding) encoding;
+			}
+			break;
+		case BF_AUTH_MTLS:
+			if (!spec_require(ctx, node, at, path, "cert") ||
+				!spec_require(ctx, node, at, path, "key") ||
+				!spec_tmpl_key(ctx, node, path, "cert", &auth->cert) ||
+				!spec_tmpl_key(ctx, node, path, "key", &auth->key) ||
+				!spec_tmpl_key(ctx, node, path, "ca", &auth->ca))
 				return false;
 			break;
 		case BF_AUTH_NONE:

@@ -241,8 +241,19 @@ typedef enum BfAuthType
 	BF_AUTH_NONE,
 	BF_AUTH_STATIC,
 	BF_AUTH_BASIC,
-	BF_AUTH_OAUTH2
+	BF_AUTH_OAUTH2,
+	BF_AUTH_AWS_SIGV4,
+	BF_AUTH_HMAC,
+	BF_AUTH_MTLS
 } BfAuthType;
+
+/* How an hmac secret is written: as it is, or the key's bytes in hex or base64. */
+typedef enum BfSecretEncoding
+{
+	BF_SECRET_RAW,
+	BF_SECRET_HEX,
+	BF_SECRET_BASE64
+} BfSecretEncoding;
 
 typedef struct BfAuth
 {
@@ -254,6 +265,20 @@ typedef struct BfAuth
 	BfTmplField client_secret;
 	BfTmplField authentication_url;	/* the token URL */
 	BfStrList	scopes;
+	BfTmplField aws_service;	/* aws-sigv4, signed by libcurl */
+	BfTmplField aws_region;
+	BfTmplField aws_access_key_id;
+	BfTmplField aws_secret_access_key;
+	BfTmplField aws_session_token;	/* optional: temporary credentials */
+	const char *algorithm;		/* hmac: "sha256" (default) or "sha512" */
+	BfTmplField secret;
+	BfSecretEncoding secret_encoding;
+	BfTmplField signing_string; /* rendered, then Sling's {http_...} filled in */
+	BfTmplMap	request_headers;	/* likewise, and {signature} */
+	int			nonce_length;	/* random bytes in {nonce}; 0 = none */
+	BfTmplField cert;			/* mtls: PEM text, given to libcurl as blobs */
+	BfTmplField key;
+	BfTmplField ca;				/* optional: else the system's CAs */
 	int			expires;		/* seconds before re-authenticating; 0 = never */
 	BfLoc		loc;
 } BfAuth;

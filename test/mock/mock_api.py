@@ -17,9 +17,15 @@ import argparse
 import datetime
 import functools
 import gzip
+import hashlib
+import hmac
 import json
+import os
 import re
 import socket
+import ssl
+import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -197,6 +203,192 @@ def import_route(handler, parts):
     return False
 
 
+# -- authentication that signs requests (sql/auth.sql) ---------------------
+#
+# /aws/<name> checks an AWS Signature Version 4 (the canonical request,
+# string to sign and signing key of the AWS documentation, rebuilt here from
+# what arrived) against the keys in AWS_KEYS; a wrong key, signature, scope
+# or a stale date is a 403 as AWS answers it.
+
+# access key id -> (secret access key, session token the key needs or None)
+AWS_KEYS = {
+    "AKIDBACKFILLTEST": ("sigv4/Secret+Key=42", None),
+    "ASIATEMPBACKFILL": ("temp-secret-7Qx", "session-token-9Zy"),
+}
+
+
+def _hmac256(key, msg):
+    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+
+
+def _aws_quote(s):
+    return urllib.parse.quote(s, safe="-_.~")
+
+
+def sigv4_check(method, raw_path, headers, body):
+    """None when the request carries a valid SigV4 signature, else why not."""
+    auth = headers.get("Authorization") or ""
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return "no AWS4-HMAC-SHA256 Authorization header"
+    fields = dict(p.strip().split("=", 1) for p in auth[17:].split(",") if "=" in p)
+    try:
+        key_id, day, region, service, term = fields["Credential"].split("/")
+        signed = fields["SignedHeaders"].split(";")
+        signature = fields["Signature"]
+    except (KeyError, ValueError):
+        return "malformed Authorization header"
+    if key_id not in AWS_KEYS:
+        return "unknown access key"
+    secret, token = AWS_KEYS[key_id]
+    amz_date = headers.get("X-Amz-Date") or ""
+    if term != "aws4_request" or not amz_date.startswith(day):
+        return "bad credential scope"
+    try:
+        when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return "bad X-Amz-Date"
+    now = datetime.datetime.utcnow()
+    if abs((now - when).total_seconds()) > 900:
+        return "request time too skewed"
+    if "host" not in signed or "x-amz-date" not in signed:
+        return "host and x-amz-date must be signed"
+    if token is not None and (headers.get("X-Amz-Security-Token") != token or
+                              "x-amz-security-token" not in signed):
+        return "missing or wrong security token"
+    url = urllib.parse.urlsplit(raw_path)
+    pairs = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+    query = "&".join("%s=%s" % (_aws_quote(k), _aws_quote(v)) for k, v in sorted(pairs))
+    canon_headers = "".join(
+        "%s:%s\n" % (h, " ".join((headers.get(h) or "").split())) for h in signed)
+    payload = headers.get("X-Amz-Content-Sha256") or hashlib.sha256(body).hexdigest()
+    canonical = "\n".join([method, url.path or "/", query, canon_headers,
+                           ";".join(signed), payload])
+    scope = "/".join([day, region, service, term])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    k = _hmac256(("AWS4" + secret).encode(), day)
+    for part in (region, service, term):
+        k = _hmac256(k, part)
+    want = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, signature):
+        return "signature does not match"
+    return None
+
+
+# /hmac/<name> checks Sling-style hmac authentication as test/specs/auth.yaml
+# writes it: X-Signature is the hex HMAC, under the key X-Key-Id names, of
+# "METHOD\npath?query\nX-Timestamp\nsha256(body)"; the timestamp must be
+# within 5 minutes and a nonce (X-Nonce, 16 bytes as hex) is used once.
+HMAC_KEYS = {
+    "k256": (b"hmac-secret-5Tq", hashlib.sha256),
+    "k512": (bytes(range(1, 33)), hashlib.sha512),  # written base64 in the spec
+}
+NONCES = set()
+
+
+def hmac_check(method, raw_path, headers, body):
+    """None when the request's hmac signature is right, else why not."""
+    key = HMAC_KEYS.get(headers.get("X-Key-Id") or "")
+    if key is None:
+        return "unknown key id"
+    stamp = headers.get("X-Timestamp") or ""
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+        return "missing or stale X-Timestamp"
+    nonce = headers.get("X-Nonce") or ""
+    if len(nonce) != 32 or nonce in NONCES:
+        return "missing or reused X-Nonce"
+    NONCES.add(nonce)
+    to_sign = "\n".join([method, raw_path, stamp, hashlib.sha256(body).hexdigest()])
+    want = hmac.new(key[0], to_sign.encode(), key[1]).hexdigest()
+    if not hmac.compare_digest(want, headers.get("X-Signature") or ""):
+        return "signature does not match"
+    return None
+
+
+# /tls/info starts, on its first call, an HTTPS listener that demands a
+# client certificate (mtls), with a throw-away CA, server and client
+# certificate made by the openssl command in a temporary directory; it
+# answers the listener's port and the PEM text a test puts in its user
+# mapping.  The listener answers GET /mtls/<name> with the client's name.
+TLS = {}
+TLS_LOCK = threading.Lock()
+
+
+def tls_start():
+    """The TLS listener's facts, starting it the first time."""
+    with TLS_LOCK:
+        if not TLS:
+            # the files live only while they are read: a killed mock leaves none
+            with tempfile.TemporaryDirectory(prefix="bf_mock_tls_") as d:
+                ctx = tls_make(d)
+            server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            server.daemon_threads = True
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            TLS["url"] = "https://127.0.0.1:%d" % server.server_address[1]
+        return TLS
+
+
+def tls_make(d):
+    """Make the CA and certificates in d, fill TLS's PEM text, return the server's context."""
+    def ssl_cmd(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "1", "-subj", "/CN=bf-mock-ca")
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    for name, cn, ext in (("server", "127.0.0.1", ["-extfile", "san.ext"]),
+                          ("client", "bf-client", [])):
+        ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key",
+                "-out", name + ".csr", "-subj", "/CN=" + cn)
+        ssl_cmd("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", name + ".pem", "-days", "1", *ext)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+    ctx.load_verify_locations(os.path.join(d, "ca.pem"))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    for key, name in (("ca_pem", "ca.pem"), ("client_pem", "client.pem"),
+                      ("client_key", "client.key")):
+        with open(os.path.join(d, name)) as f:
+            TLS[key] = f.read()
+    return ctx
+
+
+def auth_route(handler, parts, body):
+    """The signed-authentication routes; True when one answered."""
+    if parts[:1] == ["aws"] and len(parts) == 2:
+        why = sigv4_check(handler.command, handler.path, handler.headers, body)
+        if why is not None:
+            handler.send_body(403, {"message": why})
+        else:
+            auth = handler.headers["Authorization"]
+            region, service = auth.split("Credential=")[1].split("/")[2:4]
+            handler.send_body(200, {"data": [{"name": parts[1], "region": region,
+                                              "service": service}]})
+        return True
+    if parts == ["tls", "info"]:
+        handler.send_body(200, {"tls": tls_start()})
+        return True
+    if parts[:1] == ["mtls"] and len(parts) == 2:
+        cert = handler.connection.getpeercert() if hasattr(handler.connection, "getpeercert") else None
+        if not cert:
+            handler.send_body(403, {"message": "a client certificate is required"})
+        else:
+            names = dict(x[0] for x in cert.get("subject", ()))
+            handler.send_body(200, {"data": [{"name": parts[1], "client": names.get("commonName")}]})
+        return True
+    if parts[:1] == ["hmac"] and len(parts) == 2:
+        why = hmac_check(handler.command, handler.path, handler.headers, body)
+        if why is not None:
+            handler.send_body(401, {"message": why})
+        else:
+            handler.send_body(200, {"data": [{"name": parts[1],
+                                              "key": handler.headers["X-Key-Id"]}]})
+        return True
+    return False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -341,6 +533,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if import_route(self, parts):
+            return None
+
+        if auth_route(self, parts, body):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the function library (functions.c, digest.c), each function
+ * Unit tests of the function library (functions.c; the digests are crypto.c), each function
  * called through an expression as a spec calls it: results, null handling,
  * type and value errors, the date edge cases (leap years, month ends, epoch
  * seconds/ms/us/ns), range() as reference/sling-api-spec.md §3 has it, and

@@ -1,7 +1,9 @@
 /*
  * Unit tests of the request engine (src/http/http.c, src/http/http_url.c) against
  * test/unit/http_server.py, a loopback server this program starts itself
- * (argv[1] overrides the script's path) and kills at exit.
+ * (argv[1] overrides the script's path) and kills at exit; and mutual TLS
+ * against test/unit/tls_server.py with a throw-away CA made by the openssl
+ * command.
  *
  * Timing assertions have wide margins: the point is the order of magnitude
  * (a rate, a cap, a bounded wait), not the scheduler of a loaded machine.
@@ -971,6 +973,118 @@ test_url_helpers(void)
 	free(s);
 }
 
+/* The whole file as a NUL-terminated string (free it), or NULL. */
+static char *
+slurp(const char *dir, const char *name)
+{
+	char		path[512];
+	FILE	   *f;
+	char	   *buf = NULL;
+	long		len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+		(buf = calloc(1, len + 1)) != NULL && fread(buf, 1, len, f) != (size_t) len)
+	{
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Mutual TLS: a client certificate, its key and the CA, given as PEM text
+ * (libcurl blobs, no file), open a server that demands a certificate from
+ * its CA; without the certificate, or without the CA to trust the server
+ * by, the request fails.
+ */
+static void
+test_mtls(void)
+{
+	char		dir[] = "/tmp/bf_mtls_XXXXXX";
+	char		cmd[2048];
+	char		url[128];
+	char	   *cert;
+	char	   *key;
+	char	   *ca;
+	FILE	   *server;
+	int			port = 0;
+	int			pid = 0;
+	BfHttpRequest r;
+	BfHttpResponse *resp;
+	struct json_object *doc;
+
+	if (mkdtemp(dir) == NULL)
+	{
+		CHECK_MSG(0, "mkdtemp");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+			 "cd %s && exec 2>/dev/null && "
+			 "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 "
+			 "-subj /CN=bf-test-ca && "
+			 "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr "
+			 "-subj /CN=127.0.0.1 && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext && "
+			 "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+			 "-out server.pem -days 1 -extfile san.ext && "
+			 "openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+			 "-subj /CN=bf-client && "
+			 "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+			 "-out client.pem -days 1", dir);
+	CHECK_MSG(system(cmd) == 0, "openssl could not make the test CA");
+	cert = slurp(dir, "client.pem");
+	key = slurp(dir, "client.key");
+	ca = slurp(dir, "ca.pem");
+	snprintf(cmd, sizeof(cmd), "exec python3 test/unit/tls_server.py %s 60", dir);
+	server = popen(cmd, "r");
+	if (server == NULL || fscanf(server, "PORT %d %d", &port, &pid) != 2 || cert == NULL ||
+		key == NULL || ca == NULL)
+		CHECK_MSG(0, "could not start test/unit/tls_server.py");
+	else
+	{
+		snprintf(url, sizeof(url), "https://127.0.0.1:%d/data", port);
+		r = req_of(BF_HTTP_GET, url);
+		r.tls_cert = cert;
+		r.tls_key = key;
+		r.tls_ca = ca;
+		resp = request_once(&r, NULL);
+		CHECK_MSG(resp != NULL && resp->status == 200, "%s", resp && resp->error ? resp->error : "");
+		doc = body_json(resp);
+		CHECK_STR(jstr(doc, "client"), "bf-client");
+		json_object_put(doc);
+		bf_http_response_free(resp);
+
+		/* no client certificate: the server ends the handshake */
+		r.tls_cert = r.tls_key = NULL;
+		resp = request_once(&r, NULL);
+		CHECK(resp != NULL && resp->status == 0 && resp->error != NULL);
+		bf_http_response_free(resp);
+
+		/* the certificate but not the CA: the server is not trusted */
+		r.tls_cert = cert;
+		r.tls_key = key;
+		r.tls_ca = NULL;
+		resp = request_once(&r, NULL);
+		CHECK(resp != NULL && resp->status == 0 && resp->error != NULL &&
+			  strstr(resp->error, "certificate") != NULL);
+		bf_http_response_free(resp);
+	}
+	if (server != NULL)
+	{
+		if (pid > 0)
+			kill(pid, SIGTERM);
+		pclose(server);
+	}
+	free(cert);
+	free(key);
+	free(ca);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1004,5 +1118,6 @@ main(int argc, char **argv)
 	test_pause();
 	test_bounded_poll();
 	test_free_releases_everything();
+	test_mtls();
 	return UNIT_DONE("http");
 }

@@ -1101,6 +1101,77 @@ test_oauth2(void)
 	json_object_put(ctx.secrets);
 }
 
+/*
+ * hmac: the signing string with Sling's placeholders filled in (sorted,
+ * query-escaped parameters; lower-case sorted headers; the body's MD5),
+ * HMAC-SHA256 under a hex-written key, checked against a signature
+ * computed independently (Python's hmac); and the signature, like the
+ * base64 of user:password, masked in the run's errors.
+ */
+static void
+test_hmac(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	struct json_object *headers = NULL;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.secrets = json_tokener_parse("{\"hex\": \"6b6579\", \"user\": \"alice\"}");
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: hmac\n"
+				 "      secret: \"{secrets.hex}\"\n"
+				 "      secret_encoding: hex\n"
+				 "      signing_string: \"{http_method}|{http_query}|{http_headers}|{http_body_md5}\"\n"
+				 "      request_headers: {X-Sig: \"v1={signature}\"}\n"
+				 "    request:\n"
+				 "      url: \"@URL@/echo\"\n"
+				 "      method: POST\n"
+				 "      headers: {X-Tag: t}\n"
+				 "      parameters: {b: \"x y/z\", a: 1}\n"
+				 "      payload: {q: 1}\n"
+				 "    response: {records: {jmespath: \"records[]\"}}\n", &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		json_object_object_get_ex(json_object_array_get_idx(run.records, 0), "headers", &headers);
+		CHECK_STR(json_at(headers, "x-sig"),
+				  "\"v1=1b5571209fb5c78299a7907603fd5ac552d4c518989fb01e61ffa09f56a66520\"");
+		run_free(&run);
+	}
+	/* a fail rule whose message shows the signed header shows no signature */
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: hmac\n"
+				 "      secret: \"{secrets.hex}\"\n"
+				 "      signing_string: \"{unix_time_ms} {nonce}\"\n"
+				 "      nonce_length: 8\n"
+				 "      request_headers: {X-Sig: \"{signature}\", X-Nonce: \"{nonce}\"}\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response:\n"
+				 "      rules: [{action: fail, condition: \"true\", message: \"sent {request.headers}\"}]\n",
+				 &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "\"X-Sig\":\"***\"") != NULL, "%s", run.err.message);
+		/* the nonce is not a secret: 16 hex digits, shown */
+		CHECK_MSG(strstr(run.err.message, "\"X-Nonce\":\"***\"") == NULL, "%s", run.err.message);
+		run_free(&run);
+	}
+	if (run_spec(&run, HEAD
+				 "    authentication: {type: basic, username: \"{secrets.user}\", password: pw}\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response:\n"
+				 "      rules: [{action: fail, condition: \"true\", message: \"sent {request.headers}\"}]\n",
+				 &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "Basic ***") != NULL &&
+				  strstr(run.err.message, "YWxpY2U6cHc") == NULL, "%s", run.err.message);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+}
+
 /* ---- faults ----------------------------------------------------------------- */
 
 /*
@@ -1365,6 +1436,7 @@ main(int argc, char **argv)
 	test_setup_teardown();
 	test_auth_headers();
 	test_oauth2();
+	test_hmac();
 	test_transport_retry();
 	test_server_wait();
 	test_endless_pagination();

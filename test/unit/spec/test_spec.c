@@ -469,7 +469,68 @@ test_auth(void)
 				 "t.yaml:4:3: authentication.headers: unknown key");
 	expect_error("authentication:\n  type: bearer\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: invalid value \"bearer\"; "
-				 "expected one of none, static, basic, oauth2");
+				 "expected one of none, static, basic, oauth2, aws-sigv4, hmac, mtls");
+
+	/* aws-sigv4: Sling's keys; no profile files; the four keys it signs with */
+	spec = load("authentication:\n"
+				"  type: aws-sigv4\n"
+				"  aws_service: execute-api\n"
+				"  aws_region: \"{state.region}\"\n"
+				"  aws_access_key_id: \"{secrets.key}\"\n"
+				"  aws_secret_access_key: \"{secrets.secret}\"\n"
+				"endpoints:\n  a: {request: {url: x}}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec != NULL)
+	{
+		CHECK(spec->auth->type == BF_AUTH_AWS_SIGV4);
+		CHECK_STR(spec->auth->aws_secret_access_key.src, "{secrets.secret}");
+		CHECK_STR(spec->auth->aws_region.path, "authentication.aws_region");
+		CHECK(spec->auth->aws_session_token.tmpl == NULL);
+	}
+	bf_spec_free(spec);
+	expect_error("authentication:\n  type: aws-sigv4\n  aws_service: s3\n  aws_region: r\n"
+				 "  aws_access_key_id: k\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.aws_secret_access_key: missing required key");
+	expect_error("authentication:\n  type: aws-sigv4\n  aws_profile: default\nendpoints: {}\n",
+				 "t.yaml:3:3: authentication.aws_profile: not supported: a backend reads no "
+				 "AWS profile files; give aws_access_key_id and aws_secret_access_key from "
+				 "the user mapping");
+
+	/* hmac: sha256 and a raw secret unless told; Sling's two algorithms only */
+	spec = load("authentication:\n"
+				"  type: hmac\n"
+				"  secret: \"{secrets.s}\"\n"
+				"  signing_string: \"{http_method} {http_path}\"\n"
+				"  request_headers: {X-Sig: \"{signature}\"}\n"
+				"endpoints:\n  a: {request: {url: x}}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec != NULL)
+	{
+		CHECK(spec->auth->type == BF_AUTH_HMAC);
+		CHECK_STR(spec->auth->algorithm, "sha256");
+		CHECK(spec->auth->secret_encoding == BF_SECRET_RAW);
+		CHECK(spec->auth->nonce_length == 0);
+		CHECK_STR(header(&spec->auth->request_headers, "X-Sig"), "{signature}");
+	}
+	bf_spec_free(spec);
+	expect_error("authentication:\n  type: hmac\n  algorithm: md5\n  secret: s\n"
+				 "  signing_string: x\n  request_headers: {a: b}\nendpoints: {}\n",
+				 "t.yaml:3:3: authentication.algorithm: invalid value \"md5\"; "
+				 "expected one of sha256, sha512");
+	expect_error("authentication:\n  type: hmac\n  secret: s\n  request_headers: {a: b}\n"
+				 "endpoints: {}\n",
+				 "t.yaml:1:1: authentication.signing_string: missing required key");
+
+	/* mtls: a certificate and its key, the CA optional */
+	spec = load("authentication: {type: mtls, cert: \"{secrets.c}\", key: \"{secrets.k}\"}\n"
+				"endpoints:\n  a: {request: {url: x}}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec != NULL)
+		CHECK(spec->auth->type == BF_AUTH_MTLS && spec->auth->ca.tmpl == NULL &&
+			  strcmp(spec->auth->key.src, "{secrets.k}") == 0);
+	bf_spec_free(spec);
+	expect_error("authentication: {type: mtls, cert: c}\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.key: missing required key");
 }
 
 /* Trees that would make later stages slow or wrong are refused. */
@@ -624,7 +685,7 @@ test_errors(void)
 				 "are not implemented; use jmespath");
 	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
-				 "(supported: none, static, basic, oauth2)");
+				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
 	expect_error("authentication:\n  type: oauth2\n  flow: authorization_code\nendpoints: {}\n",
 				 "t.yaml:3:3: authentication.flow: \"authorization_code\" is not supported "
 				 "(supported: client_credentials)");
