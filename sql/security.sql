@@ -16,8 +16,8 @@ CREATE SERVER bf_sec_fail FOREIGN DATA WRAPPER backfill_fdw
 CREATE ROLE regress_sec_user;
 CREATE SCHEMA us AUTHORIZATION regress_sec_user;
 GRANT USAGE ON FOREIGN SERVER bf_sec, bf_sec_fail TO regress_sec_user;
-CREATE USER MAPPING FOR regress_sec_user SERVER bf_sec OPTIONS (api_key 'sk_test_SEC');
-CREATE USER MAPPING FOR regress_sec_user SERVER bf_sec_fail OPTIONS (api_key 'sk_test_SEC');
+CREATE USER MAPPING FOR regress_sec_user SERVER bf_sec OPTIONS (api_key 'sk_sec_role_q7');
+CREATE USER MAPPING FOR regress_sec_user SERVER bf_sec_fail OPTIONS (api_key 'sk_sec_role_q7');
 
 SET ROLE regress_sec_user;
 CREATE FOREIGN TABLE us.ev_e (event_id text, date date, kind text)
