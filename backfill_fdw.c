@@ -17,7 +17,7 @@
  */
 #include "postgres.h"
 
-#include "pg_jsonc.h"
+#include "pg/pg_jsonc.h"
 
 #include "access/reloptions.h"
 #include "catalog/namespace.h"
@@ -49,17 +49,17 @@
 #include "utils/regproc.h"
 #include "utils/rel.h"
 
-#include "datetime.h"
-#include "http.h"
-#include "jmespath.h"
-#include "pg_backfill.h"
-#include "pg_convert.h"
-#include "pg_import.h"
-#include "pg_options.h"
-#include "pg_range.h"
-#include "pg_util.h"
-#include "runner.h"
-#include "spec.h"
+#include "expr/datetime.h"
+#include "http/http.h"
+#include "jmespath/jmespath.h"
+#include "pg/pg_backfill.h"
+#include "pg/pg_convert.h"
+#include "pg/pg_import.h"
+#include "pg/pg_options.h"
+#include "pg/pg_range.h"
+#include "pg/pg_util.h"
+#include "runner/runner.h"
+#include "spec/spec.h"
 
 PG_MODULE_MAGIC;
 

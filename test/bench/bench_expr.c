@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "expr.h"
+#include "expr/expr.h"
 
 static double
 now_seconds(void)

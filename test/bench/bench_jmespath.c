@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "jmespath.h"
+#include "jmespath/jmespath.h"
 
 static double
 now_ns(void)

@@ -2,9 +2,9 @@
 # test/bench/bench_jmespath.sh [N]: the C JMESPath module against Python's
 # jmespath package (Debian's python3-jmespath) on every case of the
 # compliance suite's benchmarks.json, N rounds of compile + search each
-# (default 2000).  Builds the C side with the unit tests' flags (PostgreSQL's
-# CFLAGS plus -Werror), then prints per-case and overall ratios, Python time /
-# C time.  A measurement, not a test: it never fails on a figure.
+# (default 2000).  Builds the C side with make bench-build (the unit tests'
+# flags, PostgreSQL's CFLAGS plus -Werror), then prints per-case and overall
+# ratios, Python time / C time.  A measurement, not a test: it never fails on a figure.
 #
 #   apt-get install -y python3-jmespath   # once
 #   test/bench/bench_jmespath.sh
@@ -12,11 +12,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 N=${1:-2000}
 OUT=build/bench
-mkdir -p "$OUT"
-# shellcheck disable=SC2046
-${CC:-gcc} $(pg_config --cflags) -Werror -Isrc test/bench/bench_jmespath.c \
-	src/jmespath.c src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c src/utf8.c \
-	-o "$OUT/bench_jmespath" -ljson-c -lm
+make -s bench-build
 # Debian's package is for Debian's python3, which another python3 earlier in
 # PATH may hide
 PY=/usr/bin/python3

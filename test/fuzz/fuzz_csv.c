@@ -1,11 +1,11 @@
 /*
  * fuzz_csv.c
- *		libFuzzer target for the CSV reader (src/formats.c): a body parses
+ *		libFuzzer target for the CSV reader (src/json/formats.c): a body parses
  *		into an array of objects, one per row, with no more members than
  *		the header has fields, or fails with an error saying why.  It must
  *		never read outside the body (an exact-size copy, not NUL-terminated).
  *
- * Built with the others by test/fuzz/build.sh; run:
+ * Built with the others by make fuzz; run:
  *   ./build/fuzz/fuzz_csv -max_total_time=1800 build/fuzz/corpus_csv \
  *     test/fuzz/seeds_csv
  */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats.h"
+#include "json/formats.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

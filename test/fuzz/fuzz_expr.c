@@ -8,11 +8,7 @@
  *
  * Build and run from the project root:
  *
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Isrc test/fuzz/fuzz_expr.c src/bf_error.c src/expr_lex.c src/expr_parse.c \
- *     src/expr_eval.c src/expr_value.c src/template.c src/functions.c \
- *     src/datetime.c src/crypto.c src/jmespath.c src/jmespath_lex.c \
- *     src/jmespath_eval.c src/jmespath_func.c src/utf8.c -lcrypto -ljson-c -lm -o build/fuzz/fuzz_expr
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *   mkdir -p build/fuzz/corpus_expr && ./build/fuzz/fuzz_expr \
  *     -dict=test/fuzz/fuzz_expr.dict -max_total_time=600 -timeout=10 \
  *     -close_fd_mask=2 build/fuzz/corpus_expr test/fuzz/seeds_expr
@@ -24,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "expr/expr.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,11 +5,8 @@
  *		rest does not parse); the expression is compiled, searched and freed.
  *		Crashes, leaks and undefined behaviour are what it looks for.
  *
- * Build (from /work/main):
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -fno-sanitize-recover=all -Isrc test/fuzz/fuzz_jmespath.c src/jmespath.c \
- *     src/jmespath_lex.c src/jmespath_eval.c src/jmespath_func.c src/bf_error.c src/utf8.c \
- *     -ljson-c -lm -o build/fuzz/fuzz_jmespath
+ * Build from the project root:
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *
  * Seed corpus, one file per compliance case ("expression\ndocument"):
  *   python3 -c 'import json,glob,os,hashlib
@@ -29,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jmespath.h"
+#include "jmespath/jmespath.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,11 +1,11 @@
 /*
  * fuzz_jsonl.c
- *		libFuzzer target for the JSON lines reader (src/formats.c): a body
+ *		libFuzzer target for the JSON lines reader (src/json/formats.c): a body
  *		parses into an array with one element per non-blank line, or fails
  *		with an error naming the line.  It must never read outside the body
  *		(an exact-size copy, not NUL-terminated).
  *
- * Built with the others by test/fuzz/build.sh; run:
+ * Built with the others by make fuzz; run:
  *   ./build/fuzz/fuzz_jsonl -max_total_time=1800 build/fuzz/corpus_jsonl \
  *     test/fuzz/seeds_jsonl
  */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats.h"
+#include "json/formats.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

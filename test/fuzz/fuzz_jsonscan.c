@@ -1,15 +1,13 @@
 /*
  * fuzz_jsonscan.c
- *		libFuzzer target for the record scanner (src/jsonscan.c), which reads
+ *		libFuzzer target for the record scanner (src/json/jsonscan.c), which reads
  *		API bodies on the scan's fast path: it must never read outside the
  *		buffer; a value it validates must walk cleanly, member by member, and
  *		js_skip must find the same end for it.
  *
  * Build and run from the project root:
  *
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Isrc test/fuzz/fuzz_jsonscan.c src/jsonscan.c src/utf8.c -ljson-c \
- *     -o build/fuzz/fuzz_jsonscan
+ *   make fuzz        (every target of test/fuzz, into build/fuzz)
  *   mkdir -p build/fuzz/corpus_jsonscan && ./build/fuzz/fuzz_jsonscan \
  *     -max_total_time=600 build/fuzz/corpus_jsonscan test/jmespath
  */
@@ -18,7 +16,7 @@
 
 #include <json-c/json.h>
 
-#include "jsonscan.h"
+#include "json/jsonscan.h"
 
 int			LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -1,12 +1,12 @@
 /*
  * fuzz_spec.c
- *		libFuzzer target for the spec loader (src/spec.c, src/spec_yaml.c,
- *		src/spec_merge.c): the input is a YAML file's bytes, loaded into a
+ *		libFuzzer target for the spec loader (src/spec/spec.c, src/spec/spec_yaml.c,
+ *		src/spec/spec_merge.c): the input is a YAML file's bytes, loaded into a
  *		spec or refused with an error.  A refusal must say something; a
  *		loaded spec must be walkable and free cleanly.  Crashes, leaks,
  *		undefined behaviour and hangs are what it looks for.
  *
- * Built with the others by test/fuzz/build.sh; run:
+ * Built with the others by make fuzz; run:
  *   ./build/fuzz/fuzz_spec -max_total_time=1800 -timeout=10 \
  *     build/fuzz/corpus_spec test/fuzz/seeds_spec
  */
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec.h"
+#include "spec/spec.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /*
  * fuzz_template.c
- *		libFuzzer target for templates (src/template.c over the expression
- *		engine) and for secret masking (src/bf_error.c): each input is
+ *		libFuzzer target for templates (src/expr/template.c over the expression
+ *		engine) and for secret masking (src/util/bf_error.c): each input is
  *		compiled as a template; what compiles is rendered, typed and as
  *		text, against vars that hold secrets, and the text and any error
  *		are masked, and so is the input itself, as a message.  After
@@ -9,7 +9,7 @@
  *		percent-encoded, whatever the template did with it.
  *		Crashes, leaks, undefined behaviour and hangs are also looked for.
  *
- * Built with the others by test/fuzz/build.sh; run:
+ * Built with the others by make fuzz; run:
  *   ./build/fuzz/fuzz_template -dict=test/fuzz/fuzz_expr.dict \
  *     -max_total_time=1800 -timeout=10 -close_fd_mask=2 \
  *     build/fuzz/corpus_template test/fuzz/seeds_template
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "expr/expr.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

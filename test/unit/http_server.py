@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loopback HTTP/1.1 server for test/unit/test_http.c (the request engine).
+"""Loopback HTTP/1.1 server for test/unit/http/test_http.c (the request engine).
 
 Binds 127.0.0.1 on a free port and prints "<port> <pid>" as its first line;
 the test kills it by that pid.  It also exits by itself after LIFETIME

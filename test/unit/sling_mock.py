@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""sling_mock.py -- the loopback API of test/unit/test_sling_suite.c.
+"""sling_mock.py -- the loopback API of test/unit/runner/test_sling_suite.c.
 
 It answers as the mock server of Sling's own suite runner does
 (core/dbio/api/api_test.go, TestHTTPCallAndResponseExtraction), one case at

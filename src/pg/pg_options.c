@@ -1,0 +1,115 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_options.c
+ *		  Resolving a foreign table's options, and loading its spec.
+ *
+ * The scan, backfill_into and records() all need the same answer to "which
+ * spec, which endpoint": the table's spec option wins over the server's,
+ * the endpoint defaults to the table's name, and every server option but
+ * spec overrides a key of defaults.state.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "pg/pg_jsonc.h"
+
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "utils/lsyscache.h"
+
+#include "pg/pg_options.h"
+#include "pg/pg_util.h"
+
+BfTableOptions *
+bf_table_options(Oid relid)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	BfTableOptions *opts = palloc0(sizeof(BfTableOptions));
+	ListCell   *lc;
+
+	opts->relid = relid;
+	opts->serverid = server->serverid;
+	opts->relname = get_rel_name(relid);
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "spec") == 0)
+			opts->spec_path = defGetString(def);
+		else
+			opts->overrides = lappend(opts->overrides, def);
+	}
+	foreach(lc, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "spec") == 0)
+			opts->spec_path = defGetString(def);
+		else if (strcmp(def->defname, "endpoint") == 0)
+			opts->endpoint = defGetString(def);
+		else if (strcmp(def->defname, "range_column") == 0)
+			opts->range_column = defGetString(def);
+		else if (strcmp(def->defname, "target") == 0)
+			opts->target = defGetString(def);
+	}
+	if (opts->endpoint == NULL)
+		opts->endpoint = opts->relname;
+	if (opts->spec_path == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no spec", opts->relname),
+				 errhint("Set the option \"spec\" on the table or on server \"%s\".",
+						 server->servername)));
+	return opts;
+}
+
+struct json_object *
+bf_overrides_json(List *overrides)
+{
+	struct json_object *out = json_object_new_object();
+	ListCell   *lc;
+
+	foreach(lc, overrides)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
+	}
+	return out;
+}
+
+BfSpec *
+bf_load_spec(const char *path)
+{
+	BfError		err;
+	BfSpec	   *spec;
+
+	bf_error_clear(&err);
+	spec = bf_spec_cache_get(path, &err);
+	if (spec == NULL)
+		bf_raise(&err, NULL);
+	return spec;
+}
+
+const BfEndpoint *
+bf_find_endpoint(const BfSpec *spec, const char *path, const char *name)
+{
+	const BfEndpoint *ep = bf_spec_endpoint(spec, name);
+	StringInfoData names;
+	int			i;
+
+	if (ep != NULL)
+		return ep;
+	initStringInfo(&names);
+	for (i = 0; i < spec->endpoint_count; i++)
+		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", spec->endpoints[i].name);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+			 errmsg("spec file \"%s\" has no endpoint \"%s\"", path, name),
+			 names.len > 0 ? errhint("Its endpoints are: %s.", names.data) : 0));
+	return NULL;				/* keep the compiler quiet */
+}

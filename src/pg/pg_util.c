@@ -1,0 +1,232 @@
+/*-------------------------------------------------------------------------
+ *
+ * pg_util.c
+ *		  Errors, secrets and JSON conversions shared by the PostgreSQL-facing
+ *		  modules of backfill_fdw.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include "pg/pg_jsonc.h"
+
+#include "access/htup_details.h"
+#include "access/reloptions.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/syscache.h"
+
+#include "expr/expr.h"
+#include "pg/pg_util.h"
+
+int
+bf_sqlstate(BfErrorKind kind)
+{
+	switch (kind)
+	{
+		case BF_ERR_SPEC:
+			return ERRCODE_CONFIG_FILE_ERROR;
+		case BF_ERR_SYNTAX:
+			return ERRCODE_SYNTAX_ERROR;
+		case BF_ERR_UNKNOWN_FUNCTION:
+		case BF_ERR_ARITY:
+			return ERRCODE_UNDEFINED_FUNCTION;
+		case BF_ERR_TYPE:
+			return ERRCODE_DATATYPE_MISMATCH;
+		case BF_ERR_VALUE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case BF_ERR_HTTP:
+			return ERRCODE_FDW_ERROR;
+		case BF_ERR_RESPONSE:
+			return ERRCODE_INVALID_JSON_TEXT;
+		case BF_ERR_CANCELED:
+			return ERRCODE_QUERY_CANCELED;
+		case BF_ERR_LIMIT:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case BF_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		case BF_OK:
+		case BF_ERR_INTERNAL:
+			break;
+	}
+	return ERRCODE_INTERNAL_ERROR;
+}
+
+char *
+bf_mask_secrets(const char *text, struct json_object *secrets)
+{
+	char	   *copy = pstrdup(text);
+
+	bf_error_mask_secrets(copy, secrets);
+	return copy;
+}
+
+void
+bf_raise(const BfError *err, struct json_object *secrets)
+{
+	char	   *msg;
+
+	if (err->kind == BF_ERR_CANCELED)
+		CHECK_FOR_INTERRUPTS();
+	msg = bf_mask_secrets(err->message, secrets);
+
+	ereport(ERROR, (errcode(bf_sqlstate(err->kind)), errmsg("%s", msg)));
+	pg_unreachable();
+}
+
+/*
+ * Only reads the flags: the plain module cannot be longjmp'd out of (it
+ * holds json-c and malloc memory), so it returns "canceled" and bf_raise
+ * lets CHECK_FOR_INTERRUPTS do the rest.
+ */
+static bool
+interrupt_requested(void)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+void
+bf_install_interrupt_hook(void)
+{
+	bf_expr_set_interrupt(interrupt_requested);
+}
+
+void
+bf_give_back_memory(long bytes)
+{
+#ifdef __GLIBC__
+	if (bytes >= BF_TRIM_AFTER_BYTES)
+		malloc_trim(0);
+#endif
+}
+
+/* The options of one pg_user_mapping row, or NULL when there is none. */
+static struct json_object *
+mapping_options(Oid userid, Oid serverid)
+{
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+	struct json_object *out;
+	ListCell   *lc;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return NULL;
+	out = json_object_new_object();
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+							Anum_pg_user_mapping_umoptions, &isnull);
+	if (!isnull)
+	{
+		foreach(lc, untransformRelOptions(datum))
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			json_object_object_add(out, def->defname,
+								   json_object_new_string(defGetString(def)));
+		}
+	}
+	ReleaseSysCache(tp);
+	return out;
+}
+
+struct json_object *
+bf_user_secrets(Oid userid, Oid serverid)
+{
+	struct json_object *out = mapping_options(userid, serverid);
+
+	if (out == NULL)
+		out = mapping_options(InvalidOid, serverid);
+	return out != NULL ? out : json_object_new_object();
+}
+
+Datum
+bf_json_to_jsonb(struct json_object *value)
+{
+	const char *text = json_object_to_json_string_ext(value,
+													  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+}
+
+struct json_object *
+bf_jsonb_to_json(Datum jsonb)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb));
+	struct json_object *out = bf_parse_json_text(text, "jsonb value");
+
+	pfree(text);
+	return out;
+}
+
+struct json_object *
+bf_parse_json_text(const char *text, const char *what)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *out;
+	enum json_tokener_error jerr;
+
+	out = json_tokener_parse_ex(tok, text, (int) strlen(text) + 1);
+	jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success)
+	{
+		json_object_put(out);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_JSON_TEXT),
+				 errmsg("%s is not valid JSON: %s", what, json_tokener_error_desc(jerr))));
+	}
+	return out;
+}
+
+/* The run's warnings as WARNINGs, secrets masked, before anything else it says. */
+static void
+report_warnings(BfRunner *runner, struct json_object *secrets)
+{
+	char	   *w;
+
+	while ((w = bf_runner_take_warning(runner)) != NULL)
+	{
+		char	   *msg = bf_mask_secrets(w, secrets);
+
+		free(w);
+		ereport(WARNING, (errmsg("%s", msg)));
+		pfree(msg);
+	}
+}
+
+bool
+bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
+{
+	for (;;)
+	{
+		BfError		err;
+		BfRunStatus status;
+
+		CHECK_FOR_INTERRUPTS();
+		bf_error_clear(&err);
+		status = bf_runner_next_record(runner, BF_POLL_MS, out, &err);
+		report_warnings(runner, secrets);
+		switch (status)
+		{
+			case BF_RUN_RECORD:
+				return true;
+			case BF_RUN_WAIT:
+				break;
+			case BF_RUN_DONE:
+				return false;
+			case BF_RUN_ERROR:
+				bf_raise(&err, secrets);
+		}
+	}
+}

@@ -1,0 +1,887 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner.c
+ *		  The endpoint runner: scheduling iterations and handing out records.
+ *
+ * iterate.over is evaluated once; each of its values starts an iteration
+ * with its own copy of the state, at most iterate.concurrency at a time,
+ * and each iteration pages on its own.  The request engine caps requests
+ * in flight and their rate for the whole endpoint.  Responses become
+ * batches of records (runner_response.c), handed out one by one; while
+ * records are being handed out the runner drives transfers only now and
+ * then and only while few batches wait, so memory holds the responses in
+ * flight and not the range.
+ *
+ * Setup calls run before the first iteration, one after another, each
+ * seeing the state the previous ones left (defaults.state and the
+ * endpoint's state rendered first, as Sling's suite case 24 wants); the state
+ * keys they write are given to every iteration.  Teardown calls run the
+ * same way once the iterations are over, on the state the run ends with.
+ * A call's records only feed its processors.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "expr/expr.h"
+#include "runner/runner_phase.h"
+#include "runner/runner_raw.h"
+#include "runner/runner_request.h"
+#include "runner/runner_response.h"
+
+/* Records handed out between two looks at the transfers. */
+#define DRIVE_EVERY 256
+/* Batches waiting to be handed out before the runner stops reading ahead. */
+#define MAX_WAITING_BATCHES 4
+
+/* Fail the run (the first error wins), prefixed with the endpoint. */
+static bool
+bf_runner_fail(BfRunner *r, const BfError *err)
+{
+	if (!r->failed)
+	{
+		r->failed = true;
+		r->error = *err;
+		bf_error_prefix(&r->error, "endpoint \"%s\"", r->ep->name);
+		bf_error_mask_secrets(r->error.message, r->derived);
+	}
+	return false;
+}
+
+char *
+bf_runner_take_warning(BfRunner *r)
+{
+	char	   *out;
+
+	if (json_object_array_length(r->warnings) == 0)
+		return NULL;
+	out = strdup(json_object_get_string(json_object_array_get_idx(r->warnings, 0)));
+	json_object_array_del_idx(r->warnings, 0, 1);
+	return out;
+}
+
+/* The keys of state that processors of resp write, copied into dst. */
+static void
+copy_outputs(const BfResponse *resp, struct json_object *state, struct json_object *dst)
+{
+	int			i;
+
+	for (i = 0; i < resp->processor_count; i++)
+	{
+		const BfProcessor *p = &resp->processors[i];
+		struct json_object *v;
+
+		if (p->output_kind == BF_OUTPUT_STATE &&
+			json_object_object_get_ex(state, p->output_name, &v))
+			json_object_object_add(dst, p->output_name, json_object_get(v));
+	}
+}
+
+/* Unlink an iteration and free it. */
+static void
+bf_runner_drop_iteration(BfRunner *r, Iteration *it)
+{
+	Iteration **p;
+
+	for (p = &r->iterations; *p != NULL; p = &(*p)->next)
+	{
+		if (*p == it)
+		{
+			*p = it->next;
+			break;
+		}
+	}
+	json_object_put(it->state);
+	json_object_put(it->request);
+	free(it);
+	r->active--;
+}
+
+/*
+ * An iteration ended: keep what the run's state is made of (a call's
+ * outputs for the calls after it and the iterations, a main iteration's
+ * state for bf_runner_state), then free it.
+ */
+static void
+bf_runner_iteration_done(BfRunner *r, Iteration *it)
+{
+	if (it->call != NULL)
+	{
+		copy_outputs(it->resp, it->state, r->call_state);
+		copy_outputs(it->resp, it->state, r->phase == RUN_SETUP ? r->setup_out : r->last_state);
+	}
+	else
+	{
+		json_object_put(r->last_state);
+		r->last_state = json_object_get(it->state);
+	}
+	bf_runner_drop_iteration(r, it);
+}
+
+/* The next queued record, or false when none is queued. */
+static bool
+pop_record(BfRunner *r, BfRecord *out)
+{
+	while (r->head != NULL)
+	{
+		Batch	   *b = r->head;
+
+		if (b->records != NULL && b->pos < json_object_array_length(b->records))
+		{
+			out->value = json_object_get(json_object_array_get_idx(b->records, b->pos++));
+			return true;
+		}
+		if (b->records == NULL && b->pos < b->nspans)
+		{
+			out->raw = b->body + b->spans[2 * b->pos];
+			out->raw_len = b->spans[2 * b->pos + 1] - b->spans[2 * b->pos];
+			b->pos++;
+			return true;
+		}
+		r->head = b->next;
+		if (r->head == NULL)
+			r->tail = NULL;
+		bf_batch_free(b);
+		r->batches--;
+	}
+	return false;
+}
+
+/* The context namespace (DESIGN §2: range, mode, limit, store). */
+static struct json_object *
+context_object(const BfRunContext *ctx)
+{
+	struct json_object *c = json_object_new_object();
+
+	json_object_object_add(c, "mode", ctx->mode ? json_object_new_string(ctx->mode) : NULL);
+	json_object_object_add(c, "range_start",
+						   ctx->range_start ? json_object_new_string(ctx->range_start) : NULL);
+	json_object_object_add(c, "range_end",
+						   ctx->range_end ? json_object_new_string(ctx->range_end) : NULL);
+	json_object_object_add(c, "limit", json_object_new_int64(ctx->limit));
+	json_object_object_add(c, "store", json_object_new_object());
+	return c;
+}
+
+/* A json object, or a new empty one when value is NULL. */
+static struct json_object *
+object_or_empty(struct json_object *value)
+{
+	return value != NULL ? json_object_get(value) : json_object_new_object();
+}
+
+/*
+ * defaults.state rendered in dependency order; a key the server overrides
+ * takes the override's text instead, before the keys that read it render.
+ */
+static bool
+render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
+{
+	const BfValue *map = &r->spec->base_state;
+	int			i;
+
+	r->base_state = json_object_new_object();
+	bf_runner_set_var(r, "state", json_object_get(r->base_state));
+	for (i = 0; i < r->spec->base_state_order_count; i++)
+	{
+		int			k = r->spec->base_state_order[i];
+		struct json_object *value;
+
+		if (overrides && json_object_object_get_ex(overrides, map->keys[k], &value))
+			value = json_object_get(value);
+		else
+		{
+			bf_error_clear(err);
+			value = bf_render_value(&map->items[k], r->vars, err);
+			if (err->kind != BF_OK)
+			{
+				bf_error_prefix(err, "defaults.state.%s", map->keys[k]);
+				return false;
+			}
+		}
+		json_object_object_add(r->base_state, map->keys[k], value);
+	}
+	return true;
+}
+
+/* Evaluate iterate.over once, into the list the iterations walk. */
+static bool
+evaluate_over(BfRunner *r, BfError *err)
+{
+	const BfIterate *iter = &r->ep->iterate;
+
+	if (!iter->present)
+	{
+		r->over = NULL;
+		r->over_count = 1;
+		return true;
+	}
+	if (iter->over_list != NULL)
+		r->over = json_object_get(iter->over_list);
+	else
+	{
+		bf_error_clear(err);
+		r->over = bf_expr_eval(iter->over.expr, r->vars, err);
+		if (err->kind != BF_OK)
+		{
+			bf_error_prefix(err, "%s", iter->over.path);
+			return false;
+		}
+	}
+	if (r->over == NULL)
+		r->over = json_object_new_array();	/* null: nothing to iterate */
+	if (!json_object_is_type(r->over, json_type_array))
+		return bf_error_set(err, BF_ERR_TYPE, "%s must give a list, got %s",
+							iter->over.path ? iter->over.path : "iterate.over",
+							json_object_to_json_string_ext(r->over, JSON_C_TO_STRING_PLAIN));
+	r->over_count = json_object_array_length(r->over);
+	return true;
+}
+
+/* Restrict the iterations to the caller's window of over. */
+static void
+apply_window(BfRunner *r, const BfRunContext *ctx)
+{
+	size_t		first = ctx->first_iteration > 0 ? (size_t) ctx->first_iteration : 0;
+
+	r->total_iterations = (long) r->over_count;
+	r->next_over = first < r->over_count ? first : r->over_count;
+	if (ctx->max_iterations > 0 && r->next_over + (size_t) ctx->max_iterations < r->over_count)
+		r->over_count = r->next_over + (size_t) ctx->max_iterations;
+}
+
+/* Copy the keys of src into dst (values shared). */
+static void
+merge_into(struct json_object *dst, struct json_object *src)
+{
+	json_object_object_foreach(src, key, value)
+		json_object_object_add(dst, key, json_object_get(value));
+}
+
+/*
+ * The state setup calls start from: defaults.state and the endpoint's
+ * state, rendered as for an iteration (iterate.into is null here).  Only an
+ * endpoint with setup or teardown calls needs it.
+ */
+static bool
+setup_state(BfRunner *r, BfError *err)
+{
+	const BfEndpoint *ep = r->ep;
+
+	r->phase = ep->setup_count > 0 ? RUN_SETUP : RUN_MAIN;
+	if (ep->setup_count == 0 && ep->teardown_count == 0)
+		return true;
+	r->call_state = json_object_new_object();
+	merge_into(r->call_state, r->base_state);
+	bf_runner_set_var(r, "state", json_object_get(r->call_state));
+	return bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
+							  r->call_state, r, err);
+}
+
+/* Features the model accepts that this runner does not run yet. */
+static bool
+check_supported(const BfEndpoint *ep, BfError *err)
+{
+	const char *what = NULL;
+	int			i;
+
+	for (i = 0; i < ep->setup_count + ep->teardown_count; i++)
+	{
+		const BfCall *c = i < ep->setup_count ? &ep->setup[i] : &ep->teardown[i - ep->setup_count];
+
+		if (c->iterate.src != NULL)
+			what = i < ep->setup_count ? "setup iterate" : "teardown iterate";
+	}
+	if (ep->response.records.casing != BF_CASING_NONE)
+		what = "response.records.casing";
+	else if (ep->queue_only)
+		what = "queue_only";
+	if (what != NULL)
+		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
+							ep->name, what);
+	return true;
+}
+
+BfRunner *
+bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
+			  BfError *err)
+{
+	BfRunner   *r;
+	BfHttpLimits limits;
+
+	if (!check_supported(ep, err))
+		return NULL;
+	r = calloc(1, sizeof(BfRunner));
+	if (r == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory"), NULL;
+	r->spec = spec;
+	r->ep = ep;
+	r->vars = json_object_new_object();
+	bf_runner_set_var(r, "secrets", object_or_empty(ctx->secrets));
+	bf_runner_set_var(r, "sync", object_or_empty(ctx->sync));
+	bf_runner_set_var(r, "context", context_object(ctx));
+	bf_runner_set_var(r, "inputs", json_object_new_object());
+	r->aggregates = json_object_new_object();
+	r->setup_out = json_object_new_object();
+	r->env = json_object_new_object();
+	r->warnings = json_object_new_array();
+	r->derived = json_object_new_object();
+	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
+	r->limit = ep->response.records.limit;
+	r->keep = ctx->keep;
+	r->keep_arg = ctx->keep_arg;
+	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
+		r->limit = ctx->limit;
+	r->needs_text = bf_runner_reads(ep, "response.text");
+	if (ep->response.records.primary_key.count > 0)
+		r->seen = bf_keyset_new();
+	if (ep->auth != NULL && ep->auth->type == BF_AUTH_OAUTH2)
+		r->auth_phase = AUTH_NEEDED;
+
+	bf_http_limits_default(&limits);
+	limits.max_concurrency = ep->request.concurrency;
+	limits.rate = ep->request.rate;
+	limits.timeout_ms = (long) ep->request.timeout * 1000L;
+	r->http = bf_http_new(&limits, err);
+	if (r->http == NULL || !bf_select_compile(r, err) ||
+		!render_base_state(r, ctx->state_overrides, err) || !evaluate_over(r, err) ||
+		!setup_state(r, err))
+	{
+		bf_error_prefix(err, "endpoint \"%s\"", ep->name);
+		bf_runner_free(r);
+		return NULL;
+	}
+	apply_window(r, ctx);
+	r->raw = bf_raw_setup(r, ctx);
+	return r;
+}
+
+/* A new active iteration of the runner, sending rq and reading resp and pg. */
+static Iteration *
+new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfError *err)
+{
+	Iteration  *it = calloc(1, sizeof(Iteration));
+
+	if (it == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	it->call = call;
+	it->rq = call ? &call->request : &r->ep->request;
+	it->pg = call ? &call->pagination : &r->ep->pagination;
+	it->resp = call ? &call->response : &r->ep->response;
+	it->phase = ITER_SUBMIT;
+	it->state = json_object_new_object();
+	merge_into(it->state, state);
+	it->next = r->iterations;
+	r->iterations = it;
+	r->active++;
+	return it;
+}
+
+/*
+ * Start the next iteration of over: its state, then its first request.
+ * What setup calls wrote is there while the endpoint's state renders, and
+ * wins over it after, as in Sling, where setup writes the rendered state.
+ */
+static bool
+start_iteration(BfRunner *r, BfError *err)
+{
+	const BfEndpoint *ep = r->ep;
+	Iteration  *it = new_iteration(r, NULL, r->base_state, err);
+
+	if (it == NULL)
+		return false;
+	it->index = (long) r->next_over++;
+	merge_into(it->state, r->setup_out);
+	if (r->over != NULL)
+		json_object_object_add(it->state, ep->iterate.into,
+							   json_object_get(json_object_array_get_idx(r->over, it->index)));
+	bf_runner_set_var(r, "state", json_object_get(it->state));
+	if (!bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
+							it->state, r, err))
+		return false;
+	merge_into(it->state, r->setup_out);
+	return true;
+}
+
+/*
+ * Start the next setup or teardown call whose "if" holds, on the state the
+ * calls before it left; false with *started false when none is left.
+ */
+static bool
+start_call(BfRunner *r, bool *started, BfError *err)
+{
+	int			count = r->phase == RUN_SETUP ? r->ep->setup_count : r->ep->teardown_count;
+	const BfCall *calls = r->phase == RUN_SETUP ? r->ep->setup : r->ep->teardown;
+
+	*started = false;
+	while (r->next_call < count)
+	{
+		const BfCall *c = &calls[r->next_call++];
+
+		bf_runner_set_var(r, "state", json_object_get(r->call_state));
+		if (c->condition.expr != NULL)
+		{
+			struct json_object *v;
+			bool		yes;
+
+			bf_error_clear(err);
+			v = bf_expr_eval(c->condition.expr, r->vars, err);
+			yes = bf_value_truthy(v);
+			json_object_put(v);
+			if (err->kind != BF_OK)
+			{
+				bf_error_prefix(err, "%s", c->condition.path);
+				return false;
+			}
+			if (!yes)
+				continue;
+		}
+		*started = true;
+		return new_iteration(r, c, r->call_state, err) != NULL;
+	}
+	return true;
+}
+
+/*
+ * The iterations of over are over: all ended, or the limit is reached (the
+ * ones still paging are then of no use).
+ */
+static bool
+main_over(BfRunner *r)
+{
+	return (r->active == 0 && (r->stopped || r->next_over >= r->over_count)) ||
+		(r->limit > 0 && r->queued >= r->limit);
+}
+
+/* Teardown calls start from the state the run ends with. */
+static void
+begin_teardown(BfRunner *r)
+{
+	struct json_object *state = bf_runner_state(r);
+
+	while (r->iterations != NULL)
+		bf_runner_drop_iteration(r, r->iterations);
+	json_object_put(r->call_state);
+	r->call_state = json_object_get(state);
+	json_object_put(r->last_state);
+	r->last_state = state;
+	r->next_call = 0;
+	r->phase = RUN_TEARDOWN;
+}
+
+/* Move through the phases as far as they go without waiting. */
+static bool
+schedule(BfRunner *r, BfError *err)
+{
+	bool		started;
+
+	for (;;)
+	{
+		switch (r->phase)
+		{
+			case RUN_SETUP:
+			case RUN_TEARDOWN:
+				if (r->active > 0)
+					return true;
+				if (!start_call(r, &started, err))
+					return false;
+				if (started)
+					return true;
+				if (r->phase == RUN_TEARDOWN)
+					r->phase = RUN_DONE;
+				else
+					r->phase = RUN_MAIN;
+				break;
+			case RUN_MAIN:
+				while (!r->stopped && r->active < r->max_active && r->next_over < r->over_count)
+				{
+					if (!start_iteration(r, err))
+						return false;
+				}
+				if (!main_over(r))
+					return true;
+				if (r->ep->teardown_count == 0)
+				{
+					r->phase = RUN_DONE;
+					return true;
+				}
+				begin_teardown(r);
+				break;
+			case RUN_DONE:
+				return true;
+		}
+	}
+}
+
+/* Send what is due: new iterations, first pages, retries whose time came. */
+static bool
+advance(BfRunner *r, BfError *err)
+{
+	Iteration  *it;
+	double		now = bf_http_now();
+
+	if (r->auth_phase == AUTH_NEEDED)
+		return bf_submit_token_request(r, err);
+	if (r->auth_phase == AUTH_PENDING)
+		return true;
+	if (!schedule(r, err))
+		return false;
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if (it->phase == ITER_RETRY_WAIT && it->retry_at <= now)
+			it->phase = ITER_SUBMIT;
+		if (it->phase != ITER_SUBMIT)
+			continue;
+		/* renew an expired token when a request needs it, not while none does */
+		if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+		{
+			r->auth_phase = AUTH_NEEDED;
+			return bf_submit_token_request(r, err);
+		}
+		if (!bf_submit_request(r, it, err))
+			return false;
+	}
+	return true;
+}
+
+/* The iteration a response belongs to, if it is still active. */
+static Iteration *
+find_iteration(BfRunner *r, void *user)
+{
+	Iteration  *it;
+
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if ((void *) it == user)
+			return it;
+	}
+	return NULL;
+}
+
+/* Handle one completed response: the token's, or an iteration's. */
+static bool
+dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
+{
+	Iteration  *it;
+	bool		ok = true;
+
+	r->stats.bytes += (long) resp->bytes_received;
+	if (resp->user == (void *) r)
+		ok = bf_handle_token_response(r, resp, err);
+	else if ((it = find_iteration(r, resp->user)) != NULL)
+	{
+		ok = bf_handle_response(r, it, resp, err);
+		/* the response phase says an iteration is over; ending it is ours */
+		if (ok && it->phase == ITER_DONE)
+			bf_runner_iteration_done(r, it);
+	}
+	bf_http_response_free(resp);
+	return ok;
+}
+
+/* Nothing left to hand out and nothing that could bring more. */
+static bool
+finished(BfRunner *r)
+{
+	bool		full = r->limit > 0 && r->handed_out >= r->limit;
+
+	/* records queued past the limit are never handed out: they hold nothing up */
+	if (r->head != NULL && !full)
+		return false;
+	switch (r->phase)
+	{
+		case RUN_SETUP:
+			return false;
+		case RUN_MAIN:
+			return r->ep->teardown_count == 0 &&
+				(full || (main_over(r) && r->auth_phase != AUTH_PENDING));
+		case RUN_TEARDOWN:
+			return false;
+		case RUN_DONE:
+			return true;
+	}
+	return true;
+}
+
+/* The earliest retry time of a waiting iteration, or INFINITY. */
+static double
+next_retry(BfRunner *r)
+{
+	Iteration  *it;
+	double		t = INFINITY;
+
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		if (it->phase == ITER_RETRY_WAIT && it->retry_at < t)
+			t = it->retry_at;
+	}
+	return t;
+}
+
+/*
+ * Sleep (bounded by the caller's budget) when only a retry timer can wake
+ * us; the time counts as waiting, as the engine's own waits do, so that
+ * EXPLAIN ANALYZE's Wait Time shows a Retry-After pause.
+ */
+static void
+sleep_until(BfRunner *r, double when)
+{
+	double		start = bf_http_now();
+	double		dt = when - start;
+	struct timespec ts;
+
+	if (dt <= 0)
+		return;
+	ts.tv_sec = (time_t) dt;
+	ts.tv_nsec = (long) ((dt - (double) ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+	r->stats.wait_seconds += bf_http_now() - start;
+}
+
+/*
+ * Drive the transfers for at most wait_ms: send what is due, then take at
+ * most one completed response.  False when the run failed.
+ */
+static bool
+drive(BfRunner *r, int wait_ms, BfError *err)
+{
+	BfHttpResponse *resp = NULL;
+	double		deadline = bf_http_now() + wait_ms / 1000.0;
+	double		retry = next_retry(r);
+	int			rc;
+
+	if (!advance(r, err))
+		return false;
+	if (bf_http_in_flight(r->http) + bf_http_pending(r->http) == 0)
+	{
+		/* nothing to wait for: the run is over (the caller sees it) */
+		if (retry == INFINITY && finished(r))
+			return true;
+		/* only a retry timer is left: wait for it within the budget */
+		sleep_until(r, retry < deadline ? retry : deadline);
+		return advance(r, err);
+	}
+	if (retry < deadline)
+		wait_ms = (int) ceil((retry - bf_http_now()) * 1000.0);
+	rc = bf_http_poll(r->http, wait_ms < 0 ? 0 : wait_ms, &resp, err);
+	if (rc < 0)
+		return false;
+	if (rc == 1)
+		return dispatch_response(r, resp, err);
+	return true;
+}
+
+BfRunStatus
+bf_runner_next(BfRunner *r, int max_wait_ms, struct json_object **record, BfError *err)
+{
+	BfRecord	rec;
+	BfRunStatus status = bf_runner_next_record(r, max_wait_ms, &rec, err);
+
+	*record = rec.value;
+	return status;
+}
+
+/*
+ * A batch that was handed out in part may be freed by the next call, which
+ * is why raw records live only until then.
+ */
+BfRunStatus
+bf_runner_next_record(BfRunner *r, int max_wait_ms, BfRecord *record, BfError *err)
+{
+	double		deadline = -1;	/* read the clock only when there is a wait */
+
+	memset(record, 0, sizeof(BfRecord));
+	for (;;)
+	{
+		BfError		derr;
+		double		left;
+
+		if (r->failed)
+		{
+			*err = r->error;
+			return BF_RUN_ERROR;
+		}
+		if (r->head != NULL && !(r->limit > 0 && r->handed_out >= r->limit))
+		{
+			/* read ahead now and then, so transfers in flight keep moving */
+			if (++r->since_drive >= DRIVE_EVERY && r->batches < MAX_WAITING_BATCHES)
+			{
+				r->since_drive = 0;
+				bf_error_clear(&derr);
+				if (!drive(r, 0, &derr))
+				{
+					bf_runner_fail(r, &derr);
+					continue;
+				}
+			}
+			if (pop_record(r, record))
+			{
+				r->handed_out++;
+				r->stats.records++;
+				return BF_RUN_RECORD;
+			}
+		}
+		if (finished(r))
+			return BF_RUN_DONE;
+		if (deadline < 0)
+			deadline = bf_http_now() + max_wait_ms / 1000.0;
+		left = (deadline - bf_http_now()) * 1000.0;
+		bf_error_clear(&derr);
+		if (!drive(r, left > 0 ? (int) left : 0, &derr))
+		{
+			bf_runner_fail(r, &derr);
+			continue;
+		}
+		if (r->head == NULL && bf_http_now() >= deadline)
+			return BF_RUN_WAIT;
+	}
+}
+
+void
+bf_runner_stats(const BfRunner *r, BfRunStats *out)
+{
+	BfHttpStats hs;
+
+	*out = r->stats;
+	out->iterations = r->total_iterations;
+	bf_http_stats(r->http, &hs);
+	out->requests = hs.requests_sent;
+	out->wait_seconds = r->stats.wait_seconds + hs.wait_seconds;
+}
+
+void
+bf_runner_free(BfRunner *r)
+{
+	if (r == NULL)
+		return;
+	while (r->iterations != NULL)
+		bf_runner_drop_iteration(r, r->iterations);
+	while (r->head != NULL)
+	{
+		Batch	   *b = r->head;
+
+		r->head = b->next;
+		bf_batch_free(b);
+	}
+	bf_http_free(r->http);
+	json_object_put(r->vars);
+	json_object_put(r->base_state);
+	json_object_put(r->call_state);
+	json_object_put(r->setup_out);
+	json_object_put(r->last_state);
+	json_object_put(r->env);
+	json_object_put(r->warnings);
+	json_object_put(r->derived);
+	json_object_put(r->over);
+	json_object_put(r->aggregates);
+	bf_select_free(r);
+	bf_keyset_free(r->seen);
+	bf_raw_free_path(r->raw_keys, r->raw_nkeys);
+	if (r->records_path)
+		jp_free(r->records_path);
+	free(r->records_src);
+	free(r->auth_header);
+	free(r);
+}
+
+struct json_object *
+bf_runner_sync_values(const BfRunner *r)
+{
+	struct json_object *out = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < r->ep->sync.count; i++)
+	{
+		struct json_object *v;
+
+		if (json_object_object_get_ex(r->aggregates, r->ep->sync.items[i], &v))
+			json_object_object_add(out, r->ep->sync.items[i], json_object_get(v));
+	}
+	return out;
+}
+
+struct json_object *
+bf_runner_state(const BfRunner *r)
+{
+	struct json_object *out = json_object_new_object();
+	bool		torn = r->phase == RUN_TEARDOWN ||
+		(r->phase == RUN_DONE && r->ep->teardown_count > 0);
+
+	merge_into(out, r->last_state != NULL ? r->last_state : r->call_state != NULL ?
+			   r->call_state : r->base_state);
+	/* begin_teardown put the aggregates in last_state, teardown's outputs over them */
+	if (!torn)
+		merge_into(out, r->aggregates);
+	return out;
+}
+
+struct json_object *
+bf_runner_store(const BfRunner *r)
+{
+	struct json_object *ctx = NULL;
+	struct json_object *store = NULL;
+
+	json_object_object_get_ex(r->vars, "context", &ctx);
+	json_object_object_get_ex(ctx, "store", &store);
+	return json_object_get(store);
+}
+
+struct json_object *
+bf_runner_env(const BfRunner *r)
+{
+	return json_object_get(r->env);
+}
+
+/* The aggregation of the processor that writes state.<key>, if any. */
+static BfAggregation
+key_aggregation(const BfEndpoint *ep, const char *key)
+{
+	int			i;
+
+	for (i = ep->response.processor_count - 1; i >= 0; i--)
+	{
+		const BfProcessor *p = &ep->response.processors[i];
+
+		if (p->output_kind == BF_OUTPUT_STATE && strcmp(p->output_name, key) == 0)
+			return p->aggregation;
+	}
+	return BF_AGG_NONE;
+}
+
+struct json_object *
+bf_sync_merge(const BfEndpoint *ep, struct json_object *stored, struct json_object *fresh)
+{
+	struct json_object *out = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < ep->sync.count; i++)
+	{
+		const char *key = ep->sync.items[i];
+		struct json_object *old = NULL;
+		struct json_object *new = NULL;
+		bool		have_old = stored && json_object_object_get_ex(stored, key, &old) && old;
+		bool		have_new = fresh && json_object_object_get_ex(fresh, key, &new) && new;
+		struct json_object *pick = have_new ? new : old;
+
+		if (have_old && have_new)
+		{
+			BfAggregation agg = key_aggregation(ep, key);
+
+			if (agg == BF_AGG_MAXIMUM && bf_compare_values(old, new) > 0)
+				pick = old;
+			else if (agg == BF_AGG_MINIMUM && bf_compare_values(old, new) < 0)
+				pick = old;
+		}
+		if (have_old || have_new)
+			json_object_object_add(out, key, json_object_get(pick));
+	}
+	return out;
+}

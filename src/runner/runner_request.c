@@ -1,0 +1,624 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_request.c
+ *		  From an iteration's state to a request: url, method, headers
+ *		  (authentication first, then the spec's), query parameters or form
+ *		  body, JSON payload; the oauth2 client-credentials token; and the
+ *		  keys libcurl signs an aws-sigv4 request with.
+ *
+ * Parameters that render to null are left out (Sling's specs rely on a
+ * null cursor vanishing from the first page's URL); an empty string stays.
+ * Parameters go in the query string, except for a POST, PUT or PATCH whose
+ * Content-Type is application/x-www-form-urlencoded, where they are the
+ * body, as in Sling.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "expr/expr.h"
+#include "runner/runner_request.h"
+#include "runner/runner_sign.h"
+
+/* Refresh a token this long before it expires, so no request carries a stale one. */
+#define TOKEN_MARGIN_SECONDS 30.0
+
+struct json_object *
+bf_render_value(const BfValue *value, struct json_object *vars, BfError *err)
+{
+	struct json_object *out;
+	int			i;
+
+	switch (value->kind)
+	{
+		case BF_VALUE_LITERAL:
+			return json_object_get(value->literal);
+		case BF_VALUE_TEMPLATE:
+			out = bf_template_render(value->tmpl.tmpl, vars, err);
+			if (err->kind != BF_OK)
+				bf_error_prefix(err, "%s", value->tmpl.path);
+			return out;
+		case BF_VALUE_LIST:
+			out = json_object_new_array();
+			for (i = 0; i < value->count; i++)
+			{
+				json_object_array_add(out, bf_render_value(&value->items[i], vars, err));
+				if (err->kind != BF_OK)
+					break;
+			}
+			break;
+		case BF_VALUE_MAP:
+			out = json_object_new_object();
+			for (i = 0; i < value->count; i++)
+			{
+				json_object_object_add(out, value->keys[i],
+									   bf_render_value(&value->items[i], vars, err));
+				if (err->kind != BF_OK)
+					break;
+			}
+			break;
+		default:
+			return NULL;
+	}
+	if (err->kind != BF_OK)
+	{
+		json_object_put(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Render the keys of map in the loader's dependency order into state, each
+ * seeing the keys rendered before it (state is the "state" namespace).
+ */
+bool
+bf_render_map_into(const BfValue *map, const int *order, int order_count,
+				   struct json_object *state, BfRunner *r, BfError *err)
+{
+	int			i;
+
+	for (i = 0; i < order_count; i++)
+	{
+		int			k = order ? order[i] : i;
+		struct json_object *value;
+
+		bf_error_clear(err);
+		value = bf_render_value(&map->items[k], r->vars, err);
+		if (err->kind != BF_OK)
+			return false;
+		json_object_object_add(state, map->keys[k], value);
+	}
+	return true;
+}
+
+/* A template rendered to text, with its key path on error. */
+static char *
+render_text(const BfTmplField *field, BfRunner *r, BfError *err)
+{
+	char	   *out;
+
+	bf_error_clear(err);
+	out = bf_template_render_text(field->tmpl, r->vars, err);
+	if (out == NULL && err->kind == BF_OK)
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+	if (out == NULL)
+		bf_error_prefix(err, "%s", field->path);
+	return out;
+}
+
+/* Growable arrays of name/value pairs whose strings the list owns. */
+typedef struct PairList
+{
+	BfHttpPair *items;
+	int			count;
+	int			cap;
+} PairList;
+
+static void
+pairs_add(PairList *l, const char *name, char *value)
+{
+	if (l->count == l->cap)
+	{
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->items = realloc(l->items, sizeof(BfHttpPair) * l->cap);
+	}
+	l->items[l->count].name = strdup(name);
+	l->items[l->count].value = value;
+	l->count++;
+}
+
+/* Set name to value, replacing a header of that name (any case) if there is one. */
+static void
+pairs_set(PairList *l, const char *name, char *value)
+{
+	int			i;
+
+	for (i = 0; i < l->count; i++)
+	{
+		if (strcasecmp(l->items[i].name, name) == 0)
+		{
+			free((char *) l->items[i].value);
+			l->items[i].value = value;
+			return;
+		}
+	}
+	pairs_add(l, name, value);
+}
+
+static void
+pairs_free(PairList *l)
+{
+	int			i;
+
+	for (i = 0; i < l->count; i++)
+	{
+		free((char *) l->items[i].name);
+		free((char *) l->items[i].value);
+	}
+	free(l->items);
+}
+
+static const char *
+pairs_get(const PairList *l, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < l->count; i++)
+	{
+		if (strcasecmp(l->items[i].name, name) == 0)
+			return l->items[i].value;
+	}
+	return NULL;
+}
+
+/* Authentication headers in force for this endpoint. */
+static bool
+auth_headers(BfRunner *r, PairList *headers, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	int			i;
+
+	if (auth == NULL)
+		return true;
+	switch (auth->type)
+	{
+		case BF_AUTH_NONE:
+			break;
+		case BF_AUTH_STATIC:
+			for (i = 0; i < auth->headers.count; i++)
+			{
+				char	   *v = render_text(&auth->headers.values[i], r, err);
+
+				if (v == NULL)
+					return false;
+				pairs_add(headers, auth->headers.keys[i], v);
+			}
+			break;
+		case BF_AUTH_BASIC:
+			{
+				char	   *user = render_text(&auth->username, r, err);
+				char	   *pass = user ? render_text(&auth->password, r, err) : NULL;
+				char	   *value = pass ? bf_http_basic_auth(user, pass, err) : NULL;
+
+				free(user);
+				free(pass);
+				if (value == NULL)
+					return false;
+				bf_runner_add_derived(r, value + 6);	/* base64 of user:password */
+				pairs_add(headers, "Authorization", value);
+			}
+			break;
+		case BF_AUTH_OAUTH2:
+			pairs_add(headers, "Authorization", strdup(r->auth_header));
+			break;
+		case BF_AUTH_HMAC:
+			break;				/* signed once the request is built */
+		case BF_AUTH_MTLS:
+			break;				/* in the TLS handshake, not a header */
+		case BF_AUTH_AWS_SIGV4:
+			/* temporary credentials: the token is a header the signature covers */
+			if (auth->aws_session_token.tmpl != NULL)
+			{
+				char	   *v = render_text(&auth->aws_session_token, r, err);
+
+				if (v == NULL)
+					return false;
+				if (v[0] != '\0')
+					pairs_add(headers, "X-Amz-Security-Token", v);
+				else
+					free(v);
+			}
+			break;
+	}
+	return true;
+}
+
+/* qsort order of parameters: by name, then value (a left-out one first). */
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const BfHttpPair *x = a;
+	const BfHttpPair *y = b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	if (x->value == NULL || y->value == NULL)
+		return (x->value != NULL) - (y->value != NULL);
+	return strcmp(x->value, y->value);
+}
+
+/* What libcurl needs to sign a request with AWS Signature Version 4. */
+typedef struct AwsSigning
+{
+	char	   *provider;		/* "aws:amz:<region>:<service>" */
+	char	   *key_id;
+	char	   *secret;
+} AwsSigning;
+
+static void
+aws_signing_free(AwsSigning *a)
+{
+	free(a->provider);
+	free(a->key_id);
+	free(a->secret);
+}
+
+/*
+ * Render the aws-sigv4 keys.  The region and service are fields of curl's
+ * colon-separated provider string, so neither may hold a colon.
+ */
+static bool
+aws_signing(BfRunner *r, AwsSigning *a, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	char	   *region = NULL;
+	char	   *service = NULL;
+	bool		ok = false;
+
+	if ((region = render_text(&auth->aws_region, r, err)) == NULL ||
+		(service = render_text(&auth->aws_service, r, err)) == NULL ||
+		(a->key_id = render_text(&auth->aws_access_key_id, r, err)) == NULL ||
+		(a->secret = render_text(&auth->aws_secret_access_key, r, err)) == NULL)
+		goto done;
+	if (region[0] == '\0' || strchr(region, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS region",
+					 auth->aws_region.path, region);
+		goto done;
+	}
+	if (service[0] == '\0' || strchr(service, ':') != NULL)
+	{
+		bf_error_set(err, BF_ERR_VALUE, "%s: \"%s\" is not an AWS service name",
+					 auth->aws_service.path, service);
+		goto done;
+	}
+	a->provider = malloc(strlen(region) + strlen(service) + 10);
+	if (a->provider == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	sprintf(a->provider, "aws:amz:%s:%s", region, service);
+	ok = true;
+done:
+	free(region);
+	free(service);
+	return ok;
+}
+
+/* The spec's headers (defaults merged by the loader), after authentication's. */
+static bool
+spec_headers(BfRunner *r, const BfRequest *rq, PairList *headers, BfError *err)
+{
+	const BfTmplMap *h = &rq->headers;
+	int			i;
+
+	for (i = 0; i < h->count; i++)
+	{
+		char	   *v = render_text(&h->values[i], r, err);
+
+		if (v == NULL)
+			return false;
+		pairs_add(headers, h->keys[i], v);
+	}
+	return true;
+}
+
+/* Rendered parameters; NULL values mean "left out" to the URL helpers. */
+static bool
+render_parameters(BfRunner *r, const BfRequest *rq, PairList *params, BfError *err)
+{
+	const BfValue *p = &rq->parameters;
+	int			i;
+
+	for (i = 0; i < p->count; i++)
+	{
+		struct json_object *v;
+
+		bf_error_clear(err);
+		v = bf_render_value(&p->items[i], r->vars, err);
+		if (err->kind != BF_OK)
+			return false;
+		pairs_add(params, p->keys[i], v ? bf_value_to_text(v) : NULL);
+		json_object_put(v);
+	}
+	return true;
+}
+
+/* The request namespace rules and pagination may read. */
+static struct json_object *
+request_namespace(const char *url, const char *method, const PairList *headers,
+				  struct json_object *payload, int attempts)
+{
+	struct json_object *req = json_object_new_object();
+	struct json_object *h = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < headers->count; i++)
+		json_object_object_add(h, headers->items[i].name,
+							   json_object_new_string(headers->items[i].value));
+	json_object_object_add(req, "url", json_object_new_string(url));
+	json_object_object_add(req, "method", json_object_new_string(method));
+	json_object_object_add(req, "headers", h);
+	json_object_object_add(req, "payload", json_object_get(payload));
+	json_object_object_add(req, "attempts", json_object_new_int(attempts));
+	return req;
+}
+
+static bool
+is_form(const char *content_type)
+{
+	return content_type != NULL &&
+		strncasecmp(content_type, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+/* The body of a payload: a string as it is, anything else as JSON. */
+static char *
+payload_body(struct json_object *payload, PairList *headers)
+{
+	if (json_object_is_type(payload, json_type_string))
+		return strdup(json_object_get_string(payload));
+	if (pairs_get(headers, "Content-Type") == NULL)
+		pairs_add(headers, "Content-Type", strdup("application/json"));
+	return strdup(json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN |
+												 JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/*
+ * Render and send the iteration's current page (of the endpoint's request
+ * or of its setup or teardown call).  The request's memory is the
+ * engine's once submitted; what is kept is the request namespace.
+ */
+bool
+bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
+{
+	const BfRequest *rq = it->rq;
+	PairList	headers = {0};
+	PairList	params = {0};
+	struct json_object *payload = NULL;
+	char	   *url = NULL;
+	char	   *full_url = NULL;
+	char	   *body = NULL;
+	BfHttpRequest req;
+	AwsSigning	aws = {0};
+	char	   *tls[3] = {NULL, NULL, NULL};	/* mtls: cert, key, ca */
+	bool		ok = false;
+
+	bf_runner_set_var(r, "state", json_object_get(it->state));
+	if ((url = render_text(&rq->url, r, err)) == NULL ||
+		!auth_headers(r, &headers, err) || !spec_headers(r, rq, &headers, err) ||
+		!render_parameters(r, rq, &params, err))
+		goto done;
+	if (rq->payload != NULL)
+	{
+		bf_error_clear(err);
+		payload = bf_render_value(rq->payload, r->vars, err);
+		if (err->kind != BF_OK)
+			goto done;
+		body = payload_body(payload, &headers);
+	}
+	memset(&req, 0, sizeof(req));
+	if (!bf_http_method_parse(rq->method, &req.method))
+	{
+		bf_error_set(err, BF_ERR_VALUE, "request.method %s is not supported", rq->method);
+		goto done;
+	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_MTLS)
+	{
+		if ((tls[0] = render_text(&r->ep->auth->cert, r, err)) == NULL ||
+			(tls[1] = render_text(&r->ep->auth->key, r, err)) == NULL ||
+			(r->ep->auth->ca.tmpl != NULL &&
+			 (tls[2] = render_text(&r->ep->auth->ca, r, err)) == NULL))
+			goto done;
+		req.tls_cert = tls[0];
+		req.tls_key = tls[1];
+		/* an empty ca, like none, trusts the system's CAs */
+		req.tls_ca = tls[2] != NULL && tls[2][0] != '\0' ? tls[2] : NULL;
+	}
+	/*
+	 * SigV4 signs the query sorted by name and value; libcurl before 8.x
+	 * signs it in the order it stands (curl issue 9717), so send it sorted.
+	 */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4 && params.count > 1)
+		qsort(params.items, params.count, sizeof(BfHttpPair), pair_cmp);
+	if (params.count > 0 && body == NULL &&
+		(req.method == BF_HTTP_POST || req.method == BF_HTTP_PUT || req.method == BF_HTTP_PATCH) &&
+		is_form(pairs_get(&headers, "Content-Type")))
+	{
+		body = bf_http_form_encode(params.items, params.count, err);
+		full_url = strdup(url);
+	}
+	else
+		full_url = bf_http_url_with_query(url, params.items, params.count, err);
+	if (full_url == NULL)
+		goto done;
+	req.url = full_url;
+	req.headers = headers.items;
+	req.n_headers = headers.count;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.timeout_ms = (long) rq->timeout * 1000L;	/* a setup or teardown call has its own */
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_AWS_SIGV4)
+	{
+		if (!aws_signing(r, &aws, err))
+			goto done;
+		req.aws_sigv4 = aws.provider;
+		req.aws_key_id = aws.key_id;
+		req.aws_secret = aws.secret;
+	}
+	if (r->ep->auth != NULL && r->ep->auth->type == BF_AUTH_HMAC)
+	{
+		BfHttpPair *signed_headers;
+		int			n_signed;
+		int			i;
+
+		if (!bf_hmac_sign(r, &req, params.items, params.count, &signed_headers, &n_signed, err))
+			goto done;
+		for (i = 0; i < n_signed; i++)
+		{
+			pairs_set(&headers, signed_headers[i].name, (char *) signed_headers[i].value);
+			free((char *) signed_headers[i].name);
+		}
+		free(signed_headers);
+		req.headers = headers.items;
+		req.n_headers = headers.count;
+	}
+	json_object_put(it->request);
+	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
+	if (!bf_http_submit(r->http, &req, it, err))
+		goto done;
+	it->attempts++;
+	it->phase = ITER_IN_FLIGHT;
+	ok = true;
+done:
+	pairs_free(&headers);
+	pairs_free(&params);
+	aws_signing_free(&aws);
+	free(tls[0]);
+	free(tls[1]);
+	free(tls[2]);
+	json_object_put(payload);
+	free(url);
+	free(full_url);
+	free(body);
+	return ok;
+}
+
+/*
+ * Ask for an oauth2 client-credentials token (RFC 6749 §4.4) through the
+ * same engine, so it counts against the endpoint's rate like any request.
+ */
+bool
+bf_submit_token_request(BfRunner *r, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	PairList	form = {0};
+	PairList	headers = {0};
+	char	   *url = NULL;
+	char	   *body = NULL;
+	BfHttpRequest req;
+	bool		ok = false;
+
+	bf_runner_set_var(r, "state", json_object_get(r->base_state));
+	pairs_add(&form, "grant_type", strdup("client_credentials"));
+	if ((url = render_text(&auth->authentication_url, r, err)) == NULL)
+		goto done;
+	{
+		char	   *id = render_text(&auth->client_id, r, err);
+		char	   *secret = id ? render_text(&auth->client_secret, r, err) : NULL;
+
+		if (secret == NULL)
+		{
+			free(id);
+			goto done;
+		}
+		pairs_add(&form, "client_id", id);
+		pairs_add(&form, "client_secret", secret);
+	}
+	if (auth->scopes.count > 0)
+	{
+		size_t		len = 1;
+		char	   *scope;
+		int			i;
+
+		for (i = 0; i < auth->scopes.count; i++)
+			len += strlen(auth->scopes.items[i]) + 1;
+		scope = calloc(1, len);
+		for (i = 0; i < auth->scopes.count; i++)
+		{
+			if (i > 0)
+				strcat(scope, " ");
+			strcat(scope, auth->scopes.items[i]);
+		}
+		pairs_add(&form, "scope", scope);
+	}
+	if ((body = bf_http_form_encode(form.items, form.count, err)) == NULL)
+		goto done;
+	pairs_add(&headers, "Content-Type", strdup("application/x-www-form-urlencoded"));
+	pairs_add(&headers, "Accept", strdup("application/json"));
+	memset(&req, 0, sizeof(req));
+	req.method = BF_HTTP_POST;
+	req.url = url;
+	req.headers = headers.items;
+	req.n_headers = headers.count;
+	req.body = body;
+	req.body_len = strlen(body);
+	if (!bf_http_submit(r->http, &req, r, err))
+		goto done;
+	r->auth_phase = AUTH_PENDING;
+	ok = true;
+done:
+	pairs_free(&form);
+	pairs_free(&headers);
+	free(url);
+	free(body);
+	if (!ok)
+		bf_error_prefix(err, "authentication");
+	return ok;
+}
+
+/* Take the token from its response, or fail naming the token URL's status. */
+bool
+bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
+{
+	struct json_object *doc;
+	struct json_object *token;
+	struct json_object *expires;
+	size_t		len;
+
+	if (resp->status < 200 || resp->status >= 300)
+		return bf_error_set(err, BF_ERR_HTTP, "authentication: %s%sHTTP %ld from the token URL",
+							resp->error ? resp->error : "", resp->error ? ": " : "",
+							resp->status);
+	doc = resp->body ? json_tokener_parse(resp->body) : NULL;
+	if (!json_object_object_get_ex(doc, "access_token", &token) ||
+		!json_object_is_type(token, json_type_string))
+	{
+		json_object_put(doc);
+		return bf_error_set(err, BF_ERR_HTTP,
+							"authentication: the token URL's answer has no access_token");
+	}
+	free(r->auth_header);
+	len = strlen(json_object_get_string(token)) + 8;
+	r->auth_header = malloc(len);
+	snprintf(r->auth_header, len, "Bearer %s", json_object_get_string(token));
+	bf_runner_add_derived(r, json_object_get_string(token));
+	r->auth_expires = 0;
+	if (json_object_object_get_ex(doc, "expires_in", &expires))
+		r->auth_expires = bf_http_now() + json_object_get_double(expires) - TOKEN_MARGIN_SECONDS;
+	if (r->ep->auth->expires > 0)
+	{
+		double		t = bf_http_now() + r->ep->auth->expires;
+
+		if (r->auth_expires == 0 || t < r->auth_expires)
+			r->auth_expires = t;
+	}
+	json_object_put(doc);
+	r->auth_phase = AUTH_READY;
+	return true;
+}

@@ -1,2 +1,0 @@
-UNIT_TESTS += crypto
-unit_objs_crypto = crypto

@@ -1,2 +1,0 @@
-UNIT_TESTS += datetime
-unit_objs_datetime = datetime

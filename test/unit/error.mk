@@ -1,2 +1,0 @@
-UNIT_TESTS += error
-unit_objs_error = bf_error utf8

@@ -1,2 +1,0 @@
-UNIT_TESTS += formats
-unit_objs_formats = bf_error formats jsonscan utf8

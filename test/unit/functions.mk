@@ -1,2 +1,0 @@
-UNIT_TESTS += functions
-unit_objs_functions = bf_error expr_lex expr_parse expr_eval expr_value template functions datetime crypto jmespath jmespath_lex jmespath_eval jmespath_func utf8

@@ -1,2 +1,0 @@
-UNIT_TESTS += infer
-unit_objs_infer = infer datetime

@@ -1,2 +1,0 @@
-UNIT_TESTS += jsonscan
-unit_objs_jsonscan = jsonscan utf8

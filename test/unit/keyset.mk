@@ -1,2 +1,0 @@
-UNIT_TESTS += keyset
-unit_objs_keyset = keyset

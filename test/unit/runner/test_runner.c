@@ -1,0 +1,1447 @@
+/*
+ * test_runner.c
+ *		Unit tests of the endpoint runner (src/runner/) against the mock
+ *		API of the SQL tests (test/mock/mock_api.py; argv[1] overrides its
+ *		path), which this program starts on a free loopback port and stops.
+ *
+ * Each test loads a small spec whose URLs point at the mock ("@URL@" in
+ * the YAML below), runs an endpoint to its end and checks its records,
+ * its statistics and what the mock saw.  Timing assertions have wide
+ * margins: they tell a wait of ~1 s from one of ~2 s or none, no more.
+ */
+#include <dirent.h>
+#include <math.h>
+
+#include "runner_harness.h"
+#include "unit.h"
+
+/* How the checks below write JSON */
+#define JSON_TEXT (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Every spec below sends as fast as it can unless it says otherwise. */
+#define HEAD "name: t\ndefaults:\n  request:\n    rate: 0\nendpoints:\n  e:\n"
+
+static HarnessServer mock;
+
+/* A spec's text with @URL@ replaced by the mock's URL. */
+static char *
+with_url(const char *yaml)
+{
+	size_t		ulen = strlen(mock.url);
+	char	   *out = malloc(strlen(yaml) * (ulen + 1) + 1);
+	char	   *o = out;
+	const char *p;
+
+	for (p = yaml; *p; p++)
+	{
+		if (strncmp(p, "@URL@", 5) == 0)
+		{
+			memcpy(o, mock.url, ulen);
+			o += ulen;
+			p += 4;
+		}
+		else
+			*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* One run of a spec's first endpoint, kept for its accessors. */
+typedef struct Run
+{
+	BfSpec	   *spec;
+	BfRunner   *runner;
+	struct json_object *records;
+	BfRunStatus status;
+	BfError		err;
+	BfRunStats	stats;
+	double		elapsed;
+} Run;
+
+static BfSpec *
+load_spec(const char *yaml)
+{
+	char	   *text = with_url(yaml);
+	BfError		err;
+	BfSpec	   *spec = bf_spec_load_string(text, strlen(text), "t.yaml", &err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	free(text);
+	return spec;
+}
+
+/* Run the endpoint to its end (ctx NULL: an empty context); false if it did not start. */
+static bool
+run_spec(Run *run, const char *yaml, const BfRunContext *ctx)
+{
+	BfRunContext none;
+	double		t0 = bf_http_now();
+
+	memset(run, 0, sizeof(*run));
+	memset(&none, 0, sizeof(none));
+	run->spec = load_spec(yaml);
+	if (run->spec == NULL)
+		return false;
+	run->runner = bf_runner_new(run->spec, &run->spec->endpoints[0], ctx ? ctx : &none, &run->err);
+	CHECK_MSG(run->runner != NULL, "%s", run->err.message);
+	if (run->runner == NULL)
+	{
+		bf_spec_free(run->spec);
+		return false;
+	}
+	run->status = harness_drain(run->runner, 30, &run->records, &run->err);
+	run->elapsed = bf_http_now() - t0;
+	bf_runner_stats(run->runner, &run->stats);
+	return true;
+}
+
+static void
+run_free(Run *run)
+{
+	json_object_put(run->records);
+	bf_runner_free(run->runner);
+	bf_spec_free(run->spec);
+}
+
+/* The text of key in every record, comma-separated (static buffer). */
+static const char *
+column(struct json_object *records, const char *key)
+{
+	static char buf[4096];
+	size_t		i;
+
+	buf[0] = '\0';
+	for (i = 0; records != NULL && i < json_object_array_length(records); i++)
+	{
+		struct json_object *v = NULL;
+		char	   *t;
+
+		json_object_object_get_ex(json_object_array_get_idx(records, i), key, &v);
+		t = bf_value_to_text(v);
+		if (i > 0)
+			strncat(buf, ",", sizeof(buf) - strlen(buf) - 1);
+		strncat(buf, t, sizeof(buf) - strlen(buf) - 1);
+		free(t);
+	}
+	return buf;
+}
+
+/* The compact JSON text of key in obj (static buffer), "(absent)" if none. */
+static const char *
+json_at(struct json_object *obj, const char *key)
+{
+	static char buf[4096];
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return "(absent)";
+	snprintf(buf, sizeof(buf), "%s", json_object_to_json_string_ext(v, JSON_TEXT));
+	return buf;
+}
+
+/* A number the mock reports: /stats?tag=... or /attempts?key=... */
+static long
+mock_number(const char *path, const char *key)
+{
+	char		url[256];
+	struct json_object *doc;
+	struct json_object *v;
+	long		n = -1;
+
+	snprintf(url, sizeof(url), "%s%s", mock.url, path);
+	doc = harness_fetch(BF_HTTP_GET, url, NULL);
+	if (json_object_object_get_ex(doc, key, &v))
+		n = (long) json_object_get_int64(v);
+	json_object_put(doc);
+	return n;
+}
+
+/* ---- requests and iterations ------------------------------------------- */
+
+static void
+test_single_request(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    request:\n"
+				  "      url: @URL@/v1/events/daily/2024-01-15\n"
+				  "    response:\n"
+				  "      records:\n"
+				  "        jmespath: data.events[]\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "event_id"), "2024-01-15-1,2024-01-15-2,2024-01-15-3");
+	CHECK_STR(column(run.records, "date"), "2024-01-15,2024-01-15,2024-01-15");
+	CHECK(run.stats.requests == 1 && run.stats.iterations == 1 && run.stats.records == 3);
+	CHECK(run.stats.bytes > 0 && run.stats.retries == 0);
+	run_free(&run);
+}
+
+/*
+ * iterate: each value of over is an iteration with its own state (into set
+ * first, the endpoint's state rendered after it), at most concurrency at
+ * a time.
+ */
+static void
+test_iterate(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state:\n"
+				  "      key: \"k{state.i}\"\n"
+				  "    iterate:\n"
+				  "      over: [1, 2, 3, 4, 5, 6]\n"
+				  "      into: state.i\n"
+				  "      concurrency: 3\n"
+				  "    request:\n"
+				  "      url: @URL@/slow\n"
+				  "      parameters: {ms: 300, id: \"{state.key}\", tag: conc3}\n"
+				  "    response:\n"
+				  "      records:\n"
+				  "        jmespath: items[]\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK(json_object_array_length(run.records) == 6);
+	{
+		int			i;
+
+		for (i = 1; i <= 6; i++)
+		{
+			char		want[8];
+
+			snprintf(want, sizeof(want), "k%d", i);
+			CHECK_MSG(strstr(column(run.records, "id"), want) != NULL, "%s missing", want);
+		}
+	}
+	CHECK(run.stats.iterations == 6 && run.stats.requests == 6);
+	CHECK_MSG(mock_number("/stats?tag=conc3", "max_in_flight") == 3, "max_in_flight %ld",
+			  mock_number("/stats?tag=conc3", "max_in_flight"));
+	CHECK_MSG(run.elapsed >= 0.55 && run.elapsed < 1.5, "%.2f s", run.elapsed);
+	run_free(&run);
+
+	/* concurrency 1: one at a time, so in the order of over */
+	if (!run_spec(&run, HEAD
+				  "    iterate:\n"
+				  "      over: '[\"a\", \"b\", \"c\"]'\n"
+				  "      into: state.i\n"
+				  "      concurrency: 1\n"
+				  "    request:\n"
+				  "      url: @URL@/slow?ms=50&id={state.i}&tag=conc1\n"
+				  "    response:\n"
+				  "      records:\n"
+				  "        jmespath: items[]\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "a,b,c");
+	CHECK(mock_number("/stats?tag=conc1", "max_in_flight") == 1);
+	run_free(&run);
+}
+
+/* BfRunContext.first_iteration / max_iterations: a window of over. */
+static void
+test_iteration_window(void)
+{
+	static const char *spec = HEAD
+		"    iterate:\n"
+		"      over: [1, 2, 3, 4, 5]\n"
+		"      into: state.i\n"
+		"      concurrency: 1\n"
+		"    request:\n"
+		"      url: @URL@/slow?ms=0&id={state.i}\n"
+		"    response:\n"
+		"      records:\n"
+		"        jmespath: items[]\n";
+	BfRunContext ctx;
+	Run			run;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.first_iteration = 1;
+	ctx.max_iterations = 2;
+	if (!run_spec(&run, spec, &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "2,3");
+	CHECK(run.stats.iterations == 5 && run.stats.requests == 2);
+	run_free(&run);
+
+	ctx.first_iteration = 4;
+	ctx.max_iterations = 0;
+	if (!run_spec(&run, spec, &ctx))
+		return;
+	CHECK_STR(column(run.records, "id"), "5");
+	run_free(&run);
+
+	ctx.first_iteration = 9;
+	if (!run_spec(&run, spec, &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE && json_object_array_length(run.records) == 0);
+	CHECK(run.stats.requests == 0);
+	run_free(&run);
+}
+
+/* ---- pagination ---------------------------------------------------------- */
+
+static void
+check_paged(const char *what, const char *yaml, long requests)
+{
+	Run			run;
+
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s: %s", what, run.err.message);
+	CHECK_MSG(strcmp(column(run.records, "id"), "1,2,3,4,5,6,7,8,9,10") == 0, "%s: %s", what,
+			  column(run.records, "id"));
+	CHECK_MSG(run.stats.requests == requests, "%s: %ld requests", what, run.stats.requests);
+	run_free(&run);
+}
+
+static void
+test_pagination(void)
+{
+	check_paged("cursor", HEAD
+				"    request:\n"
+				"      url: @URL@/paged/cursor\n"
+				"      parameters: {after: \"{state.after}\", limit: 3}\n"
+				"    pagination:\n"
+				"      next_state: {after: \"{response.json.next_cursor}\"}\n"
+				"      stop_condition: response.json.has_more == false\n"
+				"    response:\n"
+				"      records: {jmespath: \"data[]\"}\n", 4);
+	check_paged("page number", HEAD
+				"    state: {page: 1}\n"
+				"    request:\n"
+				"      url: @URL@/paged/page\n"
+				"      parameters: {page: \"{state.page}\", per_page: 4}\n"
+				"    pagination:\n"
+				"      next_state: {page: \"{state.page + 1}\"}\n"
+				"      stop_condition: response.json.page >= response.json.total_pages\n"
+				"    response:\n"
+				"      records: {jmespath: \"items[]\"}\n", 3);
+	check_paged("offset", HEAD
+				"    state: {offset: 0, limit: 4}\n"
+				"    request:\n"
+				"      url: @URL@/paged/offset\n"
+				"      parameters: {offset: \"{state.offset}\", limit: \"{state.limit}\"}\n"
+				"    pagination:\n"
+				"      next_state: {offset: \"{state.offset + state.limit}\"}\n"
+				"      stop_condition: length(response.records) < state.limit\n"
+				"    response:\n"
+				"      records: {jmespath: \"results[]\"}\n", 3);
+	check_paged("next url", HEAD
+				"    state: {url: \"@URL@/paged/next\"}\n"
+				"    request:\n"
+				"      url: \"{state.url}\"\n"
+				"    pagination:\n"
+				"      next_state: {url: \"{response.json.next}\"}\n"
+				"      stop_condition: is_null(response.json.next)\n"
+				"    response:\n"
+				"      records: {jmespath: \"items[]\"}\n", 4);
+	/* without stop_condition, the first page without records ends it */
+	check_paged("no stop_condition", HEAD
+				"    state: {offset: 0}\n"
+				"    request:\n"
+				"      url: @URL@/paged/offset?limit=4&offset={state.offset}\n"
+				"    pagination:\n"
+				"      next_state: {offset: \"{state.offset + 4}\"}\n"
+				"    response:\n"
+				"      records: {jmespath: \"results[]\"}\n", 4);
+}
+
+/* ---- rules ----------------------------------------------------------------- */
+
+static void
+test_rule_retry(void)
+{
+	Run			run;
+
+	/* backoff none: resent at once, up to max_attempts */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/flaky?key=rn&fail=2\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n"
+				  "      rules:\n"
+				  "        - {condition: response.status == 503, action: retry, max_attempts: 3,"
+				  " backoff: none}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "attempt"), "3");
+	CHECK(run.stats.retries == 2 && run.stats.requests == 3);
+	CHECK_MSG(run.elapsed < 0.8, "%.2f s", run.elapsed);
+	run_free(&run);
+
+	/* constant backoff waits backoff_base between attempts */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/flaky?key=rc&fail=1\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n"
+				  "      rules:\n"
+				  "        - {condition: response.status == 503, action: retry, max_attempts: 3,"
+				  " backoff: constant, backoff_base: 0.4}\n", NULL))
+		return;
+	CHECK_STR(column(run.records, "attempt"), "2");
+	CHECK_MSG(run.elapsed >= 0.35 && run.elapsed < 1.5, "%.2f s", run.elapsed);
+	run_free(&run);
+
+	/* attempts spent: the run fails, saying so */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/flaky?key=rx&fail=9\"}\n"
+				  "    response:\n"
+				  "      rules:\n"
+				  "        - {condition: response.status == 503, action: retry, max_attempts: 2,"
+				  " backoff: none}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.err.kind == BF_ERR_HTTP);
+	CHECK_MSG(strstr(run.err.message, "gave up after 2 retries: HTTP 503") != NULL, "%s",
+			  run.err.message);
+	CHECK(run.stats.requests == 3);
+	run_free(&run);
+}
+
+/* The default 429 rule (linear, base 2 s) waits what Retry-After says instead. */
+static void
+test_rule_429(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/ratelimited?key=rl1&fail=1&after=1\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "attempt"), "2");
+	CHECK(run.stats.retries == 1);
+	CHECK_MSG(run.elapsed >= 0.9 && run.elapsed < 1.8, "%.2f s", run.elapsed);
+	run_free(&run);
+}
+
+static void
+test_rule_actions(void)
+{
+	Run			run;
+
+	/* continue: a response a rule lets through has no records, the run goes on */
+	if (!run_spec(&run, HEAD
+				  "    iterate:\n"
+				  "      over: [\"2024-01-01\", \"bad\", \"2024-01-03\"]\n"
+				  "      into: state.d\n"
+				  "      concurrency: 1\n"
+				  "    request: {url: \"@URL@/v1/events/daily/{state.d}\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data.events[]\"}\n"
+				  "      rules:\n"
+				  "        - {condition: response.status == 400, action: continue}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "date"),
+			  "2024-01-01,2024-01-01,2024-01-01,2024-01-03,2024-01-03,2024-01-03");
+	run_free(&run);
+
+	/* skip: page 2's records are dropped, paging goes on */
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/paged/page?per_page=4&page={state.page}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      stop_condition: response.json.page >= response.json.total_pages\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n"
+				  "      rules:\n"
+				  "        - {condition: response.json.page == 2, action: skip}\n", NULL))
+		return;
+	CHECK_STR(column(run.records, "id"), "1,2,3,4,9,10");
+	CHECK(run.stats.requests == 3);
+	run_free(&run);
+
+	/* break: ends its own iteration (dropping that page), not the others */
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: [\"a\", \"b\"], into: state.k, concurrency: 1}\n"
+				  "    request:\n"
+				  "      url: @URL@/paged/cursor\n"
+				  "      parameters: {after: \"{state.after}\", limit: 3, tag: \"{state.k}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {after: \"{response.json.next_cursor}\"}\n"
+				  "      stop_condition: response.json.has_more == false\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data[]\"}\n"
+				  "      rules:\n"
+				  "        - condition: 'state.k == \"a\" && response.json.next_cursor == 6'\n"
+				  "          action: break\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "id"), "1,2,3,1,2,3,4,5,6,7,8,9,10");
+	CHECK(run.stats.requests == 6);
+	run_free(&run);
+
+	/* stop: no new iteration starts */
+	if (!run_spec(&run, HEAD
+				  "    iterate:\n"
+				  "      over: [\"2024-01-01\", \"2024-01-02\", \"2024-01-03\"]\n"
+				  "      into: state.d\n"
+				  "      concurrency: 1\n"
+				  "    request: {url: \"@URL@/v1/events/daily/{state.d}\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data.events[]\"}\n"
+				  "      rules:\n"
+				  "        - condition: 'state.d == \"2024-01-02\"'\n"
+				  "          action: stop\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "date"), "2024-01-01,2024-01-01,2024-01-01");
+	CHECK(run.stats.requests == 2);
+	run_free(&run);
+
+	/* fail, with a message rendered against the response */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/status/404\"}\n"
+				  "    response:\n"
+				  "      rules:\n"
+				  "        - condition: response.status == 404\n"
+				  "          action: fail\n"
+				  "          message: \"nothing at {request.url} ({response.status})\"\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.err.kind == BF_ERR_HTTP);
+	{
+		char		want[256];
+
+		snprintf(want, sizeof(want), "endpoint \"e\": nothing at %s/status/404 (404) (HTTP 404)",
+				 mock.url);
+		CHECK_STR(run.err.message, want);
+	}
+	run_free(&run);
+
+	/* no rule of the spec's: the default fail rule names status, request and body */
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/status/404\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR);
+	CHECK_MSG(strstr(run.err.message, "HTTP 404 from GET ") != NULL &&
+			  strstr(run.err.message, "status 404 from the mock") != NULL, "%s", run.err.message);
+	run_free(&run);
+}
+
+/* ---- processors, records --------------------------------------------------- */
+
+static const char *processors_spec = HEAD
+"    sync: [max_id, min_id, last_id]\n"
+"    request:\n"
+"      url: @URL@/paged/cursor\n"
+"      parameters: {after: \"{state.after}\", limit: 3}\n"
+"    pagination:\n"
+"      next_state: {after: \"{response.json.next_cursor}\"}\n"
+"      stop_condition: response.json.has_more == false\n"
+"    response:\n"
+"      records: {jmespath: \"data[]\"}\n"
+"      processors:\n"
+"        - {expression: record.id, output: state.max_id, aggregation: maximum}\n"
+"        - {expression: record.id, output: state.min_id, aggregation: minimum}\n"
+"        - {expression: record.id, output: state.first_id, aggregation: first}\n"
+"        - {expression: record.id, output: state.last_id, aggregation: last}\n"
+"        - {expression: record.id, output: state.ids, aggregation: collect}\n"
+"        - {expression: record.id, output: state.plain_id}\n"
+"        - {expression: record.id, if: record.id < 5, output: state.small_max,"
+" aggregation: maximum}\n"
+"        - {expression: record.id * 2, output: record.doubled}\n"
+"        - {expression: record.id, if: record.id == 5, output: state.only_five,"
+" aggregation: collect}\n";
+
+/* Each aggregation over all pages, "if", record.x, and the sync values. */
+static void
+test_processors(void)
+{
+	Run			run;
+	struct json_object *state;
+	struct json_object *sync;
+
+	if (!run_spec(&run, processors_spec, NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "doubled"), "2,4,6,8,10,12,14,16,18,20");
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "max_id"), "10");
+	CHECK_STR(json_at(state, "min_id"), "1");
+	CHECK_STR(json_at(state, "first_id"), "1");
+	CHECK_STR(json_at(state, "last_id"), "10");
+	CHECK_STR(json_at(state, "ids"), "[1,2,3,4,5,6,7,8,9,10]");
+	CHECK_STR(json_at(state, "plain_id"), "10");
+	CHECK_STR(json_at(state, "small_max"), "4");
+	CHECK_STR(json_at(state, "only_five"), "[5]");
+	/* the state of the last page: the cursor that asked for it */
+	CHECK_STR(json_at(state, "after"), "9");
+	json_object_put(state);
+	sync = bf_runner_sync_values(run.runner);
+	CHECK_STR(json_object_to_json_string_ext(sync, JSON_TEXT),
+			  "{\"max_id\":10,\"min_id\":1,\"last_id\":10}");
+	json_object_put(sync);
+	run_free(&run);
+}
+
+/*
+ * A record processor replaces the record, or makes several of it; later
+ * ones see the new ones.
+ */
+static void
+test_record_transforms(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data[]\"}\n"
+				  "      processors:\n"
+				  "        - {expression: 'object(\"key\", record.id)', output: record}\n"
+				  "        - {expression: record.key + 100, output: record.big}\n"
+				  "        - {expression: upper(\"x\"), output: record.tag, if: record.key == 2}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(json_object_to_json_string_ext(run.records, JSON_TEXT),
+			  "[{\"key\":1,\"big\":101},{\"key\":2,\"big\":102,\"tag\":\"X\"}]");
+	run_free(&run);
+
+	/* a list as the record (what explode gives) is one record per element */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data[]\"}\n"
+				  "      processors:\n"
+				  "        - expression: 'array(object(\"id\", record.id, \"p\", \"a\"),"
+				  " object(\"id\", record.id, \"p\", \"b\"))'\n"
+				  "          output: record\n"
+				  "        - {expression: upper(record.p), output: record.p}\n"
+				  "        - {expression: record.p, output: state.parts, aggregation: collect}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(json_object_to_json_string_ext(run.records, JSON_TEXT),
+			  "[{\"id\":1,\"p\":\"A\"},{\"id\":1,\"p\":\"B\"},{\"id\":2,\"p\":\"A\"},"
+			  "{\"id\":2,\"p\":\"B\"}]");
+	{
+		struct json_object *state = bf_runner_state(run.runner);
+
+		CHECK_STR(json_at(state, "parts"), "[\"A\",\"B\",\"A\",\"B\"]");
+		json_object_put(state);
+	}
+	run_free(&run);
+}
+
+/* Stored sync.* values are read; bf_sync_merge never moves a maximum back. */
+static void
+test_sync(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	struct json_object *stored;
+	struct json_object *fresh;
+	struct json_object *merged;
+	const BfEndpoint *ep;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.sync = json_tokener_parse("{\"max_id\": 7}");
+	if (!run_spec(&run, HEAD
+				  "    sync: [max_id]\n"
+				  "    state: {after: \"{sync.max_id}\"}\n"
+				  "    request: {url: \"@URL@/paged/cursor?limit=3&after={state.after}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {after: \"{response.json.next_cursor}\"}\n"
+				  "      stop_condition: response.json.has_more == false\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data[]\"}\n"
+				  "      processors:\n"
+				  "        - {expression: record.id, output: state.max_id, aggregation: maximum}\n",
+				  &ctx))
+	{
+		json_object_put(ctx.sync);
+		return;
+	}
+	CHECK_STR(column(run.records, "id"), "8,9,10");
+	run_free(&run);
+	json_object_put(ctx.sync);
+
+	run.spec = load_spec(processors_spec);
+	if (run.spec == NULL)
+		return;
+	ep = &run.spec->endpoints[0];
+	stored = json_tokener_parse("{\"max_id\": 50, \"min_id\": 5, \"last_id\": 99, \"other\": 1}");
+	fresh = json_tokener_parse("{\"max_id\": 10, \"min_id\": 1, \"last_id\": 10}");
+	merged = bf_sync_merge(ep, stored, fresh);
+	CHECK_STR(json_object_to_json_string_ext(merged, JSON_TEXT),
+			  "{\"max_id\":50,\"min_id\":1,\"last_id\":10}");
+	json_object_put(merged);
+	json_object_put(stored);
+	/* a larger fresh maximum wins; dates compare as text */
+	stored = json_tokener_parse("{\"max_id\": \"2024-01-31\"}");
+	json_object_put(fresh);
+	fresh = json_tokener_parse("{\"max_id\": \"2024-02-01\", \"min_id\": null}");
+	merged = bf_sync_merge(ep, stored, fresh);
+	CHECK_STR(json_object_to_json_string_ext(merged, JSON_TEXT),
+			  "{\"max_id\":\"2024-02-01\"}");
+	json_object_put(merged);
+	merged = bf_sync_merge(ep, fresh, stored);
+	CHECK_STR(json_object_to_json_string_ext(merged, JSON_TEXT),
+			  "{\"max_id\":\"2024-02-01\"}");
+	json_object_put(merged);
+	merged = bf_sync_merge(ep, NULL, stored);
+	CHECK_STR(json_object_to_json_string_ext(merged, JSON_TEXT),
+			  "{\"max_id\":\"2024-01-31\"}");
+	json_object_put(merged);
+	json_object_put(stored);
+	json_object_put(fresh);
+	bf_spec_free(run.spec);
+}
+
+/* The keep filter of the test below: records whose key is at most limit. */
+typedef struct KeepUpTo
+{
+	const char *key;
+	int			limit;
+} KeepUpTo;
+
+static bool
+keep_up_to(void *arg, struct json_object *record)
+{
+	const KeepUpTo *k = arg;
+	struct json_object *v;
+
+	return json_object_object_get_ex(record, k->key, &v) &&
+		json_object_get_int(v) <= k->limit;
+}
+
+/*
+ * A keep filter (BfRunContext.keep) drops records, and their state outputs
+ * do not count: the sync cursor stays at the last record kept, even though
+ * the processor saw later ones; setting the filter changes nothing else.
+ */
+static void
+test_keep_filter(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	KeepUpTo	k = {"id", 4};
+	struct json_object *sync;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.keep = keep_up_to;
+	ctx.keep_arg = &k;
+	if (!run_spec(&run, processors_spec, &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	CHECK_STR(column(run.records, "doubled"), "2,4,6,8");
+	sync = bf_runner_sync_values(run.runner);
+	CHECK_STR(json_object_to_json_string_ext(sync, JSON_TEXT),
+			  "{\"max_id\":4,\"min_id\":1,\"last_id\":4}");
+	json_object_put(sync);
+	/* pagination still went through every page */
+	CHECK(run.stats.requests == 4);
+	run_free(&run);
+
+	/* the filter sees the record as the caller does: after select's renames */
+	k.key = "ident";
+	k.limit = 2;
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/page?per_page=10\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\", select: [\"id as ident\"]}\n",
+				  &ctx))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "ident"), "1,2");
+	run_free(&run);
+}
+
+/* context.store.* and env.* outputs, aggregated; the process environment untouched. */
+static void
+test_store_env(void)
+{
+	Run			run;
+	struct json_object *store;
+	struct json_object *env;
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/cursor?limit=4\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"data[]\"}\n"
+				  "      processors:\n"
+				  "        - {expression: record.id, output: context.store.first, aggregation: first}\n"
+				  "        - {expression: record.id, output: context.store.all, aggregation: collect}\n"
+				  "        - {expression: record.id, output: env.BF_TEST_LAST_ID, aggregation: last}\n",
+				  NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	store = bf_runner_store(run.runner);
+	env = bf_runner_env(run.runner);
+	CHECK_STR(json_object_to_json_string_ext(store, JSON_TEXT),
+			  "{\"first\":1,\"all\":[1,2,3,4]}");
+	CHECK_STR(json_object_to_json_string_ext(env, JSON_TEXT),
+			  "{\"BF_TEST_LAST_ID\":4}");
+	CHECK(getenv("BF_TEST_LAST_ID") == NULL);
+	json_object_put(store);
+	json_object_put(env);
+	run_free(&run);
+}
+
+/* primary_key: a key seen before (in this page or an earlier one) is dropped. */
+static void
+test_dedup(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/dups?page={state.page}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      stop_condition: length(response.records) == 0\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\", primary_key: [id]}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "1,2,3");
+	CHECK_STR(column(run.records, "v"), "first,page 1,page 2");
+	CHECK(run.stats.requests == 3);
+	run_free(&run);
+}
+
+/* records.limit and context.limit: the smaller wins; no page is asked past it. */
+static void
+test_limits(void)
+{
+	static const char *spec = HEAD
+		"    request:\n"
+		"      url: @URL@/paged/cursor\n"
+		"      parameters: {after: \"{state.after}\", limit: 3}\n"
+		"    pagination:\n"
+		"      next_state: {after: \"{response.json.next_cursor}\"}\n"
+		"      stop_condition: response.json.has_more == false\n"
+		"    response:\n"
+		"      records: {jmespath: \"data[]\", limit: %s}\n";
+	char		yaml[1024];
+	BfRunContext ctx;
+	Run			run;
+
+	memset(&ctx, 0, sizeof(ctx));
+	snprintf(yaml, sizeof(yaml), spec, "4");
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	CHECK_MSG(run.stats.requests == 2, "%ld requests", run.stats.requests);
+	run_free(&run);
+
+	ctx.limit = 5;
+	snprintf(yaml, sizeof(yaml), spec, "0");
+	if (!run_spec(&run, yaml, &ctx))
+		return;
+	CHECK_STR(column(run.records, "id"), "1,2,3,4,5");
+	run_free(&run);
+
+	ctx.limit = 7;
+	snprintf(yaml, sizeof(yaml), spec, "4");
+	if (!run_spec(&run, yaml, &ctx))
+		return;
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	run_free(&run);
+}
+
+static void
+test_formats(void)
+{
+	Run			run;
+
+	/* JSON lines: from the Content-Type, or said */
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/jsonl\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "v"), "a,b");
+	run_free(&run);
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/jsonl\"}\n"
+				  "    response: {format: jsonlines}\n", NULL))
+		return;
+	CHECK_STR(column(run.records, "id"), "1,2");
+	run_free(&run);
+
+	/* CSV: rows as objects of strings */
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/csv\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_DONE);
+	CHECK_STR(column(run.records, "name"), "John Doe,Jane Smith");
+	CHECK_STR(column(run.records, "note"), "says \"hi\", twice,");
+	CHECK_STR(json_at(json_object_array_get_idx(run.records, 0), "id"), "\"1\"");
+	run_free(&run);
+
+	/* JSON said, CSV sent: the body does not parse, which is an error */
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/csv\"}\n"
+				  "    response: {format: json}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.err.kind == BF_ERR_RESPONSE);
+	run_free(&run);
+}
+
+/* The keys of a record, in order, space-separated (static buffer). */
+static const char *
+keys_of(struct json_object *record)
+{
+	static char buf[512];
+
+	buf[0] = '\0';
+	{
+		json_object_object_foreach(record, k, v)
+		{
+			(void) v;
+			strncat(buf, k, sizeof(buf) - strlen(buf) - 2);
+			strcat(buf, " ");
+		}
+	}
+	return buf;
+}
+
+/*
+ * records.select: names, renames, globs, "*" (by name) and exclusions, over
+ * /echo's records, whose keys come as method, path, query, headers, body.
+ */
+static void
+test_select(void)
+{
+	static const char *spec = HEAD
+		"    request: {url: \"@URL@/echo?a=1\"}\n"
+		"    response:\n"
+		"      records:\n"
+		"        jmespath: records[]\n"
+		"        select: %s\n";
+	char		yaml[1024];
+	Run			run;
+	struct json_object *first;
+
+	snprintf(yaml, sizeof(yaml), spec, "[path, method as verb, \"*\", \"-headers\", missing]");
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	first = json_object_array_get_idx(run.records, 0);
+	CHECK_STR(keys_of(first), "path verb body query missing ");
+	CHECK_STR(json_at(first, "verb"), "\"GET\"");
+	CHECK_STR(json_at(first, "query"), "{\"a\":\"1\"}");
+	CHECK_STR(json_at(first, "missing"), "null");
+	run_free(&run);
+
+	/* exclusions only: the rest, by name */
+	snprintf(yaml, sizeof(yaml), spec, "[\"-h*\", \"-q*\"]");
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_STR(json_object_to_json_string_ext(json_object_array_get_idx(run.records, 0),
+											 JSON_TEXT),
+			  "{\"body\":\"\",\"method\":\"GET\",\"path\":\"/echo\"}");
+	run_free(&run);
+
+	/* a glob includes what matches, where it is written */
+	snprintf(yaml, sizeof(yaml), spec, "[\"p*\", method]");
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_STR(keys_of(json_object_array_get_idx(run.records, 0)), "path method ");
+	run_free(&run);
+}
+
+/* ---- setup and teardown --------------------------------------------------- */
+
+static void
+test_setup_teardown(void)
+{
+	Run			run;
+	struct json_object *state;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {label: \"L{state.origin}\"}\n"
+				  "    setup:\n"
+				  "      - request: {url: \"@URL@/echo?from=setup\"}\n"
+				  "        response:\n"
+				  "          records: {jmespath: \"records[0]\"}\n"
+				  "          processors:\n"
+				  "            - {expression: record.query.from, output: state.origin,"
+				  " aggregation: last}\n"
+				  "      - if: state.origin != \"setup\"\n"
+				  "        request: {url: \"@URL@/status/500\"}\n"
+				  "    teardown:\n"
+				  "      - request:\n"
+				  "          url: @URL@/echo\n"
+				  "          method: POST\n"
+				  "          payload: {seen: \"{state.total}\", label: \"{state.label}\"}\n"
+				  "        response:\n"
+				  "          processors:\n"
+				  "            - {expression: \"response.json.records[0].body\", output: state.torn}\n"
+				  "            - {expression: 'contains(response.text, \"seen\")', output: state.text}\n"
+				  "            - {expression: '\"done\"', output: state.total}\n"
+				  "    request:\n"
+				  "      url: @URL@/echo\n"
+				  "      parameters: {origin: \"{state.origin}\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"records[]\"}\n"
+				  "      processors:\n"
+				  "        - {expression: record.query.origin, output: state.total,"
+				  " aggregation: last}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK(json_object_array_length(run.records) == 1);
+	CHECK_STR(json_at(json_object_array_get_idx(run.records, 0), "path"), "\"/echo\"");
+	CHECK_STR(column(run.records, "query"), "{\"origin\":\"setup\"}");
+	CHECK(run.stats.requests == 3);
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "origin"), "\"setup\"");
+	CHECK_STR(json_at(state, "label"), "\"Lsetup\"");
+	/* teardown wrote over the main processor's value */
+	CHECK_STR(json_at(state, "total"), "\"done\"");
+	CHECK_STR(json_at(state, "text"), "true");
+	CHECK_STR(json_at(state, "torn"), "\"{\\\"seen\\\":\\\"setup\\\",\\\"label\\\":\\\"Lsetup\\\"}\"");
+	json_object_put(state);
+	run_free(&run);
+
+	/* a setup call that fails fails the run before the first request */
+	if (!run_spec(&run, HEAD
+				  "    setup:\n"
+				  "      - request: {url: \"@URL@/status/404\"}\n"
+				  "    request: {url: \"@URL@/echo\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && strstr(run.err.message, "HTTP 404") != NULL);
+	CHECK(run.stats.requests == 1);
+	run_free(&run);
+}
+
+/* ---- authentication -------------------------------------------------------- */
+
+static void
+test_auth_headers(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	struct json_object *headers = NULL;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.secrets = json_tokener_parse("{\"key\": \"k123\", \"user\": \"alice\"}");
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: static\n"
+				 "      headers: {X-Api-Key: \"{secrets.key}\"}\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response: {records: {jmespath: \"records[]\"}}\n", &ctx))
+	{
+		json_object_object_get_ex(json_object_array_get_idx(run.records, 0), "headers", &headers);
+		CHECK_STR(json_at(headers, "x-api-key"), "\"k123\"");
+		run_free(&run);
+	}
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: basic\n"
+				 "      username: \"{secrets.user}\"\n"
+				 "      password: pw\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response: {records: {jmespath: \"records[]\"}}\n", &ctx))
+	{
+		json_object_object_get_ex(json_object_array_get_idx(run.records, 0), "headers", &headers);
+		CHECK_STR(json_at(headers, "authorization"), "\"Basic YWxpY2U6cHc=\"");
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+}
+
+static void
+test_oauth2(void)
+{
+	static const char *spec = HEAD
+		"    authentication:\n"
+		"      type: oauth2\n"
+		"      flow: client_credentials\n"
+		"      client_id: \"{secrets.cid}\"\n"
+		"      client_secret: \"{secrets.cs}\"\n"
+		"      authentication_url: \"@URL@/oauth/token?expires_in=%s\"\n"
+		"    iterate: {over: [1, 2], into: state.i, concurrency: 1}\n"
+		"    request: {url: \"@URL@/oauth/data?id={state.i}\", rate: 2}\n"
+		"    response: {records: {jmespath: \"items[]\"}}\n";
+	char		yaml[1024];
+	BfRunContext ctx;
+	Run			run;
+
+	memset(&ctx, 0, sizeof(ctx));
+	/* one token serves both requests */
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c1\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "3600");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c1-1,tok-c1-1");
+		CHECK(mock_number("/attempts?key=oauth:c1", "attempts") == 1);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+
+	/* a token that expires (30 s early) is asked for again before the next request */
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c2\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "30.3");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c2-1,tok-c2-2");
+		CHECK(mock_number("/attempts?key=oauth:c2", "attempts") == 2);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+
+	/* a refused client fails the run, naming the token URL */
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c3\", \"cs\": \"wrong\"}");
+	snprintf(yaml, sizeof(yaml), spec, "3600");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 401 from the token URL") != NULL, "%s",
+				  run.err.message);
+		CHECK(run.stats.requests == 1);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+}
+
+/*
+ * hmac: the signing string with Sling's placeholders filled in (sorted,
+ * query-escaped parameters; lower-case sorted headers; the body's MD5),
+ * HMAC-SHA256 under a hex-written key, checked against a signature
+ * computed independently (Python's hmac); and the signature, like the
+ * base64 of user:password, masked in the run's errors.
+ */
+static void
+test_hmac(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	struct json_object *headers = NULL;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.secrets = json_tokener_parse("{\"hex\": \"6b6579\", \"user\": \"alice\"}");
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: hmac\n"
+				 "      secret: \"{secrets.hex}\"\n"
+				 "      secret_encoding: hex\n"
+				 "      signing_string: \"{http_method}|{http_query}|{http_headers}|{http_body_md5}\"\n"
+				 "      request_headers: {X-Sig: \"v1={signature}\"}\n"
+				 "    request:\n"
+				 "      url: \"@URL@/echo\"\n"
+				 "      method: POST\n"
+				 "      headers: {X-Tag: t}\n"
+				 "      parameters: {b: \"x y/z\", a: 1}\n"
+				 "      payload: {q: 1}\n"
+				 "    response: {records: {jmespath: \"records[]\"}}\n", &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		json_object_object_get_ex(json_object_array_get_idx(run.records, 0), "headers", &headers);
+		CHECK_STR(json_at(headers, "x-sig"),
+				  "\"v1=1b5571209fb5c78299a7907603fd5ac552d4c518989fb01e61ffa09f56a66520\"");
+		run_free(&run);
+	}
+	/* a fail rule whose message shows the signed header shows no signature */
+	if (run_spec(&run, HEAD
+				 "    authentication:\n"
+				 "      type: hmac\n"
+				 "      secret: \"{secrets.hex}\"\n"
+				 "      signing_string: \"{unix_time_ms} {nonce}\"\n"
+				 "      nonce_length: 8\n"
+				 "      request_headers: {X-Sig: \"{signature}\", X-Nonce: \"{nonce}\"}\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response:\n"
+				 "      rules: [{action: fail, condition: \"true\", message: \"sent {request.headers}\"}]\n",
+				 &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "\"X-Sig\":\"***\"") != NULL, "%s", run.err.message);
+		/* the nonce is not a secret: 16 hex digits, shown */
+		CHECK_MSG(strstr(run.err.message, "\"X-Nonce\":\"***\"") == NULL, "%s", run.err.message);
+		run_free(&run);
+	}
+	if (run_spec(&run, HEAD
+				 "    authentication: {type: basic, username: \"{secrets.user}\", password: pw}\n"
+				 "    request: {url: \"@URL@/echo\"}\n"
+				 "    response:\n"
+				 "      rules: [{action: fail, condition: \"true\", message: \"sent {request.headers}\"}]\n",
+				 &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "Basic ***") != NULL &&
+				  strstr(run.err.message, "YWxpY2U6cHc") == NULL, "%s", run.err.message);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+}
+
+/* ---- faults ----------------------------------------------------------------- */
+
+/*
+ * A reset, an empty reply, a timeout and a body cut short are retried by
+ * the default server-error rule (exponential, 1 s first); a refused
+ * connection fails at once.
+ */
+static void
+test_transport_retry(void)
+{
+	static const char *const kinds[] = {"reset", "empty", "timeout", "truncated"};
+	char		yaml[512];
+	Run			run;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+	{
+		snprintf(yaml, sizeof(yaml), HEAD
+				 "    request: {url: \"@URL@/fault/%s/2024-01-01?key=tr-%s&n=1\", timeout: 1}\n"
+				 "    response: {records: {jmespath: \"data\"}}\n", kinds[i], kinds[i]);
+		if (!run_spec(&run, yaml, NULL))
+			return;
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s: %s", kinds[i], run.err.message);
+		CHECK_MSG(strcmp(column(run.records, "id"), "2024-01-01-1,2024-01-01-2") == 0, "%s: %s",
+				  kinds[i], column(run.records, "id"));
+		CHECK_MSG(run.stats.retries == 1 && run.stats.requests == 2, "%s: %ld retries",
+				  kinds[i], run.stats.retries);
+		CHECK_MSG(run.elapsed >= 0.9 && run.elapsed < 3.5, "%s: %.2f s", kinds[i], run.elapsed);
+		/* the backoff's sleep is waiting, as EXPLAIN ANALYZE shows it */
+		CHECK_MSG(run.stats.wait_seconds >= 0.9, "%s: waited %.2f s", kinds[i],
+				  run.stats.wait_seconds);
+		run_free(&run);
+	}
+	/* a spec's own rule for status 0 decides before the default one */
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/reset/2024-01-01?key=tr-own&n=1\"}\n"
+				  "    response:\n"
+				  "      rules: [{condition: response.status == 0, action: fail}]\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.requests == 1);
+	CHECK_MSG(strstr(run.err.message, "Connection reset by peer") != NULL, "%s", run.err.message);
+	run_free(&run);
+	/* nothing listens on port 1: no retry */
+	if (!run_spec(&run, HEAD "    request: {url: \"http://127.0.0.1:1/x\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.retries == 0 && run.elapsed < 0.5);
+	run_free(&run);
+}
+
+/* Retry-After: waited (and counted as waiting) up to 300 s; past it the run fails at once. */
+static void
+test_server_wait(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/429/2024-01-01?key=sw1&n=1&after=1\"}\n"
+				  "    response: {records: {jmespath: \"data\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_MSG(run.stats.wait_seconds >= 0.9 && run.stats.wait_seconds < 2.0, "waited %.2f s",
+			  run.stats.wait_seconds);
+	run_free(&run);
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/fault/429/2024-01-01?key=sw2&n=1&after=999999\"}\n",
+				  NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.err.kind == BF_ERR_HTTP && run.elapsed < 1.0);
+	CHECK_MSG(strstr(run.err.message, "endpoint \"e\": the server asks to wait 999999 s "
+					 "(Retry-After), more than the 300 s allowed: HTTP 429 from GET") != NULL,
+			  "%s", run.err.message);
+	run_free(&run);
+
+	/* a long pause still hands control back within the caller's wait, for cancel */
+	{
+		BfSpec	   *spec = load_spec(HEAD "    request: {url: \"@URL@/fault/429/2024-01-01"
+									 "?key=sw3&n=1&after=30\"}\n");
+		BfRunContext ctx;
+		BfRunner   *r;
+		BfError		err;
+		struct json_object *rec = NULL;
+		int			i;
+
+		if (spec == NULL)
+			return;
+		memset(&ctx, 0, sizeof(ctx));
+		r = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+		CHECK_MSG(r != NULL, "%s", err.message);
+		for (i = 0; r != NULL && i < 4; i++)
+		{
+			double		t0 = bf_http_now();
+			BfRunStatus st = bf_runner_next(r, 200, &rec, &err);
+			double		dt = bf_http_now() - t0;
+
+			CHECK(st == BF_RUN_WAIT && rec == NULL);
+			CHECK_MSG(dt < 0.6, "waited %.3f s", dt);
+		}
+		bf_runner_free(r);
+		bf_spec_free(spec);
+	}
+}
+
+/*
+ * A page that repeats the one before it ends the iteration with a warning;
+ * pagination.max_pages fails a run that pages past it.
+ */
+static void
+test_endless_pagination(void)
+{
+	Run			run;
+	static const char zero_pages[] = HEAD "    request: {url: x}\n    pagination: {max_pages: 0}\n";
+	char	   *w;
+	BfError		err;
+	BfSpec	   *bad;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/fault/ok/2024-01-01?key=same&page={state.page}\"}\n"
+				  "    pagination: {next_state: {page: \"{state.page + 1}\"}}\n"
+				  "    response: {records: {jmespath: \"data\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "id"), "2024-01-01-1,2024-01-01-2");
+	CHECK(run.stats.requests == 2);
+	w = bf_runner_take_warning(run.runner);
+	CHECK_MSG(w != NULL && strstr(w, "endpoint \"e\": page 2 (") != NULL &&
+			  strstr(w, "page=2) repeats the page before it") != NULL, "%s", w ? w : "(none)");
+	free(w);
+	CHECK(bf_runner_take_warning(run.runner) == NULL);
+	run_free(&run);
+
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 1}\n"
+				  "    request: {url: \"@URL@/slow?ms=1&id={state.page}\"}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      max_pages: 4\n"
+				  "    response: {records: {jmespath: \"items\"}}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR && run.stats.requests == 4);
+	CHECK_MSG(strstr(run.err.message, "pagination did not end after 4 pages "
+					 "(pagination.max_pages is 4;") != NULL, "%s", run.err.message);
+	CHECK(bf_runner_take_warning(run.runner) == NULL);
+	run_free(&run);
+
+	bad = bf_spec_load_string(zero_pages, strlen(zero_pages), "t.yaml", &err);
+	CHECK(bad == NULL);
+	CHECK_MSG(bad != NULL || strstr(err.message, "pagination.max_pages: must be between 1") != NULL,
+			  "%s", err.message);
+	if (bad != NULL)
+		bf_spec_free(bad);
+}
+
+/* ---- waiting and freeing --------------------------------------------------- */
+
+/* bf_runner_next waits about max_wait_ms for an API that hangs, no more. */
+static void
+test_bounded_wait(void)
+{
+	BfSpec	   *spec = load_spec(HEAD "    request: {url: \"@URL@/hang?s=30\"}\n");
+	BfRunContext ctx;
+	BfRunner   *r;
+	BfError		err;
+	struct json_object *rec = NULL;
+	int			fds0 = unit_count_fds();
+	int			i;
+
+	if (spec == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	r = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+	CHECK_MSG(r != NULL, "%s", err.message);
+	for (i = 0; r != NULL && i < 3; i++)
+	{
+		double		t0 = bf_http_now();
+		BfRunStatus st = bf_runner_next(r, 200, &rec, &err);
+		double		dt = bf_http_now() - t0;
+
+		CHECK(st == BF_RUN_WAIT && rec == NULL);
+		CHECK_MSG(dt >= 0.15 && dt < 0.6, "waited %.3f s", dt);
+	}
+	CHECK(unit_count_fds() > fds0);		/* the connection is open */
+	bf_runner_free(r);
+	CHECK_MSG(unit_count_fds() == fds0, "%d fds, %d before", unit_count_fds(), fds0);
+	bf_spec_free(spec);
+}
+
+/* Freed while records wait and pages are in flight: every fd and byte is back. */
+static void
+test_free_mid_run(void)
+{
+	BfSpec	   *spec = load_spec(HEAD
+								 "    iterate: {over: [1, 2, 3], into: state.i}\n"
+								 "    state: {page: 0}\n"
+								 "    request: {url: \"@URL@/bulk?size=500&pages=4&ms=50&page={state.page}\"}\n"
+								 "    pagination:\n"
+								 "      next_state: {page: \"{state.page + 1}\"}\n"
+								 "      stop_condition: response.json.more == false\n"
+								 "    response: {records: {jmespath: \"items[]\", primary_key: [id]}}\n");
+	BfRunContext ctx;
+	BfRunner   *r;
+	BfError		err;
+	int			fds0 = unit_count_fds();
+	int			taken = 0;
+	double		end = bf_http_now() + 10;
+
+	if (spec == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	r = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+	CHECK_MSG(r != NULL, "%s", err.message);
+	while (r != NULL && taken < 10 && bf_http_now() < end)
+	{
+		struct json_object *rec = NULL;
+
+		if (bf_runner_next(r, 100, &rec, &err) == BF_RUN_RECORD)
+		{
+			taken++;
+			json_object_put(rec);
+		}
+	}
+	CHECK(taken == 10);
+	bf_runner_free(r);
+	CHECK_MSG(unit_count_fds() == fds0, "%d fds, %d before", unit_count_fds(), fds0);
+	bf_spec_free(spec);
+}
+
+int
+main(int argc, char **argv)
+{
+	char	   *server[] = {"python3", argc > 1 ? argv[1] : "test/mock/mock_api.py",
+	"--port", "0", "--lifetime", "120", NULL};
+	BfError		err;
+
+	if (!bf_http_global_init(&err))
+	{
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	if (!harness_start_server(&mock, server))
+	{
+		fprintf(stderr, "runner: could not start %s\n", server[1]);
+		CHECK(false);
+		return UNIT_DONE("runner");
+	}
+	test_single_request();
+	test_iterate();
+	test_iteration_window();
+	test_pagination();
+	test_rule_retry();
+	test_rule_429();
+	test_rule_actions();
+	test_processors();
+	test_record_transforms();
+	test_sync();
+	test_keep_filter();
+	test_store_env();
+	test_dedup();
+	test_limits();
+	test_formats();
+	test_select();
+	test_setup_teardown();
+	test_auth_headers();
+	test_oauth2();
+	test_hmac();
+	test_transport_retry();
+	test_server_wait();
+	test_endless_pagination();
+	test_bounded_wait();
+	test_free_mid_run();
+	harness_stop_server(&mock);
+	return UNIT_DONE("runner");
+}

@@ -1,2 +1,0 @@
-UNIT_TESTS += sling_suite
-unit_objs_sling_suite = $(unit_objs_runner)
