@@ -44,7 +44,7 @@ LANGUAGE C IMMUTABLE STRICT;
 
 -- ---------------------------------------------------------------------------
 -- backfill_into(), sync state, run history and the resumable backfill
--- (src/pg_backfill.c; docs/backfill.md).
+-- (src/pg/pg_backfill.c; docs/backfill.md).
 --
 -- The catalog is written by the extension's C functions as the role that
 -- owns it, so a user who may read a foreign table and write its target can
