@@ -62,6 +62,7 @@ lex_string(BfLexer *lx, BfToken *tok)
 	for (;;)
 	{
 		char		c;
+		int			esc;
 
 		if (lx->i >= lx->len)
 		{
@@ -87,52 +88,30 @@ lex_string(BfLexer *lx, BfToken *tok)
 		}
 		c = lx->src[lx->i + 1];
 		lx->i += 2;
-		switch (c)
+		esc = c == '\'' ? c : bf_json_simple_escape(c);
+		if (esc >= 0)
+			out[n++] = (char) esc;
+		else if (c == 'u')
 		{
-			case '"':
-			case '\\':
-			case '/':
-			case '\'':
-				out[n++] = c;
-				break;
-			case 'b':
-				out[n++] = '\b';
-				break;
-			case 'f':
-				out[n++] = '\f';
-				break;
-			case 'n':
-				out[n++] = '\n';
-				break;
-			case 'r':
-				out[n++] = '\r';
-				break;
-			case 't':
-				out[n++] = '\t';
-				break;
-			case 'u':
-				{
-					size_t		used;
-					int32_t		cp = bf_json_escape(lx->src + lx->i, lx->len - lx->i, &used);
+			size_t		used;
+			int32_t		cp = bf_json_escape(lx->src + lx->i, lx->len - lx->i, &used);
 
-					if (cp < 0)
-					{
-						free(out);
-						return lex_error(lx, lx->i - 2, "invalid \\u escape in string");
-					}
-					lx->i += used;
-					n += bf_utf8_put(out + n, (uint32_t) cp);
-					break;
-				}
-			default:
-				{
-					char		msg[64];
+			if (cp < 0)
+			{
+				free(out);
+				return lex_error(lx, lx->i - 2, "invalid \\u escape in string");
+			}
+			lx->i += used;
+			n += bf_utf8_put(out + n, (uint32_t) cp);
+		}
+		else
+		{
+			char		msg[64];
 
-					free(out);
-					snprintf(msg, sizeof(msg), "invalid escape '\\%c' in string",
-							 isprint((unsigned char) c) ? c : '?');
-					return lex_error(lx, lx->i - 2, msg);
-				}
+			free(out);
+			snprintf(msg, sizeof(msg), "invalid escape '\\%c' in string",
+					 isprint((unsigned char) c) ? c : '?');
+			return lex_error(lx, lx->i - 2, msg);
 		}
 	}
 	out[n] = '\0';

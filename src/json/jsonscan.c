@@ -88,26 +88,15 @@ scan_string(JsScanner *s, JsSpan *out)
 			out->escaped = true;
 			if (++s->pos >= s->len)
 				break;
-			switch (b[s->pos])
+			if (b[s->pos] == 'u')
 			{
-				case '"':
-				case '\\':
-				case '/':
-				case 'b':
-				case 'f':
-				case 'n':
-				case 'r':
-				case 't':
-					break;
-				case 'u':
-					if (s->pos + 4 >= s->len || !is_hex(b[s->pos + 1]) || !is_hex(b[s->pos + 2]) ||
-						!is_hex(b[s->pos + 3]) || !is_hex(b[s->pos + 4]))
-						return fail(s, "bad \\u escape");
-					s->pos += 4;
-					break;
-				default:
-					return fail(s, "bad escape in a string");
+				if (s->pos + 4 >= s->len || !is_hex(b[s->pos + 1]) || !is_hex(b[s->pos + 2]) ||
+					!is_hex(b[s->pos + 3]) || !is_hex(b[s->pos + 4]))
+					return fail(s, "bad \\u escape");
+				s->pos += 4;
 			}
+			else if (bf_json_simple_escape(b[s->pos]) < 0)
+				return fail(s, "bad escape in a string");
 		}
 		s->pos++;
 	}
@@ -352,38 +341,18 @@ js_unescape(const char *buf, const JsSpan *str, char *out)
 			continue;
 		}
 		p++;
-		switch (*p)
+		if (*p == 'u')
 		{
-			case 'b':
-				out[n++] = '\b';
-				break;
-			case 'f':
-				out[n++] = '\f';
-				break;
-			case 'n':
-				out[n++] = '\n';
-				break;
-			case 'r':
-				out[n++] = '\r';
-				break;
-			case 't':
-				out[n++] = '\t';
-				break;
-			case 'u':
-				{
-					/* scan_string checked the digits of every \u escape */
-					size_t		used;
-					int32_t		cp = bf_json_escape(p + 1, (size_t) (end - p - 1), &used);
+			/* scan_string checked the digits of every \u escape */
+			size_t		used;
+			int32_t		cp = bf_json_escape(p + 1, (size_t) (end - p - 1), &used);
 
-					p += used;
-					/* a \u escape is 6 bytes and at most 4 of UTF-8: out stays in bounds */
-					n += bf_utf8_put(out + n, (uint32_t) cp);
-				}
-				break;
-			default:			/* " \ / */
-				out[n++] = *p;
-				break;
+			p += used;
+			/* a \u escape is 6 bytes and at most 4 of UTF-8: out stays in bounds */
+			n += bf_utf8_put(out + n, (uint32_t) cp);
 		}
+		else					/* scan_string let no other escape through */
+			out[n++] = (char) bf_json_simple_escape(*p);
 		p++;
 	}
 	out[n] = '\0';
