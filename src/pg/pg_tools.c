@@ -39,32 +39,34 @@ PG_FUNCTION_INFO_V1(backfill_fdw_jmespath);
 PG_FUNCTION_INFO_V1(backfill_fdw_records);
 
 /*
- * Return a plain module's result as jsonb, or raise its error.  The value
- * is put before raising: json-c memory is not the backend's to reclaim.
+ * Return a plain module's result as jsonb, or raise its error with the
+ * secrets of vars masked.  It takes value and vars (either may be NULL)
+ * and puts both, error or not: json-c memory is not the backend's to
+ * reclaim.
  */
 static Datum
 result_or_raise(struct json_object *value, BfError *err, struct json_object *vars,
 				FunctionCallInfo fcinfo)
 {
-	Datum		out;
+	Datum		out = (Datum) 0;
 
-	if (err->kind != BF_OK)
-	{
-		BfError		copy = *err;
-		struct json_object *secrets = NULL;
-
-		json_object_put(value);
-		if (vars != NULL)
-			json_object_object_get_ex(vars, "secrets", &secrets);
-		bf_raise(&copy, secrets);
-	}
 	PG_TRY();
 	{
+		if (err->kind != BF_OK)
+		{
+			BfError		copy = *err;
+			struct json_object *secrets = NULL;
+
+			if (vars != NULL)
+				json_object_object_get_ex(vars, "secrets", &secrets);
+			bf_raise(&copy, secrets);
+		}
 		out = bf_json_to_jsonb(value);
 	}
 	PG_FINALLY();
 	{
 		json_object_put(value);
+		json_object_put(vars);
 	}
 	PG_END_TRY();
 	return out;
@@ -106,7 +108,6 @@ backfill_fdw_evaluate(PG_FUNCTION_ARGS)
 	struct json_object *value = NULL;
 	BfError		err;
 	BfExpr	   *expr;
-	Datum		out;
 
 	bf_error_clear(&err);
 	expr = bf_expr_compile(src, &err);
@@ -115,16 +116,7 @@ backfill_fdw_evaluate(PG_FUNCTION_ARGS)
 		value = bf_expr_eval(expr, vars, &err);
 		bf_expr_free(expr);
 	}
-	PG_TRY();
-	{
-		out = result_or_raise(value, &err, vars, fcinfo);
-	}
-	PG_FINALLY();
-	{
-		json_object_put(vars);
-	}
-	PG_END_TRY();
-	PG_RETURN_DATUM(out);
+	PG_RETURN_DATUM(result_or_raise(value, &err, vars, fcinfo));
 }
 
 /* render(template text, vars jsonb DEFAULT '{}') RETURNS jsonb */
@@ -136,7 +128,6 @@ backfill_fdw_render(PG_FUNCTION_ARGS)
 	struct json_object *value = NULL;
 	BfError		err;
 	BfTemplate *tmpl;
-	Datum		out;
 
 	bf_error_clear(&err);
 	tmpl = bf_template_compile(src, &err);
@@ -145,16 +136,7 @@ backfill_fdw_render(PG_FUNCTION_ARGS)
 		value = bf_template_render(tmpl, vars, &err);
 		bf_template_free(tmpl);
 	}
-	PG_TRY();
-	{
-		out = result_or_raise(value, &err, vars, fcinfo);
-	}
-	PG_FINALLY();
-	{
-		json_object_put(vars);
-	}
-	PG_END_TRY();
-	PG_RETURN_DATUM(out);
+	PG_RETURN_DATUM(result_or_raise(value, &err, vars, fcinfo));
 }
 
 /*
@@ -172,7 +154,6 @@ backfill_fdw_jmespath(PG_FUNCTION_ARGS)
 	JpError		jerr;
 	BfError		err;
 	JpExpr	   *expr;
-	Datum		out;
 
 	bf_error_clear(&err);
 	expr = jp_compile(src, &jerr);
@@ -184,8 +165,7 @@ backfill_fdw_jmespath(PG_FUNCTION_ARGS)
 	json_object_put(doc);
 	if (jerr.kind != JP_OK)
 		jp_error_to_bf(&jerr, src, &err);
-	out = result_or_raise(value, &err, NULL, fcinfo);
-	PG_RETURN_DATUM(out);
+	PG_RETURN_DATUM(result_or_raise(value, &err, NULL, fcinfo));
 }
 
 /* Free the plain modules' memory, at the end or when the query fails. */
