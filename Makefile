@@ -10,7 +10,7 @@
 
 EXTENSION = backfill_fdw
 MODULE_big = backfill_fdw
-DATA = backfill_fdw--0.1.sql backfill_fdw--0.2.sql backfill_fdw--0.1--0.2.sql
+DATA = backfill_fdw--0.1.sql backfill_fdw--0.2.sql backfill_fdw--0.3.sql backfill_fdw--0.1--0.2.sql backfill_fdw--0.2--0.3.sql
 PGFILEDESC = "backfill_fdw - Sling API specs as foreign tables"
 
 # Bottom-up: a module may use only modules before it (tools/check-layout).

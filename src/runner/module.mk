@@ -6,4 +6,4 @@ runner_SRCS = runner.c runner_phase.c runner_raw.c runner_request.c runner_respo
 runner_USES = http spec expr jmespath json util
 # bottom-up; a file includes only headers of the layers below its own
 # (runner_phase.h says what the request and response phases may see)
-runner_LAYERS = runner_phase runner_sign runner_request runner_raw runner_response runner
+runner_LAYERS = queue runner_phase runner_sign runner_request runner_raw runner_response runner

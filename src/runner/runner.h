@@ -19,6 +19,7 @@
 
 #include "util/bf_error.h"
 #include "spec/spec.h"
+#include "runner/queue.h"
 
 /* What the caller knows that the spec reads as context.*, sync.*, secrets.* */
 typedef struct BfRunContext
@@ -42,6 +43,14 @@ typedef struct BfRunContext
 	 */
 	bool		(*keep) (void *arg, struct json_object *record);
 	void	   *keep_arg;
+
+	/*
+	 * Where the endpoint's queue.* outputs go and its queue.* reads come
+	 * from (queue.h).  NULL ops: an endpoint that reads or writes a queue
+	 * fails at bf_runner_new.
+	 */
+	const BfQueueOps *queue_ops;
+	void	   *queue_store;
 } BfRunContext;
 
 typedef enum BfRunStatus

@@ -402,6 +402,10 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 					json_object_put(value);
 				}
 				break;
+			case BF_OUTPUT_QUEUE:
+				/* not reached yet: the loader refuses queue outputs */
+				json_object_put(value);
+				break;
 		}
 	}
 	if (failed)

@@ -149,7 +149,8 @@ typedef enum BfOutputKind
 	BF_OUTPUT_RECORD,			/* record: replaces the record */
 	BF_OUTPUT_RECORD_FIELD,		/* record.<name> */
 	BF_OUTPUT_ENV,				/* env.<name> */
-	BF_OUTPUT_STORE				/* context.store.<name> */
+	BF_OUTPUT_STORE,			/* context.store.<name> */
+	BF_OUTPUT_QUEUE				/* queue.<name>: a list is one item per element */
 } BfOutputKind;
 
 typedef enum BfAggregation
@@ -230,7 +231,8 @@ typedef struct BfIterate
 	bool		present;
 	struct json_object *over_list;	/* "over" written as a YAML list, or NULL */
 	BfExprField over;			/* "over" written as an expression */
-	const char *into;			/* the state key, without "state." */
+	const char *into;			/* the state key, without "state."; NULL with into_records */
+	bool		into_records;	/* "into: response.records": each value is a record, no request */
 	int			concurrency;	/* default 10 */
 	BfConsume	consume;
 	BfLoc		loc;
@@ -326,6 +328,20 @@ typedef struct BfEndpoint
 	 * the runner request the next page before this one has arrived.
 	 */
 	bool		next_state_reads_response;
+
+	/*
+	 * The queue graph.  queues_read: every queue.X any expression or
+	 * template of the endpoint reads (not only a leading one in
+	 * iterate.over); queues_written: every queue.X its processors write.
+	 * producers: the endpoints a run of this one needs first, each once,
+	 * in an order that runs every producer after its own producers (the
+	 * writers of queues_read, transitively; depends_on orders but does not
+	 * add).
+	 */
+	BfStrList	queues_read;
+	BfStrList	queues_written;
+	int			producer_count;
+	const struct BfEndpoint **producers;
 } BfEndpoint;
 
 typedef struct BfSpecPrivate BfSpecPrivate;
@@ -341,6 +357,7 @@ typedef struct BfSpec
 	const BfAuth *auth;			/* the top-level authentication; NULL = none */
 	int			endpoint_count;
 	BfEndpoint *endpoints;		/* in YAML order */
+	const BfEndpoint **order;	/* all endpoints, producers and depends_on first */
 	BfSpecPrivate *priv;
 } BfSpec;
 
