@@ -16,16 +16,30 @@
 
 -- Every page of an endpoint (the mock's first page has a record, the next
 -- none): how many records came and what the mock saw of the first
--- request, or the error; warnings are the caller's to see.
+-- request, or the error; warnings are the caller's to see.  A secret of
+-- the user mapping in the path the mock saw (attio's object id) is shown
+-- as ***, as the engine masks secrets of 3 characters or more.
 CREATE FUNCTION official_run(srv name, ep text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   r jsonb;
   n bigint;
+  path text;
+  secret text;
 BEGIN
   SELECT count(*), (array_agg(rec))[1] INTO n, r
   FROM backfill_fdw.records(srv, ep) AS rec;
+  path := coalesce(r #>> '{request,path}', '-');
+  FOR secret IN
+    SELECT substr(o, strpos(o, '=') + 1)
+    FROM pg_user_mappings AS um, unnest(um.umoptions) AS o
+    WHERE um.srvname = srv AND um.usename = current_user
+  LOOP
+    IF length(secret) >= 3 THEN
+      path := replace(path, secret, '***');
+    END IF;
+  END LOOP;
   RETURN format('ok: %s record(s), %s %s auth=%s', n,
-                coalesce(r #>> '{request,method}', '-'), coalesce(r #>> '{request,path}', '-'),
+                coalesce(r #>> '{request,method}', '-'), path,
                 coalesce(r #>> '{request,authorization}', '-'));
 EXCEPTION WHEN OTHERS THEN
   RETURN 'error ' || SQLSTATE || ': ' ||
@@ -38,7 +52,7 @@ END $$;
 CREATE SERVER o_attio FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'p_attio', base_url :'u', inputs '{}');
 CREATE USER MAPPING FOR CURRENT_USER SERVER o_attio
-  OPTIONS (api_key 'attio-test-key', people_object_id 'obj-7');
+  OPTIONS (api_key 'attio-test-key', people_object_id 'people-object-7');
 \set u :url 'dbt_cloud'
 CREATE SERVER o_dbt FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'p_dbt_cloud', base_url :'u', inputs '{}');
