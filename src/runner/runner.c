@@ -212,7 +212,7 @@ render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
 		bf_error_clear(err);
 		value = bf_render_value(&map->items[k], r->vars, err);
 		if (err->kind != BF_OK)
-			return false;		/* prefixed with the value's path already */
+			return false;		/* the error names defaults.state.x already */
 		json_object_object_add(r->base_state, map->keys[k], value);
 	}
 	return true;
