@@ -16,7 +16,9 @@
  * it is not (a GraphQL query, "{ customers(first: 10) { edges { ... } } }"
  * around a {state.cursor}), it is text and the scan goes on inside it, as
  * FindMatches does with a block holding nested braces, so the parts within
- * are still found.  Each level of such nesting is scanned once more.
+ * are still found.  Each level of such nesting is scanned once more, so
+ * braces may nest BF_EXPR_MAX_DEPTH deep at most (an expression cannot
+ * nest deeper either): a template costs a bounded number of passes.
  *
  * A template that is one whole part renders to that part's typed value;
  * otherwise the parts are spliced in as text (null as nothing, arrays and
@@ -187,7 +189,11 @@ scan(BfTemplate *t, BfError *err)
 					state = SCAN_RAW;
 				else if (c == '{')
 				{
-					depth++;
+					if (++depth > BF_EXPR_MAX_DEPTH)
+						return bf_error_set(err, BF_ERR_SYNTAX,
+											"syntax error at position %zu in \"%.200s\": "
+											"braces nest more than %d deep",
+											i + 1, s, BF_EXPR_MAX_DEPTH);
 					nested = true;
 				}
 				else if (c == '}' && --depth == 0)
