@@ -134,6 +134,11 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER o_lang OPTIONS (token 'lang-test-tok
 SELECT rec ->> 'setup_accept' AS setup_accept, rec ->> 'setup_auth' AS setup_auth,
        rec #>> '{request,path}' AS path
 FROM backfill_fdw.records('o_lang', 'repos') AS rec;
+-- a scan of a foreign table gets the same inputs and server-set state
+CREATE FOREIGN TABLE lang_repos (setup_accept text, setup_auth boolean, id int)
+  SERVER o_lang OPTIONS (endpoint 'repos');
+SELECT * FROM lang_repos ORDER BY 1;
+SELECT r.id, count(*) FROM lang_repos r JOIN (VALUES (1), (2)) AS v(id) USING (id) GROUP BY 1;
 -- an over that is null warns, naming the endpoint and the expression
 SELECT count(*) FROM backfill_fdw.records('o_lang', 'nothing');
 -- inputs.owner read through require(): without inputs, its message
