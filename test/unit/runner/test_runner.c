@@ -1193,6 +1193,40 @@ test_store_and_over(void)
 	run_free(&run);
 }
 
+/*
+ * A GraphQL payload as shopify_graphql's customer endpoint writes it: the
+ * query's nested blocks are text (one holds a field called state), the
+ * {state.x} inside them and the variables are rendered.
+ */
+static void
+test_graphql_payload(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {cursor: c1, limit: 3}\n"
+				  "    request:\n"
+				  "      url: \"@URL@/echo\"\n"
+				  "      method: POST\n"
+				  "      payload:\n"
+				  "        query: >\n"
+				  "          query ($cursor: String) {\n"
+				  "            customers(first: {state.limit}, after: $cursor) {\n"
+				  "              edges { node { id defaultAddress { city } state } }\n"
+				  "            }\n"
+				  "          }\n"
+				  "        variables:\n"
+				  "          cursor: '{state.cursor}'\n"
+				  "    response: {records: {jmespath: \"records[]\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "body"),
+			  "{\"query\":\"query ($cursor: String) {\\n  customers(first: 3, "
+			  "after: $cursor) {\\n    edges { node { id defaultAddress { city } state } }\\n"
+			  "  }\\n}\\n\",\"variables\":{\"cursor\":\"c1\"}}");
+	run_free(&run);
+}
+
 /* inputs.* and connection-level state: a state key only the server sets */
 static void
 test_inputs_and_server_state(void)
@@ -2018,6 +2052,7 @@ main(int argc, char **argv)
 	test_setup_calls();
 	test_store_and_over();
 	test_inputs_and_server_state();
+	test_graphql_payload();
 	test_auth_headers();
 	test_oauth2();
 	test_hmac();
