@@ -83,8 +83,8 @@ SQL
 # the mock makes each page once: a first pass, not timed, warms it
 sql -c "SELECT count(*) FROM daily_plain WHERE day BETWEEN '$FROM' AND '$TO'" > /dev/null
 
-PLAIN_DDL="DROP TABLE IF EXISTS t_plain; CREATE TABLE t_plain (id int PRIMARY KEY, day date, name text, value float8); CHECKPOINT"
-PART_DDL="DROP TABLE IF EXISTS t_part; CREATE TABLE t_part (id int, day date, name text, value float8, PRIMARY KEY (id, day)) PARTITION BY RANGE (day); CHECKPOINT"
+PLAIN_DDL="SET client_min_messages = warning; DROP TABLE IF EXISTS t_plain; CREATE TABLE t_plain (id int PRIMARY KEY, day date, name text, value float8); CHECKPOINT"
+PART_DDL="SET client_min_messages = warning; DROP TABLE IF EXISTS t_part; CREATE TABLE t_part (id int, day date, name text, value float8, PRIMARY KEY (id, day)) PARTITION BY RANGE (day); CHECKPOINT"
 PLAIN=$(best "$PLAIN_DDL" "SELECT backfill_into('daily_plain', '$FROM', '$TO')")
 PART=$(best "$PART_DDL" "SELECT backfill_into('daily_part', '$FROM', '$TO')")
 PLAIN_AGAIN=$(run "SELECT backfill_into('daily_plain', '$FROM', '$TO')")
