@@ -154,6 +154,55 @@ SELECT tableoid::regclass AS partition, count(*) FROM withdef GROUP BY 1 ORDER B
 SELECT sync FROM backfill_fdw.sync_state WHERE foreign_table = 'days_inc'::regclass;
 SELECT requests();
 
+-- an incremental run with target_partition makes this month's partition
+-- (its range ends now, the spec picks the rest)
+SET client_min_messages = warning;
+SELECT backfill_into('days_def');
+RESET client_min_messages;
+SELECT count(*) AS this_month FROM pg_inherits
+ WHERE inhparent = 'withdef'::regclass
+   AND inhrelid = to_regclass('part.withdef_p' || to_char(now(), 'YYYY_MM'));
+
+-- other partitionings.  LIST by kind with a default: nothing to create,
+-- and the default is the list's catch-all; the upsert's key is
+-- (event_id, kind)
+CREATE TABLE bykind (event_id text, date date, kind text, PRIMARY KEY (event_id, kind))
+  PARTITION BY LIST (kind);
+CREATE TABLE bykind_click PARTITION OF bykind FOR VALUES IN ('click');
+CREATE TABLE bykind_other PARTITION OF bykind DEFAULT;
+SELECT backfill_into('days', '2024-01-05', '2024-01-06', 'part.bykind');
+SELECT tableoid::regclass AS partition, count(*) FROM bykind GROUP BY 1 ORDER BY 1;
+SELECT backfill_into('days', '2024-01-05', '2024-01-06', 'part.bykind') AS again;
+-- sub-partitions: the unique index has every level's partition column,
+-- which the upsert may use
+CREATE TABLE sub (event_id text, date date, kind text, PRIMARY KEY (event_id, date, kind))
+  PARTITION BY RANGE (date);
+CREATE TABLE sub_2024 PARTITION OF sub FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')
+  PARTITION BY LIST (kind);
+CREATE TABLE sub_2024_all PARTITION OF sub_2024 DEFAULT;
+SELECT backfill_into('days', '2024-01-05', '2024-01-05', 'part.sub');
+SELECT tableoid::regclass AS partition, count(*) FROM sub GROUP BY 1;
+SELECT requests();
+-- MINVALUE and MAXVALUE bounds, and the hole between them
+CREATE TABLE bounded (event_id text, date date, kind text, PRIMARY KEY (event_id, date))
+  PARTITION BY RANGE (date);
+CREATE TABLE bounded_old PARTITION OF bounded FOR VALUES FROM (MINVALUE) TO ('2024-01-03');
+CREATE TABLE bounded_new PARTITION OF bounded FOR VALUES FROM ('2024-01-05') TO (MAXVALUE);
+SELECT try_sql($$SELECT backfill_into('part.days_inc', '2023-12-30', '2024-01-06', 'part.bounded')$$);
+SELECT try_sql($$SELECT backfill_into('part.days_inc', '2024-01-04', '2024-01-04', 'part.bounded')$$);
+SELECT requests() AS gaps_made_no_request;
+SELECT backfill_into('days_inc', '2023-12-30', '2024-01-02', 'part.bounded');
+SELECT requests();
+-- a timestamptz column, cut into ISO weeks
+CREATE FOREIGN TABLE days_tz (event_id text, date timestamptz, kind text) SERVER part_srv
+  OPTIONS (endpoint 'days', range_column 'date', target 'part.tz', target_partition 'week');
+SELECT backfill_into('days_tz', '2024-01-06', '2024-01-08');
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound, count(t.*)
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+  LEFT JOIN tz t ON t.tableoid = c.oid
+ WHERE i.inhparent = 'tz'::regclass GROUP BY 1, 2 ORDER BY 1;
+SELECT requests();
+
 -- privileges: partitions are created as the caller, who must own the
 -- target and may create tables in its schema
 CREATE ROLE regress_part_writer;
