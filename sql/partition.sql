@@ -147,6 +147,16 @@ BEGIN;
 INSERT INTO withdef VALUES ('mine', '2030-01-01', 'by hand');
 SELECT backfill_into('days_def', '2024-06-30', '2024-06-30');
 ROLLBACK;
+-- the check in the isolation levels that keep one snapshot
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT try_sql($$SELECT backfill_into('part.days_inc')$$);
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT backfill_into('days_def', '2024-06-30', '2024-07-01');
+SELECT try_sql($$SELECT backfill_into('part.days_inc')$$);
+COMMIT;
+SELECT count(*) AS in_default FROM withdef_default;
+SELECT requests();
 -- with the partitions there, the incremental run loads them
 CREATE TABLE withdef_2024_01 PARTITION OF withdef FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
 SELECT backfill_into('days_inc');

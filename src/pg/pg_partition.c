@@ -603,11 +603,16 @@ bf_prepare_partitions(const BfPartitionLoad *pl)
 	return w;
 }
 
+/*
+ * The run's rows are those whose xmin is this transaction (or a
+ * subtransaction of it) and whose cmin is not before the run's first
+ * command: a row the caller wrote there earlier in the transaction is not
+ * the run's.
+ */
 void
 bf_check_default_partition(const BfPartitionLoad *pl, const BfDefaultWatch *w)
 {
 	Relation	rel;
-	Snapshot	snap;
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	attnum;
@@ -625,8 +630,8 @@ bf_check_default_partition(const BfPartitionLoad *pl, const BfDefaultWatch *w)
 		return;
 	}
 	attnum = get_attnum(w->part, pl->column);
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	scan = table_beginscan(rel, snap, 0, NULL);
+	/* the run's own rows, in any isolation level: SnapshotSelf sees them */
+	scan = table_beginscan(rel, SnapshotSelf, 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
@@ -655,7 +660,6 @@ bf_check_default_partition(const BfPartitionLoad *pl, const BfDefaultWatch *w)
 	}
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
-	UnregisterSnapshot(snap);
 	if (count > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
