@@ -337,6 +337,18 @@ name_suffix(const char *text)
 	return s;
 }
 
+/* At most MAX_NEW_PARTITIONS partitions (n) in one load, before any is made. */
+static void
+check_new_partitions(const BfPartitionLoad *pl, int n)
+{
+	if (n > MAX_NEW_PARTITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the range of this backfill needs %d new partitions of target table %s, more than %d in one transaction",
+						n, pl->target_sql, MAX_NEW_PARTITIONS),
+				 errhint("Backfill a shorter range first, or partition by a longer interval.")));
+}
+
 /* The to_char pattern of a partition's suffix, per interval. */
 static const char *
 suffix_pattern(const char *unit)
@@ -398,12 +410,7 @@ create_native(const BfKey *k, const BfPartitionLoad *pl, Datum lo, Datum hi)
 			names = lappend(names, partition_name(k, whole ? suffix : name_suffix(key_out(k, g->lo))));
 		}
 	}
-	if (list_length(pieces) > MAX_NEW_PARTITIONS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the range of this backfill needs %d new partitions of target table %s, more than %d in one transaction",
-						list_length(pieces), pl->target_sql, MAX_NEW_PARTITIONS),
-				 errhint("Backfill a shorter range first, or choose a longer target_partition interval.")));
+	check_new_partitions(pl, list_length(pieces));
 	table_close(k->rel, NoLock);
 	forboth(lc, pieces, ln, names)
 	{
@@ -469,8 +476,8 @@ partman_schema(const BfKey *k, char **interval)
  * (its lock kept) before, as for create_native.
  */
 static void
-create_by_partman(const BfKey *k, const char *nsp, const char *interval,
-				  Datum lo, Datum hi)
+create_by_partman(const BfKey *k, const BfPartitionLoad *pl, const char *nsp,
+				  const char *interval, Datum lo, Datum hi)
 {
 	const char *base = k->typid == TIMESTAMPTZOID ? "pg_catalog.timestamptz" : "pg_catalog.timestamp";
 	const char *q = quote_identifier(nsp);
@@ -498,6 +505,7 @@ create_by_partman(const BfKey *k, const char *nsp, const char *interval,
 		if (range_gaps(k, p, p, true) != NIL)
 			points[n++] = CStringGetTextDatum(key_out(k, p));
 	}
+	check_new_partitions(pl, n);
 	table_close(k->rel, NoLock);
 	if (n == 0)
 		return;
@@ -573,7 +581,7 @@ bf_prepare_partitions(const BfPartitionLoad *pl)
 							 pl->target_sql)));
 		before = RelationGetPartitionDesc(k.rel, true)->nparts;
 		if (nsp != NULL)
-			create_by_partman(&k, nsp, interval, lo, hi);
+			create_by_partman(&k, pl, nsp, interval, lo, hi);
 		else
 			create_native(&k, pl, lo, hi);
 		CommandCounterIncrement();
