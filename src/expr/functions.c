@@ -182,14 +182,17 @@ arg_string(BfCall *c, const char *fname, int i, const char **s)
 }
 
 /*
- * Integer arguments as cast.ToIntE reads them, with the argument named in the
- * error.
+ * Integer arguments as cast.ToIntE reads them, null as 0, with the argument
+ * named in the error.
  */
 static bool
 arg_int(BfCall *c, const char *fname, const char *what, int i, int64_t *out)
 {
 	Desc		d;
 
+	*out = 0;
+	if (c->args[i] == NULL)
+		return true;			/* cast.ToIntE(nil) is 0 */
 	if (!bf_value_to_int64(c->args[i], out))
 		return fn_fail(c, BF_ERR_TYPE, "%s: %s must be an integer, not %s", fname, what,
 					   describe(c->args[i], d));
@@ -237,8 +240,8 @@ value_to_time(struct json_object *v, BfTime *t)
 }
 
 /*
- * Null is an error, not Sling's year 1, so a missing date never passes
- * silently.
+ * A date argument; callers have taken null and "" with no_date, and a
+ * range's ends, where no date is an error, are checked before.
  */
 static bool
 arg_time(BfCall *c, const char *fname, int i, BfTime *t)
@@ -250,6 +253,22 @@ arg_time(BfCall *c, const char *fname, int i, BfTime *t)
 	if (!value_to_time(c->args[i], t))
 		return fn_fail(c, BF_ERR_VALUE, "%s: cannot read %s as a date", fname,
 					   describe(c->args[i], d));
+	return true;
+}
+
+/*
+ * Sling reads null and "" as the zero time, which it treats as no date (its
+ * ParseTime: "return zero time, so it become nil"): a date function given
+ * one gives null, so coalesce(date_parse(inputs.x), ...) falls through.
+ */
+static bool
+no_date(BfCall *c, int i, struct json_object **out)
+{
+	struct json_object *v = c->args[i];
+
+	if (v != NULL && !(bf_value_is_string(v) && json_object_get_string_len(v) == 0))
+		return false;
+	*out = NULL;
 	return true;
 }
 
@@ -523,12 +542,16 @@ fn_to_bool(BfCall *c, struct json_object **out)
 	return do_cast(c, "to_bool", c->args[0], "bool", false, out);
 }
 
-/* The *_parse functions refuse null rather than read it as 0 or false. */
+/*
+ * The *_parse functions read null as cast.ToIntE and friends do: 0, 0.0,
+ * false (cast(null, type) stays null, as Sling's cast does).
+ */
 static bool
 parse_as(BfCall *c, const char *fname, const char *type, struct json_object **out)
 {
 	if (c->args[0] == NULL)
-		return fn_fail(c, BF_ERR_VALUE, "%s: cannot parse null", fname);
+		return give(c, type[0] == 'i' ? json_object_new_int64(0) :
+					type[0] == 'f' ? bf_value_new_double(0.0) : json_object_new_boolean(0), out);
 	return do_cast(c, fname, c->args[0], type, false, out);
 }
 
@@ -742,7 +765,8 @@ fn_float_format(BfCall *c, struct json_object **out)
 	char		tail;
 	bool		ok;
 
-	if (!bf_value_to_double(c->args[0], &v))
+	v = 0.0;					/* cast.ToFloat64E(nil) */
+	if (c->args[0] != NULL && !bf_value_to_double(c->args[0], &v))
 		return fn_fail(c, BF_ERR_TYPE, "float_format: the value must be a number, not %s",
 					   describe(c->args[0], d));
 	if (!arg_string(c, "float_format", 1, &fmt))
@@ -793,10 +817,10 @@ fn_date_parse(BfCall *c, struct json_object **out)
 	Desc		d;
 	char	   *copy;
 
-	if (c->args[0] == NULL)
-		return fn_fail(c, BF_ERR_VALUE, "date_parse: the date is null");
 	if (c->nargs > 1 && !arg_string(c, "date_parse", 1, &fmt))
 		return false;
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_text(c, "date_parse", 0, &s))
 		return false;
 	if (strcmp(fmt, "auto") == 0)
@@ -826,7 +850,13 @@ fn_date_format(BfCall *c, struct json_object **out)
 	const char *fmt;
 	char	   *s;
 
-	if (!arg_time(c, "date_format", 0, &t) || !arg_string(c, "date_format", 1, &fmt))
+	if (c->args[1] != NULL && !arg_string(c, "date_format", 1, &fmt))
+		return false;
+	if (no_date(c, 0, out))
+		return true;
+	if (c->args[1] == NULL)
+		return give_string(c, "", 0, out);	/* Sling formats with "" */
+	if (!arg_time(c, "date_format", 0, &t))
 		return false;
 	s = bf_time_format(&t, fmt);
 	if (s == NULL)
@@ -851,6 +881,8 @@ fn_now(BfCall *c, struct json_object **out)
 		const char *tz;
 		int32_t		offset;
 
+		if (c->args[0] == NULL)
+			return give_time(c, &t, out);	/* Sling: LoadLocation("") is UTC */
 		if (!arg_string(c, "now", 0, &tz))
 			return false;
 		if (!bf_parse_zone(tz, strlen(tz), &offset))
@@ -960,6 +992,8 @@ fn_date_add(BfCall *c, struct json_object **out)
 	Desc		d1;
 	Desc		d2;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_add", 0, &t))
 		return false;
 	if (c->nargs == 3)
@@ -974,7 +1008,9 @@ fn_date_add(BfCall *c, struct json_object **out)
 			return fn_fail(c, BF_ERR_VALUE,
 						   "date_add: unknown unit \"%s\" (second, minute, hour, day, week, month or year)",
 						   unit);
-		if (!bf_value_to_int64(c->args[1], &n))
+		if (c->args[1] == NULL)
+			n = 0;				/* cast.ToIntE(nil) */
+		else if (!bf_value_to_int64(c->args[1], &n))
 			return fn_fail(c, BF_ERR_TYPE, "date_add: cannot add %s %s to %s",
 						   describe(c->args[1], d1), unit, describe(c->args[0], d2));
 		if (!add_units(&t, n, u))
@@ -1023,6 +1059,8 @@ fn_date_diff(BfCall *c, struct json_object **out)
 	int64_t		dsec;
 	int64_t		r;
 
+	if (no_date(c, 0, out) || no_date(c, 1, out))
+		return true;
 	if (!arg_time(c, "date_diff", 0, &t1) || !arg_time(c, "date_diff", 1, &t2) ||
 		(c->nargs > 2 && !arg_word(c, "date_diff", 2, unit, sizeof(unit))))
 		return false;
@@ -1147,6 +1185,8 @@ fn_date_trunc(BfCall *c, struct json_object **out)
 	char		unit[32];
 	DateUnit	u;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_trunc", 0, &t) || !arg_word(c, "date_trunc", 1, unit, sizeof(unit)))
 		return false;
 	u = long_unit(unit);
@@ -1179,6 +1219,8 @@ fn_date_first(BfCall *c, struct json_object **out)
 	BfTime		t;
 	DateUnit	u;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_first", 0, &t) || !arg_period(c, "date_first", &u))
 		return false;
 	if (!truncate_time(&t, u))
@@ -1194,6 +1236,8 @@ fn_date_last(BfCall *c, struct json_object **out)
 	DateUnit	u;
 	BfCivil		civ;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_last", 0, &t) || !arg_period(c, "date_last", &u))
 		return false;
 	bf_time_to_civil(&t, &civ);
@@ -1259,6 +1303,8 @@ fn_date_extract(BfCall *c, struct json_object **out)
 	char		part[32];
 	int64_t		v;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_extract", 0, &t) || !arg_word(c, "date_extract", 1, part, sizeof(part)))
 		return false;
 	bf_time_to_civil(&t, &civ);
@@ -2474,9 +2520,19 @@ compare_pair(BfCall *c, const char *fname, int sign, struct json_object **out)
 {
 	int			cmp;
 
-	if (c->args[0] == NULL && c->args[1] == NULL)
+	struct json_object *a = c->args[0];
+	struct json_object *b = c->args[1];
+	double		x;
+
+	if (a == NULL && b == NULL)
 		return give_bool(c, false, out);
-	if (!order_or_fail(c, fname, c->args[0], c->args[1], &cmp))
+	/* beside a number, null is 0, as cast.ToFloat64E(nil) makes it */
+	if ((a == NULL && numeric(b, &x)) || (b == NULL && numeric(a, &x)))
+	{
+		cmp = a == NULL ? (0.0 > x) - (0.0 < x) : (x > 0.0) - (x < 0.0);
+		return give_bool(c, cmp * sign > 0, out);
+	}
+	if (!order_or_fail(c, fname, a, b, &cmp))
 		return false;
 	return give_bool(c, cmp * sign > 0, out);
 }

@@ -279,7 +279,8 @@ serve_run(int fd, CachedProgram *prog, const char *input, size_t input_len)
 								  "the program gives more than BF_JQ_MAX_OUTPUTS (1000000) outputs" :
 								  "the program's outputs exceed BF_EVAL_MAX_BYTES");
 			}
-			ok = write_frame(fd, 'o', jv_string_value(text), len);
+			/* with its NUL, so that the caller's parser sees "1" end */
+			ok = write_frame(fd, 'o', jv_string_value(text), len + 1);
 			jv_free(text);
 			if (!ok)
 				return false;
