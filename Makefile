@@ -4,7 +4,7 @@
 # module's .c files (<module>_SRCS) and the modules it includes
 # (<module>_USES).  src/pg/ and backfill_fdw.c include postgres.h and go
 # only into the extension; every other module is plain C (json-c, libyaml,
-# libcurl, libcrypto), built on its own into the test programs with PGXS's
+# libcurl, libcrypto, libjq), built on its own into the test programs with PGXS's
 # warning flags plus -Werror.  tools/check-layout (run by test/run) keeps
 # the folders, the lists and the includes in step.
 
