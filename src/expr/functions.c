@@ -478,6 +478,8 @@ do_cast(BfCall *c, const char *fname, struct json_object *v, const char *type, b
 		if ((ok = bf_value_to_bool(v, true, &b)))
 			r = json_object_new_boolean(b);
 	}
+	else if (bf_value_is_string(v) && json_object_get_string_len(v) == 0)
+		return true;			/* "" is Sling's zero time: no date */
 	else
 	{
 		BfTime		t;

@@ -99,12 +99,31 @@ read_all(int fd, void *buf, size_t len)
 	return true;
 }
 
-/* A tag and a length-prefixed text. */
+/* The worker's frames wait here until FLUSH_AT bytes or the answer's end. */
+#define FLUSH_AT 65536
+static BfBuf out_frames;
+
+/*
+ * A tag and a length-prefixed text (the worker's side).  Frames are sent in
+ * batches, so a million small outputs are not three million send() calls;
+ * 'd' and 'e' end an answer and send what waits.
+ */
 static bool
 write_frame(int fd, char tag, const char *s, uint64_t len)
 {
-	return write_all(fd, &tag, 1) && write_all(fd, &len, sizeof(len)) &&
-		write_all(fd, s, (size_t) len);
+	bool		ok = true;
+
+	bf_buf_append_char(&out_frames, tag);
+	bf_buf_append(&out_frames, (const char *) &len, sizeof(len));
+	bf_buf_append(&out_frames, s, (size_t) len);
+	if (out_frames.failed)
+		abort();				/* out of memory: the caller reports it */
+	if (tag == 'd' || tag == 'e' || out_frames.len >= FLUSH_AT)
+	{
+		ok = write_all(fd, out_frames.data, out_frames.len);
+		out_frames.len = 0;
+	}
+	return ok;
 }
 
 /* ---- the worker ---------------------------------------------------------- */
@@ -383,6 +402,7 @@ worker_main(int fd)
 		lim.rlim_cur = lim.rlim_max = data + BF_JQ_MAX_MEMORY;
 		setrlimit(RLIMIT_DATA, &lim);
 	}
+	bf_buf_init(&out_frames);
 	while (serve_one(0))
 		;
 	_exit(0);
@@ -513,6 +533,36 @@ wait_for(Reader *rd, size_t len, BfError *err)
 	return true;
 }
 
+/*
+ * About how many values a compact JSON text holds (a comma or an opening
+ * bracket outside strings starts one), so that an output is charged by the
+ * values it will make, as BF_EVAL_ELEMENT_COST counts them, before it is
+ * parsed: "[0,0,...]" is 2 bytes of text per value but far more in json-c.
+ */
+static size_t
+json_text_values(const char *s, size_t len)
+{
+	size_t		n = 1;
+	size_t		i;
+	bool		in_string = false;
+
+	for (i = 0; i < len; i++)
+	{
+		if (in_string)
+		{
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = false;
+		}
+		else if (s[i] == '"')
+			in_string = true;
+		else if (s[i] == ',' || s[i] == '[' || s[i] == '{')
+			n++;
+	}
+	return n;
+}
+
 /* One output's JSON text as a value (the worker wrote it; depth is capped). */
 static bool
 parse_output(const char *s, size_t len, struct json_object **out, BfError *err)
@@ -608,8 +658,11 @@ request(char kind, const char *program, struct json_object *input,
 		{
 			struct json_object *v = NULL;
 
-			if ((budget != NULL && (!bf_budget_charge(budget, (size_t) len, err) ||
-									!bf_budget_charge_elements(budget, 1, err))) ||
+			if ((budget != NULL &&
+				 (!bf_budget_charge(budget, (size_t) len, err) ||
+				  !bf_budget_charge_elements(budget,
+											 json_text_values(rd.buf.data + rd.pos, (size_t) len),
+											 err))) ||
 				!parse_output(rd.buf.data + rd.pos, (size_t) len, &v, err))
 			{
 				/* the rest of the answer is unread: a fresh worker next time */

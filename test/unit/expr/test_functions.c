@@ -945,6 +945,8 @@ test_sling_nulls(void)
 	EV("if(null, 1, 2)", "2");
 	EV("cast(null, \"int\")", "null");
 	EV("try_cast(null, \"date\")", "null");
+	EV("cast(\"\", \"date\")", "null");	/* "" is the zero time, no date */
+	EV("cast(\"\", \"int\")", "error: value");
 	EV("to_int(null)", "null");
 	EV("json_parse(null)", "null");
 	EV("type_of(null)", "\"null\"");
@@ -1063,8 +1065,12 @@ test_jq(void)
 	EV("jq(1, \"[-1] | implode | length\")", "[1]");
 	EV("jq(1, \"range(2000000)\")", "error: limit");
 	MSG_HAS("BF_JQ_MAX_OUTPUTS");
+	/* one output of 2.1 million values: charged by its values, before it is parsed */
+	EV("jq(1, \"[range(2100000)]\")", "error: limit");
+	MSG_HAS("BF_EVAL_MAX_BYTES");
+	EV("jq(1, \"[range(3)] | map(\\\"a,[{\\\")\")", "[[\"a,[{\",\"a,[{\",\"a,[{\"]]");
 	/* past BF_JQ_MAX_MEMORY libjq fails; the worker dies, the caller does not */
-	EV("jq(1, \"\\\"x\\\" * 1000000000 | length\")", "error: limit");
+	EV("jq(1, \"(\\\"x\\\" * 1000) * 1000000 | length\")", "error: limit");
 	MSG_HAS("stopped the jq worker");
 	EV("jq(2, \". * 3\")", "[6]");	/* a fresh worker */
 	bf_jq_set_time_limit(300);
