@@ -1722,7 +1722,10 @@ fn_split_part(BfCall *c, struct json_object **out)
 	return true;
 }
 
-/* contains(s, sub). */
+/*
+ * contains(s, sub), or contains(list, item) as Sling's own pipelines use it
+ * (contains(keys(x), "id")): an element equal to item.
+ */
 static bool
 fn_contains(BfCall *c, struct json_object **out)
 {
@@ -1730,6 +1733,15 @@ fn_contains(BfCall *c, struct json_object **out)
 	ArgText		sub;
 	bool		ok = false;
 
+	if (json_object_is_type(c->args[0], json_type_array))
+	{
+		size_t		i;
+
+		for (i = 0; i < json_object_array_length(c->args[0]); i++)
+			if (bf_value_equal(json_object_array_get_idx(c->args[0], i), c->args[1]))
+				return give_bool(c, true, out);
+		return give_bool(c, false, out);
+	}
 	if (arg_text(c, "contains", 0, &s))
 	{
 		if (arg_text(c, "contains", 1, &sub))

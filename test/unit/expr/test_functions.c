@@ -479,6 +479,9 @@ test_strings(void)
 	EV("contains(12345, 34)", "true");
 	EV("contains(null, \"a\")", "false");
 	EV("contains({}, \"a\")", "error: type");
+	EV("contains(keys({\"id\": 1}), \"id\")", "true");
+	EV("contains([1, [2]], [2])", "true");
+	EV("contains([1, 2], \"1\")", "false");
 	EV("replace(\"aXbXc\", \"X\", \"-\")", "\"a-b-c\"");
 	EV("replace(\"aaa\", \"a\", \"bb\")", "\"bbbbbb\"");
 	EV("replace(\"ab\", \"\", \"-\")", "\"-a-b-\"");
@@ -902,6 +905,9 @@ test_sling_nulls(void)
 	EV("contains(null, \"a\")", "false");
 	EV("contains(\"abc\", null)", "true");
 	EV("contains({}, \"a\")", "error: type");
+	EV("contains(keys({\"id\": 1}), \"id\")", "true");
+	EV("contains([1, [2]], [2])", "true");
+	EV("contains([1, 2], \"1\")", "false");
 	EV("replace(null, \"a\", \"b\")", "\"\"");
 	EV("trim(null)", "\"\"");
 	EV("trim(null, \"x\")", "\"\"");
