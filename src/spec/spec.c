@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "expr/jqrun.h"
 #include "spec/spec.h"
 
 #define SPEC_MAX_FILE (64 * 1024 * 1024)
@@ -1263,23 +1264,41 @@ spec_check_tolerance(SpecCtx *ctx, const BfYamlNode *map, const char *path, cons
 					 "expected \"capacity,error_rate\" (e.g. \"1000000,0.001\"), got \"%s\"", text);
 }
 
+/*
+ * A records.jq with no {...} part is compiled (by the jq worker) here, so a
+ * jq syntax error is a load error too.
+ */
+static bool
+spec_check_jq(SpecCtx *ctx, const BfTmplField *f)
+{
+	BfError		cerr;
+	char	   *text;
+	bool		ok;
+
+	bf_error_clear(&cerr);
+	text = bf_template_render_text(f->tmpl, NULL, &cerr);
+	ok = text != NULL && bf_jq_check(text, &cerr);
+	free(text);
+	if (ok)
+		return true;
+	bf_error_prefix(&cerr, "invalid jq program");
+	return spec_compile_fail(ctx, f->loc, f->path, &cerr);
+}
+
 /* response.records: how records are found in a body and told apart. */
 static bool
 spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 				   const char *path, BfRecords *r)
 {
-	static const char *const keys[] = {"jmespath", "primary_key", "update_key", "limit",
+	static const char *const keys[] = {"jmespath", "jq", "primary_key", "update_key", "limit",
 	"casing", "select", "duplicate_tolerance", NULL};
-	static const SpecUnsupported unsupported[] = {
-		{"jq", "jq record selectors are not implemented; use jmespath"},
-		{NULL, NULL}
-	};
 	static const char *const casings[] = {"snake", "camel", NULL};
 	static const int casing_values[] = {BF_CASING_SNAKE, BF_CASING_CAMEL};
 	int			casing = BF_CASING_NONE;
 
-	if (!spec_check_map(ctx, node, at, path, keys, unsupported) ||
+	if (!spec_check_map(ctx, node, at, path, keys, NULL) ||
 		!spec_tmpl_key(ctx, node, path, "jmespath", &r->jmespath) ||
+		!spec_tmpl_key(ctx, node, path, "jq", &r->jq) ||
 		!spec_str_list_key(ctx, node, path, "primary_key", true, &r->primary_key) ||
 		!spec_string_key(ctx, node, path, "update_key", &r->update_key) ||
 		!spec_int_key(ctx, node, path, "limit", 0, &r->limit) ||
@@ -1290,6 +1309,10 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	r->casing = (BfCasing) casing;
 	if (r->duplicate_tolerance != NULL &&
 		!spec_check_tolerance(ctx, node, path, r->duplicate_tolerance))
+		return false;
+	if (r->jq.src != NULL && r->jmespath.src != NULL)
+		return spec_fail(ctx, at, path, "give jmespath or jq, not both");
+	if (r->jq.src != NULL && bf_template_is_constant(r->jq.tmpl) && !spec_check_jq(ctx, &r->jq))
 		return false;
 	return r->jmespath.tmpl == NULL || !bf_template_is_constant(r->jmespath.tmpl) ||
 		spec_compile_jmespath(ctx, &r->jmespath, &r->jmespath_expr);

@@ -679,10 +679,24 @@ test_errors(void)
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      format: xml\n",
 				 "t.yaml:6:7: endpoints.e.response.format: \"xml\" is not supported "
 				 "(supported: json, jsonlines, csv)");
+	/* records.jq: compiled by libjq at load time, and not beside jmespath */
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
-				 "        jq: .data[]\n",
-				 "t.yaml:7:9: endpoints.e.response.records.jq: not supported: jq record selectors "
-				 "are not implemented; use jmespath");
+				 "        jq: '.data[] |'\n",
+				 "t.yaml:7:9: endpoints.e.response.records.jq: invalid jq program: jq: syntax error, "
+				 "unexpected $end (Unix shell quoting issues?) at <top-level>, line 1");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
+				 "        jq: .data[]\n        jmespath: data\n",
+				 "t.yaml:6:7: endpoints.e.response.records: give jmespath or jq, not both");
+	{
+		BfError		err;
+		BfSpec	   *spec = load("endpoints:\n  e:\n    request:\n      url: x\n    response:\n"
+								"      records:\n        jq: '.{state.key}[]'\n", &err);
+
+		CHECK_MSG(spec != NULL, "%s", err.message);
+		if (spec != NULL)
+			CHECK_STR(spec->endpoints[0].response.records.jq.src, ".{state.key}[]");
+		bf_spec_free(spec);
+	}
 	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
 				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
