@@ -5,3 +5,16 @@
 
 -- What 0.3 adds, each part as backfill_fdw--0.3.sql has it (sql/upgrade.sql
 -- checks that an updated 0.1 and a fresh 0.3 have the same catalog).
+
+-- Queues (issue 11): a whole server loaded in the spec's dependency order,
+-- producers before their consumers, in the caller's transaction; each
+-- producer is fetched once, its records going to its own target and to its
+-- queues in the same pass.  Rows, sync state and history per table, as
+-- backfill_into() writes them.
+CREATE FUNCTION backfill_fdw.backfill_server(server name,
+                                             range_start text DEFAULT NULL,
+                                             range_end text DEFAULT NULL,
+                                             endpoints text[] DEFAULT NULL)
+RETURNS TABLE (foreign_table regclass, rows_written bigint)
+AS 'MODULE_PATHNAME', 'backfill_fdw_backfill_server'
+LANGUAGE C VOLATILE;

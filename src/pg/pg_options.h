@@ -31,6 +31,9 @@ typedef struct BfTableOptions
 /* Read and resolve the options of foreign table relid. */
 extern BfTableOptions *bf_table_options(Oid relid);
 
+/* The foreign tables of a server, by OID (a List of Oid). */
+extern List *bf_server_tables(Oid serverid);
+
 /* The server options other than spec, as a json object of strings (new). */
 extern struct json_object *bf_overrides_json(List *overrides);
 
