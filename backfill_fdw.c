@@ -1106,7 +1106,7 @@ range_label(BfScanState *st)
  * write with its items.
  */
 static void
-explain_producers(BfScanState *st, ExplainState *es)
+explain_producers(ForeignScanState *node, BfScanState *st, ExplainState *es)
 {
 	const BfEndpoint *ep = st->endpoint;
 	List	   *shown = NIL;
@@ -1120,7 +1120,7 @@ explain_producers(BfScanState *st, ExplainState *es)
 		initStringInfo(&buf);
 		if (st->evaluated && !st->range.bounded)
 		{
-			struct json_object *sync = bf_producer_sync(st->opts, p->name);
+			struct json_object *sync = bf_producer_sync(st->opts, scan_user(node), p->name);
 
 			appendStringInfoString(&buf, sync_label(p, sync));
 			json_object_put(sync);
@@ -1188,7 +1188,7 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 rq->rate, rq->concurrency,
 								 st->endpoint->iterate.present ? st->endpoint->iterate.concurrency : 1),
 						es);
-	explain_producers(st, es);
+	explain_producers(node, st, es);
 	if (es->verbose)
 	{
 		ExplainPropertyText("Spec", st->opts->spec_path, es);

@@ -17,7 +17,7 @@
  * before that memory goes.  On an error the scans never end: the resource
  * owner closes the files and the memory goes with the executor's, so the
  * set's reset callback then only forgets it, and never touches a file
- * again.  Readers are malloc'd, since the runner frees its own after the
+ * again (see set_gone).  Readers are malloc'd, since the runner frees its own after the
  * set may be gone: the set marks its readers orphaned as it goes, and
  * closing an orphan only frees it.
  *
@@ -34,7 +34,9 @@
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "lib/ilist.h"
+#include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -146,10 +148,36 @@ static const BfQueueOps pg_queue_ops = {
 	queue_append, queue_open_reader, queue_read, queue_close_reader
 };
 
+/* Close the set's tuplestores, and with them their temp files. */
+static void
+end_queues(BfQueueSet *set)
+{
+	ListCell   *lg;
+
+	foreach(lg, set->groups)
+	{
+		ListCell   *lq;
+
+		foreach(lq, ((BfQueueGroup *) lfirst(lg))->queues)
+		{
+			BfQueue    *q = lfirst(lq);
+
+			if (q->items != NULL)
+				tuplestore_end(q->items);
+			q->items = NULL;
+		}
+	}
+	set->ended = true;
+}
+
 /*
  * The set's memory is going: forget the set, and orphan its readers.  Its
- * tuplestores were closed by bf_queue_set_release, or, on an error, their
- * files by the resource owner; either way none is touched here.
+ * tuplestores are closed already (bf_queue_set_release), or are closed now
+ * when the transaction is still running normally (a set no scan released,
+ * such as records()'s): their files are still open then, since a portal's
+ * resource owner goes after its memory.  In an abort (or commit) the
+ * resource owner has closed or will close the files itself, and they are
+ * not touched.
  */
 static void
 set_gone(void *arg)
@@ -157,6 +185,9 @@ set_gone(void *arg)
 	BfQueueSet *set = (BfQueueSet *) arg;
 	BfQueueSet **p;
 	dlist_mutable_iter it;
+
+	if (!set->ended && IsTransactionState())
+		end_queues(set);
 
 	for (p = &statement_sets; *p != NULL; p = &(*p)->next)
 	{
@@ -226,24 +257,9 @@ bf_queue_set_new(void)
 void
 bf_queue_set_release(BfQueueSet *set)
 {
-	ListCell   *lg;
-
 	if (--set->users > 0)
 		return;
-	foreach(lg, set->groups)
-	{
-		ListCell   *lq;
-
-		foreach(lq, ((BfQueueGroup *) lfirst(lg))->queues)
-		{
-			BfQueue    *q = lfirst(lq);
-
-			if (q->items != NULL)
-				tuplestore_end(q->items);
-			q->items = NULL;
-		}
-	}
-	set->ended = true;
+	end_queues(set);
 	MemoryContextDelete(set->cxt);
 }
 
@@ -540,7 +556,7 @@ bf_queue_scan_new(BfQueueSet *set, const BfTableOptions *opts, Oid userid,
 }
 
 struct json_object *
-bf_producer_sync(const BfTableOptions *consumer, const char *producer)
+bf_producer_sync(const BfTableOptions *consumer, Oid userid, const char *producer)
 {
 	ListCell   *lc;
 
@@ -548,9 +564,13 @@ bf_producer_sync(const BfTableOptions *consumer, const char *producer)
 	{
 		BfTableOptions *o = bf_table_options(lfirst_oid(lc));
 
-		if (strcmp(o->endpoint, producer) == 0 &&
-			strcmp(o->spec_path, consumer->spec_path) == 0)
-			return bf_stored_sync(o->relid);
+		if (strcmp(o->endpoint, producer) != 0 ||
+			strcmp(o->spec_path, consumer->spec_path) != 0)
+			continue;
+		/* the stored values are the table's: only its readers see them */
+		if (pg_class_aclcheck(o->relid, userid, ACL_SELECT) != ACLCHECK_OK)
+			return NULL;
+		return bf_stored_sync(o->relid);
 	}
 	return NULL;
 }
@@ -569,7 +589,8 @@ run_fill(BfQueueScan *qs, const BfSpec *spec, const BfEndpoint *producer,
 {
 	BfRunContext ctx = *consumer_ctx;
 	BfQueueView view = {qs->group, false};
-	struct json_object *volatile sync = bf_producer_sync(qs->opts, producer->name);
+	struct json_object *volatile sync = bf_producer_sync(qs->opts, qs->userid,
+															  producer->name);
 	BfRunner   *volatile runner = NULL;
 	char	   *context = psprintf("producer of endpoint \"%s\"", qs->endpoint->name);
 	BfError		err;

@@ -60,10 +60,11 @@ extern BfQueueSet *bf_queue_statement_set(EState *estate);
 extern void bf_queue_set_release(BfQueueSet *set);
 
 /*
- * A set of backfill_server's own, in which a table's load of an endpoint
- * fills that endpoint's queues too (bf_queue_scan_new with owns_fill), so
- * that a consumer loaded later finds them filled.  Freed by
- * bf_queue_set_release, or with its memory context on an error.
+ * A set of its own, in the current memory context: backfill_server's, in
+ * which a table's load of an endpoint fills that endpoint's queues too
+ * (bf_queue_scan_new with owns_fill), so that a consumer loaded later
+ * finds them filled; records()'s.  Freed by bf_queue_set_release, or with
+ * its memory context.
  */
 extern BfQueueSet *bf_queue_set_new(void);
 
@@ -98,9 +99,10 @@ extern long bf_queue_scan_count(const BfQueueScan *qs, const char *queue);
  * The stored sync values a producer reads as sync.* (a new reference, or
  * NULL): those of the first foreign table (by OID) of the server whose
  * endpoint it is on the same spec file, the table backfill_server loads it
- * as; none when it has no table.
+ * as; none when it has no table, or when userid (whose secrets the run
+ * uses) may not read that table, since its sync values are its data.
  */
-extern struct json_object *bf_producer_sync(const BfTableOptions *consumer,
+extern struct json_object *bf_producer_sync(const BfTableOptions *consumer, Oid userid,
 											const char *producer);
 
 #endif							/* PG_QUEUE_H */
