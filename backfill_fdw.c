@@ -1136,6 +1136,9 @@ explain_producers(ForeignScanState *node, BfScanState *st, ExplainState *es)
 								 r->runs == 1 ? "" : "s", r->stats.requests);
 			else if (r->reused > 0)
 				appendStringInfoString(&buf, "; its queues were filled by an earlier scan");
+			if (r->runs > 0 && r->reused > 0)
+				appendStringInfo(&buf, ", its queues read again by %ld later run%s",
+								 r->reused, r->reused == 1 ? "" : "s");
 		}
 		ExplainPropertyText(psprintf("Producer %s", p->name), buf.data, es);
 	}
