@@ -30,6 +30,7 @@ CREATE FOREIGN TABLE parent_ids_only (id text) SERVER q;
 CREATE FOREIGN TABLE from_only (id text, batch text) SERVER q;
 CREATE FOREIGN TABLE orphans (id text) SERVER q;
 CREATE FOREIGN TABLE hanging_children (id text) SERVER q;
+CREATE FOREIGN TABLE many (id int) SERVER q;
 SELECT * FROM requests('q');
 
 -- a producer alone is a plain scan
@@ -103,8 +104,26 @@ SELECT r->>'id' AS id FROM backfill_fdw.records('q', 'grandchildren', '2024-01-0
 SELECT * FROM requests('q');
 
 -- a LIMIT stops the consumer early, after its producer ran to its end
-SELECT count(*) FROM (SELECT id FROM children LIMIT 1) s;
-SELECT * FROM requests('q') WHERE request LIKE '/q/parents?%';
+SELECT count(*) FROM (SELECT id FROM parent_copies LIMIT 1) s;
+SELECT * FROM requests('q');
+
+-- a queue past work_mem spills to a temp file: every item still comes back
+-- once, to each of two readers, also through a cursor and after an error
+SET work_mem = '64kB';
+SELECT count(*), count(DISTINCT id), sum(id) FROM many;
+SELECT * FROM requests('q');
+SELECT count(*), sum(a.id) FROM many a JOIN many b ON a.id = b.id;
+SELECT * FROM requests('q');
+SELECT try_sql('SELECT 1 / (id - 19999) FROM many');
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM many;
+FETCH 2 FROM c;
+MOVE FORWARD 19000 IN c;
+FETCH 1 FROM c;
+CLOSE c;
+COMMIT;
+RESET work_mem;
+SELECT * FROM requests('q');
 
 -- a producer that fails fails the statement, naming it and its consumer
 SELECT try_sql('SELECT * FROM orphans');

@@ -495,6 +495,13 @@ queue_read(void *reader, size_t *len, BfError *err)
 	{
 		Tuplestorestate *ts = r->queue->items;
 
+		/*
+		 * A tuple read back from the temp file is palloc'd in the current
+		 * context and freed by the slot at its next store: that must be the
+		 * set's, not a context of the caller's that may be reset between.
+		 */
+		MemoryContext old = MemoryContextSwitchTo(r->queue->group->set->cxt);
+
 		tuplestore_select_read_pointer(ts, r->ptr);
 		if (tuplestore_gettupleslot(ts, true, false, r->slot))
 		{
@@ -504,6 +511,7 @@ queue_read(void *reader, size_t *len, BfError *err)
 			*len = VARSIZE_ANY_EXHDR(item) - 1;
 			out = VARDATA_ANY(item);
 		}
+		MemoryContextSwitchTo(old);
 	}
 	PG_CATCH();
 	{
