@@ -9,12 +9,6 @@
 \getenv mock_url MOCK_URL
 CREATE SCHEMA stripe;
 SET search_path = stripe, public;
--- the requests the mock API logged since the last call, each with its count
-CREATE FUNCTION requests(server name) RETURNS TABLE (request text, n bigint)
-LANGUAGE sql AS $$
-  SELECT r, count(*) FROM jsonb_array_elements_text(mock_requests(server)) r
-   GROUP BY r ORDER BY r
-$$;
 SELECT :'mock_url' || '/q/v1' AS stripe_url \gset
 
 CREATE SERVER stripe_api FOREIGN DATA WRAPPER backfill_fdw
@@ -24,16 +18,16 @@ CREATE FOREIGN TABLE customer (id text, email text) SERVER stripe_api
   OPTIONS (target 'stripe.customers');
 CREATE FOREIGN TABLE customer_charge (id text, customer_id text, amount int) SERVER stripe_api
   OPTIONS (target 'stripe.charges');
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 
 -- the charges of every customer: two pages of customers, a request per customer
 SELECT * FROM customer_charge ORDER BY id;
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 EXPLAIN (COSTS OFF) SELECT * FROM customer_charge;
 
 -- both tables loaded, customers first and fetched once
 SELECT * FROM backfill_fdw.backfill_server('stripe_api');
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 SELECT * FROM customers ORDER BY id;
 SELECT count(*), sum(amount) FROM charges;
 SELECT endpoint, sync FROM backfill_fdw.sync_state
@@ -42,7 +36,7 @@ SELECT endpoint, sync FROM backfill_fdw.sync_state
 -- the next SELECT of the charges starts its producer from the customer's
 -- sync state (starting_after cus_3): no new customer, no charge request
 SELECT count(*) FROM customer_charge;
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 EXPLAIN (COSTS OFF) SELECT * FROM customer_charge;
 -- and it moved no sync state
 SELECT endpoint, sync FROM backfill_fdw.sync_state
@@ -52,7 +46,7 @@ SELECT endpoint, sync FROM backfill_fdw.sync_state
 UPDATE backfill_fdw.sync_state SET sync = '{"last_id": "cus_1"}'
   WHERE foreign_table = 'customer'::regclass;
 SELECT * FROM customer_charge ORDER BY id;
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 
 -- a role that may read the charges but not the customers' table does not
 -- see (or use) the customers' sync state
@@ -64,7 +58,7 @@ SET ROLE stripe_reader;
 EXPLAIN (COSTS OFF) SELECT * FROM customer_charge;
 SELECT count(*) FROM customer_charge;
 RESET ROLE;
-SELECT * FROM requests('stripe_api');
+SELECT * FROM mock_request_counts('stripe_api');
 
 DROP SCHEMA stripe CASCADE;
 DROP SERVER stripe_api CASCADE;

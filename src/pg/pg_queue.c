@@ -45,11 +45,11 @@
 #include "pg/pg_queue.h"
 #include "pg/pg_util.h"
 
-/* One queue of a group. */
+/* One queue of a group (its name first: see named_entry). */
 typedef struct BfQueue
 {
-	struct BfQueueGroup *group;
 	char	   *name;
+	struct BfQueueGroup *group;
 	Tuplestorestate *items;		/* NULL until the first item or reader */
 	long		count;
 	bool		reading;		/* a reader has opened it: no more appends */
@@ -64,14 +64,14 @@ typedef struct BfQueue
  */
 typedef enum BfFillState
 {
-	BF_FILL_PENDING,			/* not run in this group yet */
+	BF_FILL_PENDING = 0,		/* not run in this group yet */
 	BF_FILL_RUNNING,			/* its run is writing the queues now */
 	BF_FILL_DONE				/* ran to its end: its queues are full */
 } BfFillState;
 
 typedef struct BfFill
 {
-	const char *endpoint;
+	char	   *endpoint;		/* first: see named_entry */
 	BfFillState state;
 } BfFill;
 
@@ -308,51 +308,49 @@ scan_group(BfQueueScan *qs, const BfRunContext *ctx)
 	return g;
 }
 
-/* The group's fill of endpoint, made PENDING on first use. */
-static BfFill *
-group_fill(BfQueueGroup *g, const char *endpoint)
+/*
+ * The entry of *list whose name (a struct's first field, a char *) is
+ * name; absent, a new zeroed one of size bytes with that name in the
+ * set's memory, appended, or NULL when !create.
+ */
+static void *
+named_entry(BfQueueSet *set, List **list, const char *name, Size size, bool create)
 {
-	BfFill	   *f;
+	char	  **entry;
 	ListCell   *lc;
 	MemoryContext old;
 
-	foreach(lc, g->fills)
+	foreach(lc, *list)
 	{
-		f = lfirst(lc);
-		if (strcmp(f->endpoint, endpoint) == 0)
-			return f;
+		entry = lfirst(lc);
+		if (strcmp(*entry, name) == 0)
+			return entry;
 	}
-	f = MemoryContextAllocZero(g->set->cxt, sizeof(BfFill));
-	f->endpoint = MemoryContextStrdup(g->set->cxt, endpoint);
-	f->state = BF_FILL_PENDING;
-	old = MemoryContextSwitchTo(g->set->cxt);
-	g->fills = lappend(g->fills, f);
+	if (!create)
+		return NULL;
+	entry = MemoryContextAllocZero(set->cxt, size);
+	*entry = MemoryContextStrdup(set->cxt, name);
+	old = MemoryContextSwitchTo(set->cxt);
+	*list = lappend(*list, entry);
 	MemoryContextSwitchTo(old);
-	return f;
+	return entry;
+}
+
+/* The group's fill of endpoint, PENDING (zero) when new. */
+static BfFill *
+group_fill(BfQueueGroup *g, const char *endpoint)
+{
+	return named_entry(g->set, &g->fills, endpoint, sizeof(BfFill), true);
 }
 
 /* The group's queue of that name; NULL when absent and !create. */
 static BfQueue *
 group_queue(BfQueueGroup *g, const char *name, bool create)
 {
-	BfQueue    *q;
-	ListCell   *lc;
-	MemoryContext old;
+	BfQueue    *q = named_entry(g->set, &g->queues, name, sizeof(BfQueue), create);
 
-	foreach(lc, g->queues)
-	{
-		q = lfirst(lc);
-		if (strcmp(q->name, name) == 0)
-			return q;
-	}
-	if (!create)
-		return NULL;
-	q = MemoryContextAllocZero(g->set->cxt, sizeof(BfQueue));
-	q->group = g;
-	q->name = MemoryContextStrdup(g->set->cxt, name);
-	old = MemoryContextSwitchTo(g->set->cxt);
-	g->queues = lappend(g->queues, q);
-	MemoryContextSwitchTo(old);
+	if (q != NULL)
+		q->group = g;
 	return q;
 }
 
