@@ -6,8 +6,9 @@
  * Loading checks everything that can be checked without a request: YAML
  * syntax, unknown keys, types, enum values, required keys, every expression
  * and template (compiled here, once), the order in which state values can
- * be rendered, and that every sync key is written by a processor.  An error
- * names the file, line, column and key path:
+ * be rendered, that every sync key is written by a processor, and the
+ * queue graph (every queue read is written by another endpoint, no circle
+ * of endpoints).  An error names the file, line, column and key path:
  *
  *	  analytics.yaml:14:7: endpoints.daily_events.iterate.concurrency:
  *	  expected an integer, got "five"
