@@ -143,7 +143,8 @@ SELECT explain_analyze('SELECT * FROM children c JOIN parent_copies p ON p.id = 
 SELECT * FROM mock_request_counts('q');
 
 -- a plain SELECT writes no sync state, the producers' included
-SELECT count(*) FROM backfill_fdw.sync_state;
+SELECT count(*) FROM backfill_fdw.sync_state s JOIN pg_class c ON c.oid = s.foreign_table
+ WHERE c.relnamespace = 'queues'::regnamespace;
 
 --
 -- backfill_into on a consumer runs its producers the same way
@@ -167,6 +168,12 @@ SELECT (SELECT count(*) FROM parent_rows) AS parents,
        (SELECT count(*) FROM grandchild_rows) AS grandchildren;
 SELECT foreign_table, mode, range_start, status, records, rows_written, requests
   FROM backfill_fdw.run_history WHERE foreign_table LIKE 'queues.%' ORDER BY id;
+-- the parents' sync state moved; a consumer's next SELECT starts its
+-- producer there (only the parents created on the last day loaded)
+SELECT endpoint, sync FROM backfill_fdw.sync_state WHERE foreign_table = 'parents'::regclass;
+EXPLAIN (COSTS OFF) SELECT * FROM children;
+SELECT count(*) FROM children;
+SELECT * FROM mock_request_counts('q');
 -- with a range, and only the endpoints listed: the grandchildren's
 -- producers run in fill mode, and the parents' table is not loaded
 TRUNCATE grandchild_rows;
