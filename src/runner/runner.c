@@ -205,12 +205,10 @@ render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
 		else
 		{
 			bf_error_clear(err);
+			/* an error names its template's path (defaults.state.x) already */
 			value = bf_render_value(&map->items[k], r->vars, err);
 			if (err->kind != BF_OK)
-			{
-				bf_error_prefix(err, "defaults.state.%s", map->keys[k]);
 				return false;
-			}
 		}
 		json_object_object_add(r->base_state, map->keys[k], value);
 	}

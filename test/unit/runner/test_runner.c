@@ -401,6 +401,32 @@ test_rule_retry(void)
 	run_free(&run);
 }
 
+/* A defaults.state value that fails to render names its key once. */
+static void
+test_base_state_error(void)
+{
+	BfSpec	   *spec = load_spec("name: t\ndefaults:\n  state:\n    bad: \"{1 / 0}\"\n"
+								 "endpoints:\n  e:\n    request: {url: \"@URL@/x\"}\n");
+	BfRunContext ctx;
+	BfError		err;
+	BfRunner   *runner;
+	const char *at;
+
+	if (spec == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	runner = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+	CHECK(runner == NULL);
+	if (runner == NULL)
+	{
+		at = strstr(err.message, "defaults.state.bad");
+		CHECK_MSG(at != NULL && strstr(at + 1, "defaults.state.bad") == NULL, "%s", err.message);
+		CHECK_MSG(strstr(err.message, "division by zero") != NULL, "%s", err.message);
+	}
+	bf_runner_free(runner);
+	bf_spec_free(spec);
+}
+
 /* The default 429 rule (linear, base 2 s) waits what Retry-After says instead. */
 static void
 test_rule_429(void)
@@ -1786,6 +1812,7 @@ main(int argc, char **argv)
 	test_iteration_window();
 	test_pagination();
 	test_rule_retry();
+	test_base_state_error();
 	test_rule_429();
 	test_rule_actions();
 	test_processors();
