@@ -1132,8 +1132,9 @@ explain_producers(ForeignScanState *node, BfScanState *st, ExplainState *es)
 			const BfProducerReport *r = &bf_queue_scan_producers(st->queues)[i];
 
 			if (r->runs > 0)
-				appendStringInfo(&buf, "; %ld run%s, %ld requests", r->runs,
-								 r->runs == 1 ? "" : "s", r->stats.requests);
+				appendStringInfo(&buf, "; %ld run%s, %ld request%s", r->runs,
+								 r->runs == 1 ? "" : "s", r->stats.requests,
+								 r->stats.requests == 1 ? "" : "s");
 			else if (r->reused > 0)
 				appendStringInfoString(&buf, "; its queues were filled by an earlier scan");
 			if (r->runs > 0 && r->reused > 0)

@@ -116,6 +116,25 @@ MOVE FORWARD 19000 IN c;
 FETCH 1 FROM c;
 CLOSE c;
 COMMIT;
+-- a cursor that outlives its transaction, and errors caught in PL/pgSQL
+BEGIN;
+DECLARE h CURSOR WITH HOLD FOR SELECT id FROM many;
+FETCH 2 FROM h;
+COMMIT;
+FETCH 2 FROM h;
+CLOSE h;
+DO $$
+BEGIN
+  BEGIN
+    PERFORM count(*) FROM many WHERE 1 / (id - 19999) > 0;
+  EXCEPTION WHEN division_by_zero THEN RAISE NOTICE 'caught: %', SQLERRM;
+  END;
+  BEGIN
+    PERFORM * FROM orphans;
+  EXCEPTION WHEN fdw_error THEN RAISE NOTICE 'caught: %', regexp_replace(SQLERRM, 'http://[^/]*', 'MOCK');
+  END;
+  RAISE NOTICE 'many: %', (SELECT count(*) FROM many);
+END $$;
 RESET work_mem;
 SELECT * FROM mock_request_counts('q');
 
