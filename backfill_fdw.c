@@ -909,8 +909,7 @@ start_queues(ForeignScanState *node, BfScanState *st)
 	BfQueueSet *set;
 	bool		owns;
 
-	if (st->endpoint->producer_count == 0 && st->endpoint->queues_read.count == 0 &&
-		st->endpoint->queues_written.count == 0)
+	if (!bf_queue_used(st->endpoint))
 		return;
 	owns = (st->run_request != NULL && st->run_request->queues != NULL);
 	if (owns)

@@ -542,16 +542,19 @@ queue_close_reader(void *reader)
 	free(r);
 }
 
+bool
+bf_queue_used(const BfEndpoint *endpoint)
+{
+	return endpoint->producer_count > 0 || endpoint->queues_read.count > 0 ||
+		endpoint->queues_written.count > 0;
+}
+
 BfQueueScan *
 bf_queue_scan_new(BfQueueSet *set, const BfTableOptions *opts, Oid userid,
 				  const BfEndpoint *endpoint, bool owns_fill)
 {
-	BfQueueScan *qs;
+	BfQueueScan *qs = palloc0(sizeof(BfQueueScan));
 
-	if (endpoint->producer_count == 0 && endpoint->queues_read.count == 0 &&
-		endpoint->queues_written.count == 0)
-		return NULL;
-	qs = palloc0(sizeof(BfQueueScan));
 	qs->set = set;
 	qs->opts = opts;
 	qs->userid = userid;

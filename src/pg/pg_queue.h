@@ -68,8 +68,11 @@ extern void bf_queue_set_release(BfQueueSet *set);
  */
 extern BfQueueSet *bf_queue_set_new(void);
 
+/* Does the endpoint read or write a queue, or have producers? */
+extern bool bf_queue_used(const BfEndpoint *endpoint);
+
 /*
- * A scan's use of a set: NULL when the endpoint reads and writes no queue.
+ * A scan's use of a set, for an endpoint bf_queue_used says uses queues.
  * owns_fill: the scan's own run counts as the endpoint's fill of its
  * queues (backfill_server); else what it writes is dropped, since its
  * consumers fill their queues from runs of their own.

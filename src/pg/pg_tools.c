@@ -230,13 +230,13 @@ start_producers(ForeignServer *server, char *spec_path, const BfSpec *spec,
 				const BfEndpoint *ep, BfRunContext *ctx)
 {
 	BfTableOptions *opts = palloc0(sizeof(BfTableOptions));
-	BfQueueScan *qs;
 
+	if (!bf_queue_used(ep))
+		return;
 	opts->serverid = server->serverid;
 	opts->spec_path = spec_path;
-	qs = bf_queue_scan_new(bf_queue_set_new(), opts, GetUserId(), ep, false);
-	if (qs != NULL)
-		bf_queue_scan_start(qs, spec, ctx);
+	bf_queue_scan_start(bf_queue_scan_new(bf_queue_set_new(), opts, GetUserId(), ep, false),
+						spec, ctx);
 }
 
 /*
