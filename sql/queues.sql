@@ -135,6 +135,13 @@ BEGIN
   END;
   RAISE NOTICE 'many: %', (SELECT count(*) FROM many);
 END $$;
+-- IMPORT FOREIGN SCHEMA samples a consumer (in a subtransaction of its own)
+CREATE SCHEMA queues_import;
+IMPORT FOREIGN SCHEMA any_name LIMIT TO (many, parent_copies) FROM SERVER q INTO queues_import;
+SELECT attrelid::regclass, attname, format_type(atttypid, atttypmod) FROM pg_attribute
+ WHERE attrelid IN ('queues_import.many'::regclass, 'queues_import.parent_copies'::regclass)
+   AND attnum > 0 ORDER BY 1, attnum;
+DROP SCHEMA queues_import CASCADE;
 RESET work_mem;
 SELECT * FROM mock_request_counts('q');
 

@@ -14,12 +14,15 @@
  *
  * Lifetime: a statement's set lives in a child of the executor state's
  * memory, and its last scan ends it (tuplestore_end closes the temp files)
- * before that memory goes.  On an error the scans never end: the resource
- * owner closes the files and the memory goes with the executor's, so the
- * set's reset callback then only forgets it, and never touches a file
- * again (see set_gone).  Readers are malloc'd, since the runner frees its own after the
- * set may be gone: the set marks its readers orphaned as it goes, and
- * closing an orphan only frees it.
+ * before that memory goes.  Its temp files belong to the resource owner in
+ * force when the set was made (the statement's portal, or a subtransaction
+ * of records() or IMPORT), and whichever comes first closes them: the end
+ * of the set (its last scan, or its memory going), or the release of that
+ * owner (an error, a subtransaction's end), which a resource-release
+ * callback sees before the owner closes its files itself, so that no file
+ * is ever closed twice.  Readers are malloc'd, since the runner frees its
+ * own after the set may be gone: the set marks its readers orphaned as it
+ * goes, and closing an orphan only frees it.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,8 +37,8 @@
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "lib/ilist.h"
-#include "access/xact.h"
 #include "miscadmin.h"
+#include "utils/resowner.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -111,14 +114,15 @@ typedef struct BfQueueReader
 struct BfQueueSet
 {
 	MemoryContext cxt;
-	EState	   *estate;			/* the statement's; NULL for backfill_server's */
+	EState	   *estate;			/* the statement's; NULL for a set of its own */
+	ResourceOwner owner;		/* its temp files' */
 	int			users;
-	bool		ended;			/* its tuplestores are closed */
+	bool		ended;			/* its tuplestores are closed: it takes no item */
 	TupleDesc	desc;			/* (item bytea) */
 	List	   *groups;
 	dlist_head	readers;
 	MemoryContextCallback cb;
-	struct BfQueueSet *next;	/* in statement_sets */
+	struct BfQueueSet *next;	/* in live_sets */
 };
 
 struct BfQueueScan
@@ -134,8 +138,9 @@ struct BfQueueScan
 	BfProducerReport *producers;
 };
 
-/* The sets of the statements running in this backend (nested ones too). */
-static BfQueueSet *statement_sets = NULL;
+/* The sets of this backend whose memory is not gone yet. */
+static BfQueueSet *live_sets = NULL;
+static bool release_callback_set = false;
 
 static bool queue_append(void *store, const char *queue, const char *json,
 						 size_t len, BfError *err);
@@ -171,13 +176,29 @@ end_queues(BfQueueSet *set)
 }
 
 /*
- * The set's memory is going: forget the set, and orphan its readers.  Its
- * tuplestores are closed already (bf_queue_set_release), or are closed now
- * when the transaction is still running normally (a set no scan released,
- * such as records()'s): their files are still open then, since a portal's
- * resource owner goes after its memory.  In an abort (or commit) the
- * resource owner has closed or will close the files itself, and they are
- * not touched.
+ * A resource owner is being released (a statement's end or error, a
+ * subtransaction's): before it closes the temp files it holds (in a later
+ * phase), close those of the sets it owns through their tuplestores, so
+ * that nothing closes them again.
+ */
+static void
+owner_released(ResourceReleasePhase phase, bool isCommit, bool isTopLevel, void *arg)
+{
+	BfQueueSet *set;
+
+	if (phase != RESOURCE_RELEASE_BEFORE_LOCKS)
+		return;
+	for (set = live_sets; set != NULL; set = set->next)
+	{
+		if (set->owner == CurrentResourceOwner && !set->ended)
+			end_queues(set);
+	}
+}
+
+/*
+ * The set's memory is going: close its tuplestores if nothing has (their
+ * owner is still there, or owner_released would have), forget the set,
+ * and orphan its readers.
  */
 static void
 set_gone(void *arg)
@@ -186,10 +207,9 @@ set_gone(void *arg)
 	BfQueueSet **p;
 	dlist_mutable_iter it;
 
-	if (!set->ended && IsTransactionState())
+	if (!set->ended)
 		end_queues(set);
-
-	for (p = &statement_sets; *p != NULL; p = &(*p)->next)
+	for (p = &live_sets; *p != NULL; p = &(*p)->next)
 	{
 		if (*p == set)
 		{
@@ -218,6 +238,7 @@ set_new(MemoryContext parent, EState *estate)
 
 	set->cxt = cxt;
 	set->estate = estate;
+	set->owner = CurrentResourceOwner;
 	set->users = 1;
 	set->desc = CreateTemplateTupleDesc(1);
 	TupleDescInitEntry(set->desc, (AttrNumber) 1, "item", BYTEAOID, -1, 0);
@@ -226,6 +247,11 @@ set_new(MemoryContext parent, EState *estate)
 	set->cb.arg = set;
 	MemoryContextRegisterResetCallback(cxt, &set->cb);
 	MemoryContextSwitchTo(old);
+	if (!release_callback_set)
+		RegisterResourceReleaseCallback(owner_released, NULL);
+	release_callback_set = true;
+	set->next = live_sets;
+	live_sets = set;
 	return set;
 }
 
@@ -234,7 +260,7 @@ bf_queue_statement_set(EState *estate)
 {
 	BfQueueSet *set;
 
-	for (set = statement_sets; set != NULL; set = set->next)
+	for (set = live_sets; set != NULL; set = set->next)
 	{
 		if (set->estate == estate)
 		{
@@ -242,10 +268,7 @@ bf_queue_statement_set(EState *estate)
 			return set;
 		}
 	}
-	set = set_new(estate->es_query_cxt, estate);
-	set->next = statement_sets;
-	statement_sets = set;
-	return set;
+	return set_new(estate->es_query_cxt, estate);
 }
 
 BfQueueSet *
@@ -259,8 +282,7 @@ bf_queue_set_release(BfQueueSet *set)
 {
 	if (--set->users > 0)
 		return;
-	end_queues(set);
-	MemoryContextDelete(set->cxt);
+	MemoryContextDelete(set->cxt);	/* set_gone ends its queues */
 }
 
 /* Equal C strings, NULL equal only to NULL. */
@@ -355,18 +377,27 @@ group_queue(BfQueueGroup *g, const char *name, bool create)
 }
 
 /*
- * The queue's tuplestore, begun on first use in the set's memory, under
- * the resource owner in force (the statement's), which closes its temp
- * file on an error.
+ * The queue's tuplestore, begun on first use in the set's memory and under
+ * the set's resource owner (see the file header); an error once the set
+ * has ended.
  */
 static Tuplestorestate *
 queue_items(BfQueue *q)
 {
+	BfQueueSet *set = q->group->set;
+
+	if (set->ended)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the statement that held it has ended")));
 	if (q->items == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(q->group->set->cxt);
+		MemoryContext old = MemoryContextSwitchTo(set->cxt);
+		ResourceOwner oldowner = CurrentResourceOwner;
 
+		CurrentResourceOwner = set->owner;
 		q->items = tuplestore_begin_heap(false, false, work_mem);
+		CurrentResourceOwner = oldowner;
 		MemoryContextSwitchTo(old);
 	}
 	return q->items;
@@ -491,7 +522,7 @@ queue_read(void *reader, size_t *len, BfError *err)
 	}
 	PG_TRY();
 	{
-		Tuplestorestate *ts = r->queue->items;
+		Tuplestorestate *ts = queue_items(r->queue);
 
 		/*
 		 * A tuple read back from the temp file is palloc'd in the current
