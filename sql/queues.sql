@@ -214,6 +214,14 @@ TRUNCATE child_rows;
 SELECT try_sql($$SELECT * FROM backfill_fdw.backfill_server('q', endpoints => ARRAY['children', 'orphans'])$$);
 SELECT * FROM mock_request_counts('q');
 SELECT count(*) FROM child_rows;
+-- CALL backfill() of a consumer: windows of its iterations (two parents
+-- each), its producers run again in every window
+CALL backfill_fdw.backfill('children', '2024-01-01', '2024-01-05', 2);
+SELECT * FROM (SELECT first_iteration, iterations, rows_written, requests
+                 FROM backfill_fdw.run_history WHERE foreign_table = 'queues.children'
+                ORDER BY id DESC LIMIT 3) w ORDER BY 1;
+SELECT * FROM mock_request_counts('q');
+SELECT count(*) FROM child_rows;
 -- bad arguments
 SELECT try_sql($$SELECT * FROM backfill_fdw.backfill_server('q', endpoints => ARRAY['nosuch'])$$);
 SELECT try_sql($$SELECT * FROM backfill_fdw.backfill_server('q', endpoints => ARRAY[NULL])$$);
