@@ -66,6 +66,11 @@ SELECT c.parent_id, count(*) AS children, max(p.name) AS name
   FROM children c JOIN parent_copies p ON p.id = c.parent_id
   GROUP BY 1 ORDER BY 1;
 SELECT * FROM mock_request_counts('q');
+-- two consumers with different ranges are two contexts: the producer runs
+-- once for each range
+SELECT count(*) FROM children c JOIN parent_copies p ON p.id = c.parent_id
+ WHERE c.created >= '2024-01-04';
+SELECT * FROM mock_request_counts('q');
 -- two subqueries of one statement share the fill too
 SELECT (SELECT count(*) FROM parent_copies) AS copies,
        (SELECT count(*) FROM children) AS children;
