@@ -335,7 +335,8 @@ def official_record(handler, rest, query):
         "created_at": OFFICIAL_TIME + "Z", "updated_at": OFFICIAL_TIME + "Z",
         "request": {"method": handler.command, "path": "/" + "/".join(rest),
                     "query": query,
-                    "authorization": bool(handler.headers.get("Authorization")),
+                    "authorization": bool(handler.headers.get("Authorization")
+                                          or handler.headers.get("X-Shopify-Access-Token")),
                     "accept": handler.headers.get("Accept")},
     }
 
@@ -365,6 +366,28 @@ def official_later_page(query, body):
     return False
 
 
+# Shopify's REST lists, one key per resource, and its GraphQL connections
+# (edges of nodes): what the two shopify specs' records.jmespath read.
+SHOPIFY_LEGACY_KEYS = ("products", "product_variants", "images", "custom_collections",
+                       "smart_collections", "orders", "transactions", "refunds",
+                       "customers", "addresses", "inventory_items", "inventory_levels",
+                       "checkouts")
+
+
+def shopify_graphql_data(record, records):
+    """A GraphQL data object holding every connection the spec reads."""
+    def conn():
+        return {"edges": [{"node": r} for r in records],
+                "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    item = dict(record, inventoryLevels=conn())
+    return {"shop": record, "products": conn(), "productVariants": conn(),
+            "product": {"images": conn()}, "collections": conn(), "orders": conn(),
+            "order": {"transactions": conn(), "refunds": conn()}, "customers": conn(),
+            "customer": {"addresses": conn(), "orders": conn()},
+            "nodes": [{"inventoryItem": item} for _ in records],
+            "abandonedCheckouts": conn()}
+
+
 def official_route(handler, parts, query, body):
     """Answer /official/<spec>/... and return True, else False."""
     if parts[:1] != ["official"] or len(parts) < 2:
@@ -374,8 +397,17 @@ def official_route(handler, parts, query, body):
     records = [] if official_later_page(query, body) else [record]
     if rest == ["rate_limit"]:
         body = {"rate": {"limit": 5000, "remaining": 4999, "request": record["request"]}}
+    elif spec == "github" and rest[-2:] == ["actions", "workflows"]:
+        body = {"total_count": len(records), "workflows": records}
+    elif spec == "github" and rest[-2:] == ["actions", "runs"]:
+        body = {"total_count": len(records), "workflow_runs": records}
     elif spec == "github":
         body = records
+    elif spec == "shopify_legacy":
+        body = {key: records for key in SHOPIFY_LEGACY_KEYS}
+        body["shop"] = record
+    elif spec == "shopify_graphql":
+        body = {"data": shopify_graphql_data(record, records)}
     else:
         body = {key: records for key in OFFICIAL_LIST_KEYS}
         body.update(has_more=False, next=None)
