@@ -342,7 +342,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->needs_text = bf_runner_reads(ep, "response.text");
 	r->prefetch = bf_prefetch_window(ep);
 	if (ep->response.records.primary_key.count > 0)
-		r->seen = bf_keyset_new();
+		r->seen = bf_keyset_new_bounded(ctx->dedup_memory, ctx->spill_dir);
 	if (ep->auth != NULL && ep->auth->type == BF_AUTH_OAUTH2)
 		r->auth_phase = AUTH_NEEDED;
 

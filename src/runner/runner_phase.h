@@ -17,6 +17,7 @@
  *
  *	  runner.c -> runner_response.c -> runner_raw.c, runner_request.c
  *	  runner.c -> runner_request.c -> runner_sign.c (hmac signatures)
+ *	  runner.c -> runner_prefetch.c -> runner_request.c (pages ahead)
  *	  runner.c -> runner_raw.c
  *	  all of them -> runner_phase.c, which calls none of them
  *
