@@ -17,7 +17,8 @@
  * (ExecCheckRTPerms over the one range-table entry COPY's executor then
  * uses).  COPY FROM refuses a target with row-level security in force, so
  * there bf_bulk_append declines and the caller appends with INSERT,
- * whose policies apply.
+ * whose policies apply; so it does for a target that is no table (a view
+ * an INSERT updates through, a foreign table).
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +26,7 @@
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
 #include "commands/copy.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -176,9 +178,13 @@ bf_bulk_append(Oid target, List *column_names, const char *select_sql, uint64 *r
 	List	   *options;
 	ListCell   *lc;
 	SPIPlanPtr	plan;
+	char		relkind;
 	int			c;
 
-	if (check_enable_rls(target, InvalidOid, false) == RLS_ENABLED || bulk_source != NULL)
+	/* COPY takes tables (partitioned ones too); a view INSERT may update, not */
+	relkind = get_rel_relkind(target);
+	if ((relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE) ||
+		check_enable_rls(target, InvalidOid, false) == RLS_ENABLED || bulk_source != NULL)
 		return false;
 	foreach(lc, column_names)
 		attnames = lappend(attnames, makeString((char *) lfirst(lc)));
