@@ -13,7 +13,8 @@
  * request.concurrency - 1 pages ahead of its current one, so that with
  * its current page it never has more in flight than the endpoint's cap;
  * the request engine still holds every request to the endpoint's rate and
- * concurrency.
+ * concurrency, and a 429 that arrives before its turn pauses the endpoint
+ * at once.
  *
  * Only the asking comes early.  The responses are handled as they would
  * be without prefetch, one after another in page order, against the state
@@ -32,6 +33,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "expr/expr.h"
 #include "runner/runner_prefetch.h"
@@ -211,6 +213,23 @@ bf_prefetch_fill(BfRunner *r, Iteration *it)
 	}
 }
 
+/*
+ * Pause the endpoint for what a response asks (a 429 without Retry-After:
+ * a second), no longer than a retry would wait (BF_HTTP_MAX_SERVER_WAIT);
+ * its rule decides the rest at its turn.
+ */
+static void
+hold_back(BfRunner *r, const BfHttpResponse *resp)
+{
+	double		wait = bf_http_retry_after(resp->headers, (double) time(NULL));
+
+	if (wait < 0)
+		wait = 1;
+	if (wait > BF_HTTP_MAX_SERVER_WAIT)
+		wait = BF_HTTP_MAX_SERVER_WAIT;
+	bf_http_pause_until(r->http, bf_http_now() + wait);
+}
+
 Iteration *
 bf_prefetch_arrived(BfRunner *r, BfHttpResponse **resp)
 {
@@ -243,6 +262,14 @@ bf_prefetch_arrived(BfRunner *r, BfHttpResponse **resp)
 				free_page(p);
 				return it;
 			}
+			/*
+			 * A 429 or a Retry-After waiting for its turn holds back the
+			 * endpoint now, as it would arriving in turn: the pages after
+			 * it must not keep asking meanwhile.
+			 */
+			if ((*resp)->status == 429 ||
+				bf_http_retry_after((*resp)->headers, (double) time(NULL)) > 0)
+				hold_back(r, *resp);
 			p->resp = *resp;
 			*resp = NULL;
 			return NULL;

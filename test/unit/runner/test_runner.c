@@ -1484,6 +1484,26 @@ test_prefetch(void)
 	n = mock_number("/stats?tag=pf_rate", "max_per_second");
 	CHECK_MSG(n >= 1 && n <= 11, "%ld in a second", n);
 	run_free(&run);
+
+	/*
+	 * Page n answers 429 (Retry-After: 0) 3 - n times: the pages that came
+	 * ahead of their turn are retried at it, as often, in page order.
+	 */
+	if (!run_spec(&run, HEAD
+				  "    state: {page: 0}\n"
+				  "    request:\n"
+				  "      url: \"@URL@/ratelimited?key=pf429-{state.page}&fail={3 - state.page}&after=0\"\n"
+				  "      concurrency: 5\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      stop_condition: state.page >= 3\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "attempt"), "4,3,2,1");
+	CHECK_MSG(run.stats.retries == 6, "%ld retries", run.stats.retries);
+	run_free(&run);
 }
 
 /* ---- waiting and freeing --------------------------------------------------- */
