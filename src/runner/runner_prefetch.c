@@ -9,7 +9,9 @@
  * response nor a state key a processor writes (the loader's
  * next_state_reads_response), and its request reads no state key a
  * processor writes either: the request of page n+1 is then the same
- * whether page n has arrived or not.  An iteration keeps at most
+ * whether page n has arrived or not; and the run has no record limit
+ * (records.limit, context.limit: a sample), which would make the pages
+ * after it requests for nothing.  An iteration keeps at most
  * request.concurrency - 1 pages ahead of its current one, so that with
  * its current page it never has more in flight than the endpoint's cap;
  * the request engine still holds every request to the endpoint's rate and
