@@ -175,6 +175,26 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- page prefetch and bounded de-duplication (sql/bulk_load.sql) --------
+# /dedup_pages?page=P&size=S&modulo=M&ms=D: S records after D ms, ids
+# (P*S + i) % M, each saying its page: an id repeats every M/S pages, so
+# the page a row keeps shows which copy won; every page has records, so
+# rows from a page past a stop would show too.
+def bulk_load_route(handler, parts, query):
+    """Answer the bulk_load test's routes and return True, else False."""
+    if parts != ["dedup_pages"]:
+        return False
+    page = int(query.get("page", "0"))
+    size = int(query.get("size", "10"))
+    modulo = int(query.get("modulo", "1000000000"))
+    delay = float(query.get("ms", "0")) / 1000.0
+    if delay:
+        time.sleep(delay)
+    items = [{"id": (page * size + i) % modulo, "page": page} for i in range(size)]
+    handler.send_body(200, {"items": items, "page": page})
+    return True
+
+
 # -- partitioned targets (test/bench/bench_partition.sh) -----------------------
 # /bulk_daily?day=YYYY-MM-DD&size=N: N records dated that day, ids unique
 # across days, each body made once and then served from memory (as
@@ -757,6 +777,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if auth_route(self, parts, body):
+            return None
+
+        if bulk_load_route(self, parts, query):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:
