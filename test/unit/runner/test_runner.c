@@ -1075,9 +1075,12 @@ test_oauth2(void)
 	}
 	json_object_put(ctx.secrets);
 
-	/* a token that expires (30 s early) is asked for again before the next request */
+	/*
+	 * a token that expires (a tenth of its life early) is asked for again
+	 * before the next request, which the rate holds back 0.5 s
+	 */
 	ctx.secrets = json_tokener_parse("{\"cid\": \"c2\", \"cs\": \"s3cret\"}");
-	snprintf(yaml, sizeof(yaml), spec, "30.3");
+	snprintf(yaml, sizeof(yaml), spec, "0.3");
 	if (run_spec(&run, yaml, &ctx))
 	{
 		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
