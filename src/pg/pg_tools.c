@@ -247,6 +247,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
+	bf_user_tokens(GetUserId(), server->serverid, &ctx);
 	ctx.state_overrides = rs->overrides;
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);
