@@ -124,11 +124,11 @@ SELECT * FROM backfill_fdw.records('oauth', 'revoke_all');
 SELECT * FROM pw_refresh;
 SELECT (token_stats() ->> 'grants') AS grants;
 
--- a login sequence: its session id goes in every request; after the API
--- forgets the sessions, the 401 runs the sequence again
+-- a login sequence: its session id goes in every request; a session good
+-- for one request only, so each later request's 401 runs the sequence
+-- again and is sent again: three logins for three requests
 SELECT * FROM seq_data;
-SELECT * FROM backfill_fdw.records('oauth', 'seq_revoke');
-SELECT * FROM seq_data;
+SELECT * FROM backfill_fdw.records('oauth', 'seq_stats');
 -- a wrong password fails the login call, named, and is not shown
 ALTER USER MAPPING FOR CURRENT_USER SERVER oauth OPTIONS (SET password 'ann-Wrong-Pass8');
 SELECT try_sql('SELECT * FROM seq_data') AS bad_login \gset

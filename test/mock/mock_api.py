@@ -405,7 +405,8 @@ def auth_route(handler, parts, body):
 # the 401s; /oauth2/revoke?client=C forgets C's access tokens (and with
 # ?refresh=1 the refresh tokens it issued).
 # /seq/login (POST JSON user, password) answers a session id that
-# /seq/data wants as X-Session; /seq/revoke forgets the sessions.
+# /seq/data wants as X-Session (with ?single=1 a session serves one request
+# only); /seq/stats counts the logins.
 
 OAUTH2_LOCK = threading.Lock()
 # client id -> secret (None: a public client), users' passwords, preset refresh token
@@ -419,6 +420,7 @@ OAUTH2_ACCESS = {}   # token -> {client, grant, serial, expires}
 OAUTH2_REFRESH = {}  # issued refresh token -> client
 OAUTH2_STATS = {}    # client -> {"token_requests", "grants", "refused"}
 SEQ_SESSIONS = set()
+SEQ_LOGINS = [0]
 
 
 def oauth2_stats(client):
@@ -524,21 +526,23 @@ def oauth2_route(handler, parts, query, body):
         session = "sess." + os.urandom(12).hex()
         with OAUTH2_LOCK:
             SEQ_SESSIONS.add(session)
+            SEQ_LOGINS[0] += 1
         handler.send_body(200, {"session": session, "user": doc.get("user")})
         return True
     if parts == ["seq", "data"]:
         with OAUTH2_LOCK:
-            ok = handler.headers.get("X-Session") in SEQ_SESSIONS
+            session = handler.headers.get("X-Session")
+            ok = session in SEQ_SESSIONS
+            if ok and query.get("single") == "1":
+                SEQ_SESSIONS.discard(session)
         if not ok:
             handler.send_body(401, {"error": "no session"})
         else:
-            handler.send_body(200, {"items": [{"id": 1, "ok": True}]})
+            handler.send_body(200, {"items": [{"id": int(query.get("id", "1")), "ok": True}]})
         return True
-    if parts == ["seq", "revoke"]:
+    if parts == ["seq", "stats"]:
         with OAUTH2_LOCK:
-            n = len(SEQ_SESSIONS)
-            SEQ_SESSIONS.clear()
-        handler.send_body(200, {"items": [{"revoked": n}]})
+            handler.send_body(200, {"items": [{"logins": SEQ_LOGINS[0]}]})
         return True
     return False
 
