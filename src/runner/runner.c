@@ -19,6 +19,13 @@
  * same way once the iterations are over, on the state the run ends with.
  * A call's records only feed its processors.
  *
+ * Authentication that takes requests of its own comes before any of
+ * these: an oauth2 token (runner_request.c), or the calls of a sequence,
+ * run one after another like setup calls, whose state.* outputs become
+ * the base state and whose auth.* outputs the auth namespace.  It is done
+ * again when it expires and a request is due, and when the API answers a
+ * request with 401 (that request is then sent again, once).
+ *
  *-------------------------------------------------------------------------
  */
 #include <math.h>
