@@ -587,6 +587,7 @@ next_auth_call(BfRunner *r, BfError *err)
 	r->auth_expires = auth->expires > 0 ? bf_http_now() + auth->expires : 0;
 	r->auth_phase = AUTH_READY;
 	r->auth_generation++;
+	r->auth_unused = true;
 	return true;
 }
 
@@ -637,7 +638,8 @@ advance(BfRunner *r, BfError *err)
 		if (it->phase != ITER_SUBMIT)
 			continue;
 		/* renew an expired authentication when a request needs it, not while none does */
-		if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+		if (r->auth_phase == AUTH_READY && !r->auth_unused && r->auth_expires > 0 &&
+			now >= r->auth_expires)
 		{
 			r->auth_phase = AUTH_NEEDED;
 			return start_auth(r, err) &&
@@ -645,6 +647,7 @@ advance(BfRunner *r, BfError *err)
 		}
 		if (!bf_submit_request(r, it, err))
 			return false;
+		r->auth_unused = false;
 	}
 	return true;
 }

@@ -180,6 +180,9 @@ struct BfRunner
 	AuthPhase	auth_phase;
 	long		auth_generation;	/* counts the times authentication got ready */
 	double		auth_expires;	/* monotonic seconds; 0 = never */
+	bool		auth_unused;	/* no request has carried it yet: it is not
+								 * renewed before one has, however short its
+								 * life, so the run always moves on */
 	char	   *auth_header;	/* oauth2: "Bearer ..." once a token is had */
 	BfTokenCache *tokens;		/* the caller's (BfRunContext), else own_tokens */
 	BfTokenCache *own_tokens;

@@ -671,6 +671,7 @@ use_token(BfRunner *r, const char *token, double expires_at)
 	r->auth_expires = expires_at;
 	r->auth_phase = AUTH_READY;
 	r->auth_generation++;
+	r->auth_unused = true;
 }
 
 /*
@@ -752,7 +753,8 @@ done:
  * When a token expires, by the token URL's expires_in less a margin (a
  * tenth of its life, at most TOKEN_MARGIN_SECONDS, so that no request
  * carries a token about to lapse), or by the spec's expires, whichever
- * comes first; 0: never.
+ * comes first; 0: never.  A token always serves at least one request
+ * (auth_unused), so even one that lapses at once cannot stall the run.
  */
 static double
 token_expiry(BfRunner *r, struct json_object *expires_in)
@@ -760,14 +762,13 @@ token_expiry(BfRunner *r, struct json_object *expires_in)
 	double		now = bf_http_now();
 	double		at = 0;
 
-	if (expires_in != NULL)
+	/* no life, or none that makes sense: the API's 401 will say when */
+	if (expires_in != NULL && json_object_get_double(expires_in) > 0)
 	{
 		double		life = json_object_get_double(expires_in);
 		double		margin = life / 10 < TOKEN_MARGIN_SECONDS ? life / 10 : TOKEN_MARGIN_SECONDS;
 
-		at = now + (life > 0 ? life - margin : 0);
-		if (at <= 0)
-			at = now;			/* a token already lapsed: good for this request */
+		at = now + life - margin;
 	}
 	if (r->ep->auth->expires > 0 && (at == 0 || now + r->ep->auth->expires < at))
 		at = now + r->ep->auth->expires;

@@ -1090,6 +1090,31 @@ test_oauth2(void)
 	}
 	json_object_put(ctx.secrets);
 
+	/*
+	 * expires_in 0 says nothing: the token is kept (the API's 401 would
+	 * end it); one that lapses at once still serves a request, so a run
+	 * asks for one per request and never stalls
+	 */
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c4\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "0");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c4-1,tok-c4-1");
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c5\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "0.0001");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c5-1,tok-c5-2");
+		CHECK(mock_number("/attempts?key=oauth:c5", "attempts") == 2);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+
 	/* a refused client fails the run, naming the token URL */
 	ctx.secrets = json_tokener_parse("{\"cid\": \"c3\", \"cs\": \"wrong\"}");
 	snprintf(yaml, sizeof(yaml), spec, "3600");
