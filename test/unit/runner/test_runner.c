@@ -1280,6 +1280,19 @@ test_oauth2_cache(void)
 	CHECK_STAT("oa-app-one", "token_requests", "3");
 	CHECK_STAT("oa-app-one", "refused", "1");
 
+	/* another secret in the same scope is another key: never the cached token */
+	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Wrong-Secret3"));
+	snprintf(yaml, sizeof(yaml), cc, "");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 401 from the token URL") != NULL, "%s",
+				  run.err.message);
+		run_free(&run);
+	}
+	CHECK_STAT("oa-app-one", "token_requests", "4");
+	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Secret-One7"));
+
 	/* a second 401 is the API's answer: the run fails, the token masked */
 	snprintf(yaml, sizeof(yaml), cc, "?deny=1");
 	if (run_spec(&run, yaml, &ctx))
@@ -1357,6 +1370,40 @@ test_sequence(void)
 			free(logins);
 		}
 		run_free(&run);
+	}
+
+	/* expires: the sequence runs again when it has passed and a request is due */
+	{
+		static const char *timed = HEAD
+			"    authentication:\n"
+			"      type: sequence\n"
+			"      expires: 1\n"
+			"      sequence:\n"
+			"        - request:\n"
+			"            url: \"@URL@/seq/login\"\n"
+			"            method: POST\n"
+			"            payload: {user: \"{secrets.user}\", password: \"{secrets.pw}\"}\n"
+			"          response:\n"
+			"            processors:\n"
+			"              - {expression: response.json.session, output: auth.headers.X-Session}\n"
+			"    iterate: {over: [1, 2, 3], into: state.i, concurrency: 1}\n"
+			"    request: {url: \"@URL@/seq/data?id={state.i}\", rate: 0.8}\n"
+			"    response: {records: {jmespath: \"items\"}}\n";
+		char	   *before = mock_item("/seq/stats", "logins");
+
+		if (run_spec(&run, timed, &ctx))
+		{
+			char	   *after = mock_item("/seq/stats", "logins");
+
+			CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+			CHECK_STR(column(run.records, "id"), "1,2,3");
+			CHECK(run.stats.retries == 0);
+			/* 1.25 s between requests: each finds the last login expired */
+			CHECK_MSG(atol(after) - atol(before) == 3, "%s then %s logins", before, after);
+			free(after);
+			run_free(&run);
+		}
+		free(before);
 	}
 	json_object_put(ctx.secrets);
 	ctx.secrets = json_tokener_parse("{\"user\": \"ann.lee@example.org\", \"pw\": \"wrong-Pass9\"}");
