@@ -114,6 +114,7 @@ static const BfValidOption valid_options[] = {
 	{"endpoint", ForeignTableRelationId},
 	{"range_column", ForeignTableRelationId},
 	{"target", ForeignTableRelationId},
+	{"target_partition", ForeignTableRelationId},
 	{"json_path", AttributeRelationId},
 	{NULL, InvalidOid}
 };
@@ -306,6 +307,8 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 	char	   *spec_path = NULL;
 	char	   *endpoint = NULL;
 	List	   *overrides = NIL;
+	bool		range_column = false;
+	bool		target_partition = false;
 	ListCell   *lc;
 
 	/* Every user-mapping option is a secret: accept all, echo none. */
@@ -331,9 +334,17 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(def->defname, "endpoint") == 0)
 			endpoint = nonempty_option(def);
 		else if (strcmp(def->defname, "range_column") == 0)
+		{
 			(void) nonempty_option(def);
+			range_column = true;
+		}
 		else if (strcmp(def->defname, "target") == 0)
 			(void) makeRangeVarFromNameList(stringToQualifiedNameList(nonempty_option(def)));
+		else if (strcmp(def->defname, "target_partition") == 0)
+		{
+			(void) bf_partition_unit(defGetString(def));
+			target_partition = true;
+		}
 		else if (strcmp(def->defname, "json_path") == 0)
 		{
 			JpError		jerr;
@@ -346,6 +357,13 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 			jp_free(path);
 		}
 	}
+
+	/* the partitions of a target are ranges of the range column */
+	if (target_partition && !range_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"target_partition\" needs the option \"range_column\""),
+				 errdetail("The target's partitions are ranges of the range column.")));
 
 	/* with no spec, a state override would override nothing, unchecked */
 	if (catalog == ForeignServerRelationId && spec_path == NULL && overrides != NIL)

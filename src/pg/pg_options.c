@@ -22,6 +22,26 @@
 #include "pg/pg_options.h"
 #include "pg/pg_util.h"
 
+/* The intervals target_partition takes, each a unit of date_trunc. */
+static const char *const partition_units[] = {"day", "week", "month", "year", NULL};
+
+const char *
+bf_partition_unit(const char *value)
+{
+	int			i;
+
+	for (i = 0; partition_units[i] != NULL; i++)
+	{
+		if (strcmp(value, partition_units[i]) == 0)
+			return partition_units[i];
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"target_partition\": \"%s\"", value),
+			 errhint("Valid values are day, week, month and year.")));
+	return NULL;				/* keep the compiler quiet */
+}
+
 BfTableOptions *
 bf_table_options(Oid relid)
 {
@@ -55,6 +75,8 @@ bf_table_options(Oid relid)
 			opts->range_column = defGetString(def);
 		else if (strcmp(def->defname, "target") == 0)
 			opts->target = defGetString(def);
+		else if (strcmp(def->defname, "target_partition") == 0)
+			opts->target_partition = defGetString(def);
 	}
 	if (opts->endpoint == NULL)
 		opts->endpoint = opts->relname;

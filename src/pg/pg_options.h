@@ -25,8 +25,16 @@ typedef struct BfTableOptions
 	char	   *endpoint;		/* the endpoint option, else the table's name */
 	char	   *range_column;	/* or NULL */
 	char	   *target;			/* or NULL */
+	char	   *target_partition;	/* a bf_partition_unit, or NULL */
 	List	   *overrides;		/* DefElems: server options other than spec */
 } BfTableOptions;
+
+/*
+ * The value of option target_partition checked: the date_trunc unit of
+ * the partitions of a target ("day", "week", "month", "year"), or an
+ * error naming the option and the values it takes.
+ */
+extern const char *bf_partition_unit(const char *value);
 
 /* Read and resolve the options of foreign table relid. */
 extern BfTableOptions *bf_table_options(Oid relid);

@@ -175,6 +175,36 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- partitioned targets (test/bench/bench_partition.sh) -----------------------
+# /bulk_daily?day=YYYY-MM-DD&size=N: N records dated that day, ids unique
+# across days, each body made once and then served from memory (as
+# /bulk_cached), so that the benchmark measures the client.
+DAILY_CACHE = {}
+
+
+def bench_route(handler, parts, query):
+    """Answer the partition benchmark's route and return True, else False."""
+    if parts != ["bulk_daily"]:
+        return False
+    key = (query.get("day", ""), int(query.get("size", "100")))
+    with STATS_LOCK:
+        body = DAILY_CACHE.get(key)
+    if body is None:
+        try:
+            day = datetime.date.fromisoformat(key[0])
+        except ValueError:
+            handler.send_body(400, {"error": "bad day %r" % key[0]})
+            return True
+        base = (day.toordinal() - datetime.date(2000, 1, 1).toordinal()) * key[1]
+        items = [{"id": base + i, "day": key[0], "name": "item-%d" % (base + i),
+                  "value": (base + i) * 0.5} for i in range(key[1])]
+        body = json.dumps({"items": items}).encode()
+        with STATS_LOCK:
+            DAILY_CACHE[key] = body
+    handler.send_body(200, body)
+    return True
+
+
 # -- IMPORT FOREIGN SCHEMA (sql/import.sql) --------------------------------
 # Records whose keys disagree in type from one record to the next, and keys
 # that are no plain column name: empty, with a space, longer than
@@ -691,6 +721,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if import_route(self, parts):
+            return None
+
+        if bench_route(self, parts, query):
             return None
 
         if auth_route(self, parts, body):
