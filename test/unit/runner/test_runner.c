@@ -1293,7 +1293,7 @@ test_oauth2_cache(void)
 	CHECK_STAT("oa-app-one", "token_requests", "4");
 	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Secret-One7"));
 
-	/* a second 401 is the API's answer: the run fails, the token masked */
+	/* a 403 is no reason to re-authenticate: the run fails, the echoed token masked */
 	snprintf(yaml, sizeof(yaml), cc, "?deny=1");
 	if (run_spec(&run, yaml, &ctx))
 	{
