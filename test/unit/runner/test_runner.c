@@ -1220,7 +1220,7 @@ check_run(const char *yaml, BfRunContext *ctx, const char *grants, long retries)
 /*
  * The caller's token cache: two runs of one scope share a token, another
  * scope gets its own; a 401 revokes it, gets a new one once and sends the
- * page again; the refresh_token grant's rotated refresh token is the one
+ * page again, and a second 401 fails the run; the refresh_token grant's rotated refresh token is the one
  * used next; a public client's password grant; the token masked in errors.
  */
 static void
@@ -1233,7 +1233,7 @@ test_oauth2_cache(void)
 		"      client_id: \"{secrets.cid}\"\n"
 		"      client_secret: \"{secrets.cs}\"\n"
 		"      authentication_url: \"@URL@/oauth2/token\"\n"
-		"    request: {url: \"@URL@/oauth2/data%s\"}\n"
+		"    request: {url: \"@URL@%s\"}\n"
 		"    response: {records: {jmespath: \"items\"}}\n";
 	static const char *rt = HEAD
 		"    authentication:\n"
@@ -1265,7 +1265,7 @@ test_oauth2_cache(void)
 									 " \"user\": \"bob.ray@example.org\", \"pw\": \"bob-Passw0rd?\"}");
 	ctx.token_cache = cache;
 	ctx.token_scope = "scope one";
-	snprintf(yaml, sizeof(yaml), cc, "");
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data");
 	check_run(yaml, &ctx, "client_credentials", 0);
 	check_run(yaml, &ctx, "client_credentials", 0);
 	CHECK_STAT("oa-app-one", "token_requests", "1");
@@ -1282,7 +1282,7 @@ test_oauth2_cache(void)
 
 	/* another secret in the same scope is another key: never the cached token */
 	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Wrong-Secret3"));
-	snprintf(yaml, sizeof(yaml), cc, "");
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data");
 	if (run_spec(&run, yaml, &ctx))
 	{
 		CHECK(run.status == BF_RUN_ERROR);
@@ -1294,7 +1294,7 @@ test_oauth2_cache(void)
 	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Secret-One7"));
 
 	/* a 403 is no reason to re-authenticate: the run fails, the echoed token masked */
-	snprintf(yaml, sizeof(yaml), cc, "?deny=1");
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data?deny=1");
 	if (run_spec(&run, yaml, &ctx))
 	{
 		CHECK(run.status == BF_RUN_ERROR);
@@ -1303,6 +1303,18 @@ test_oauth2_cache(void)
 				  strstr(run.err.message, "at.") == NULL, "%s", run.err.message);
 		run_free(&run);
 	}
+
+	/* an API that refuses every token: one new token, one resend, then the 401 fails */
+	snprintf(yaml, sizeof(yaml), cc, "/echo401/auth");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 401") != NULL &&
+				  strstr(run.err.message, "Bearer ***") != NULL, "%s", run.err.message);
+		CHECK(run.stats.retries == 1);
+		run_free(&run);
+	}
+	CHECK_STAT("oa-app-one", "token_requests", "5");
 
 	/* refresh_token: the rotated refresh token answers the next 401 */
 	check_run(rt, &ctx, "refresh_token:preset", 0);
