@@ -98,9 +98,10 @@ typedef struct BfPlanInfo
 } BfPlanInfo;
 
 /*
- * The options each catalog accepts.  Server options other than these are
- * overrides of the spec's defaults.state (a staging base_url, say); every
- * user-mapping option is a secret, so none is listed and none is refused.
+ * The options each catalog accepts.  Server options other than these set
+ * state keys the spec reads, Sling's connection-level state (a staging
+ * base_url, say); every user-mapping option is a secret, so none is listed
+ * and none is refused.
  */
 typedef struct BfValidOption
 {
@@ -110,6 +111,7 @@ typedef struct BfValidOption
 
 static const BfValidOption valid_options[] = {
 	{"spec", ForeignServerRelationId},
+	{"inputs", ForeignServerRelationId},
 	{"spec", ForeignTableRelationId},
 	{"endpoint", ForeignTableRelationId},
 	{"range_column", ForeignTableRelationId},
@@ -134,6 +136,7 @@ typedef struct BfScanState
 	BfRunner   *runner;
 	struct json_object *secrets;
 	struct json_object *overrides;
+	struct json_object *inputs; /* the server's inputs option, or NULL */
 	struct json_object *sync;	/* a plain SELECT's stored sync values */
 	BfConverter *conv;
 	List	   *range_states;	/* ExprStates of the range bounds */
@@ -267,8 +270,9 @@ nonempty_option(DefElem *def)
 }
 
 /*
- * Server options other than spec must name a key of defaults.state: a typo
- * in an override would otherwise be silently ignored.
+ * Server options other than spec and inputs must name a state key the spec
+ * reads (or a key of defaults.state): a typo would otherwise be silently
+ * ignored.
  */
 static void
 check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
@@ -278,18 +282,15 @@ check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
 	foreach(lc, overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
+		const char *suggestion;
 
-		bool		found = false;
-		int			i;
-
-		for (i = 0; i < spec->base_state.count && !found; i++)
-			found = (strcmp(spec->base_state.keys[i], def->defname) == 0);
-		if (!found)
+		if (!bf_spec_state_key_known(spec, def->defname, &suggestion))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errdetail("Server options other than \"spec\" override keys of defaults.state, and spec file \"%s\" has no defaults.state key \"%s\".",
-							   path, def->defname)));
+					 errdetail("Server options other than \"spec\" and \"inputs\" set state keys, and spec file \"%s\" never reads state.%s.",
+							   path, def->defname),
+					 suggestion ? errhint("Did you mean \"%s\"?", suggestion) : 0));
 	}
 }
 
@@ -331,6 +332,8 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 			check_spec_privilege(catalog);
 			spec_path = nonempty_option(def);
 		}
+		else if (strcmp(def->defname, "inputs") == 0)
+			json_object_put(bf_parse_inputs(defGetString(def)));
 		else if (strcmp(def->defname, "endpoint") == 0)
 			endpoint = nonempty_option(def);
 		else if (strcmp(def->defname, "range_column") == 0)
@@ -370,7 +373,7 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(overrides))->defname),
-				 errdetail("Server options other than \"spec\" override keys of the spec's defaults.state, and the server has no spec option."),
+				 errdetail("Server options other than \"spec\" and \"inputs\" set state keys the spec reads, and the server has no spec option."),
 				 errhint("Set spec in the same command, e.g. OPTIONS (ADD spec '/path/to/spec.yaml', ADD %s '...').",
 						 ((DefElem *) linitial(overrides))->defname)));
 	if (spec_path != NULL)
@@ -616,6 +619,8 @@ release_scan_resources(void *arg)
 	st->secrets = NULL;
 	json_object_put(st->overrides);
 	st->overrides = NULL;
+	json_object_put(st->inputs);
+	st->inputs = NULL;
 	json_object_put(st->sync);
 	st->sync = NULL;
 }
@@ -959,9 +964,11 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
 	st->overrides = bf_overrides_json(st->opts->overrides);
+	st->inputs = bf_inputs_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	bf_user_tokens(scan_user(node), st->opts->serverid, &st->run_ctx);
 	st->run_ctx.state_overrides = st->overrides;
+	st->run_ctx.inputs = st->inputs;
 	st->run_ctx.raw_records = st->conv->raw_ok;
 }
 

@@ -5,8 +5,9 @@
  *
  * The scan, backfill_into and records() all need the same answer to "which
  * spec, which endpoint": the table's spec option wins over the server's,
- * the endpoint defaults to the table's name, and every server option but
- * spec overrides a key of defaults.state.
+ * the endpoint defaults to the table's name, the server's inputs option is
+ * the inputs namespace, and every other server option but spec sets a
+ * state key (Sling's connection-level state).
  *
  *-------------------------------------------------------------------------
  */
@@ -99,9 +100,56 @@ bf_overrides_json(List *overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
+		if (strcmp(def->defname, "inputs") != 0)
+			json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
 	}
 	return out;
+}
+
+struct json_object *
+bf_parse_inputs(const char *value)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t		len = strlen(value);
+	bool		whole;
+
+	if (tok == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	obj = json_tokener_parse_ex(tok, value, (int) len);
+	jerr = json_tokener_get_error(tok);
+	/* nothing but white space may follow the object */
+	whole = jerr == json_tokener_success &&
+		strspn(value + json_tokener_get_parse_end(tok), " \t\r\n") ==
+		len - json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(obj, json_type_object))
+	{
+		json_object_put(obj);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"inputs\": expected a JSON object"),
+				 errdetail("The value %s.", whole ? "is JSON but not an object" :
+						   "is not JSON"),
+				 errhint("Write it as OPTIONS (inputs '{\"owner\": \"acme\", \"repositories\": [\"api\"]}').")));
+	}
+	return obj;
+}
+
+struct json_object *
+bf_inputs_json(List *overrides)
+{
+	ListCell   *lc;
+
+	foreach(lc, overrides)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "inputs") == 0)
+			return bf_parse_inputs(defGetString(def));
+	}
+	return NULL;
 }
 
 BfSpec *

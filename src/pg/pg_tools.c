@@ -184,6 +184,8 @@ release_records_state(void *arg)
 	rs->secrets = NULL;
 	json_object_put(rs->overrides);
 	rs->overrides = NULL;
+	json_object_put(rs->inputs);
+	rs->inputs = NULL;
 }
 
 /* A server of ours that the caller may use, with its spec path. */
@@ -244,11 +246,13 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ep = bf_find_endpoint(rs->spec, spec_path, endpoint);
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
+	rs->inputs = bf_inputs_json(overrides);
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
 	bf_user_tokens(GetUserId(), server->serverid, &ctx);
 	ctx.state_overrides = rs->overrides;
+	ctx.inputs = rs->inputs;
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);
 	if (rs->runner == NULL)

@@ -152,6 +152,7 @@ typedef enum BfOutputKind
 	BF_OUTPUT_ENV,				/* env.<name> */
 	BF_OUTPUT_STORE,			/* context.store.<name> */
 	BF_OUTPUT_QUEUE,			/* queue.<name>: a list is one item per element */
+	BF_OUTPUT_NONE,				/* no output: evaluated for its effect (log) */
 	BF_OUTPUT_AUTH				/* auth.<name> or auth.headers.<Header>: only in an
 								 * authentication sequence's calls */
 } BfOutputKind;
@@ -170,7 +171,7 @@ typedef struct BfProcessor
 {
 	BfExprField expression;
 	BfExprField condition;		/* "if"; src NULL = always */
-	const char *output;			/* as written: "state.last_date" */
+	const char *output;			/* as written: "state.last_date"; NULL: none */
 	BfOutputKind output_kind;
 	const char *output_name;	/* "last_date"; NULL for BF_OUTPUT_RECORD */
 	BfAggregation aggregation;
@@ -411,6 +412,8 @@ typedef struct BfSpec
 	int			endpoint_count;
 	BfEndpoint *endpoints;		/* in YAML order */
 	const BfEndpoint **order;	/* all endpoints, producers and depends_on first */
+	BfStrList	state_keys;		/* defaults.state's keys and every state.<key>
+								 * the spec reads (NULL-terminated) */
 	int			warning_count;
 	const BfSpecWarning *warnings;	/* in the order the loader found them */
 	BfSpecPrivate *priv;
@@ -431,6 +434,14 @@ extern BfSpec *bf_spec_load_tree(const BfYamlNode *root, const char *name_for_er
 /* Drop a reference (bf_spec_free and bf_spec_release are the same). */
 extern void bf_spec_free(BfSpec *spec);
 extern void bf_spec_release(BfSpec *spec);
+
+/*
+ * Whether a server option may set state key name, Sling's connection-level
+ * state: defaults.state has it or the spec reads state.<name>.  When not,
+ * *suggestion is the closest such key (a likely typo), or NULL.
+ */
+extern bool bf_spec_state_key_known(const BfSpec *spec, const char *name,
+									const char **suggestion);
 
 /*
  * Warning i of the spec as "file:line:col: key.path: message" (the shape of
