@@ -766,19 +766,30 @@ test_errors(void)
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      format: xml\n",
 				 "t.yaml:6:7: endpoints.e.response.format: \"xml\" is not supported "
 				 "(supported: json, jsonlines, csv)");
+	/* records.jq: compiled by libjq at load time, and not beside jmespath */
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
-				 "        jq: .data[]\n",
-				 "t.yaml:7:9: endpoints.e.response.records.jq: not supported: jq record selectors "
-				 "are not implemented; use jmespath");
+				 "        jq: '.data[] |'\n",
+				 "t.yaml:7:9: endpoints.e.response.records.jq: invalid jq program: jq: syntax error, "
+				 "unexpected $end (Unix shell quoting issues?) at <top-level>, line 1");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
+				 "        jq: .data[]\n        jmespath: data\n",
+				 "t.yaml:6:7: endpoints.e.response.records: give jmespath or jq, not both");
+	{
+		BfError		err;
+		BfSpec	   *spec = load("endpoints:\n  e:\n    request:\n      url: x\n    response:\n"
+								"      records:\n        jq: '.{state.key}[]'\n", &err);
+
+		CHECK_MSG(spec != NULL, "%s", err.message);
+		if (spec != NULL)
+			CHECK_STR(spec->endpoints[0].response.records.jq.src, ".{state.key}[]");
+		bf_spec_free(spec);
+	}
 	expect_error("authentication:\n  type: oauth2\n  flow: authorization_code\nendpoints: {}\n",
 				 "t.yaml:3:3: authentication.flow: \"authorization_code\" is not supported "
 				 "(supported: client_credentials, password, refresh_token)");
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
 	/* cross checks */
-	expect_error("endpoints:\n  e:\n    sync: [last]\n    request:\n      url: x\n",
-				 "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any processor "
-				 "(add a processor with output: state.last)");
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: [1]\n"
 				 "      into: current\n",
 				 "t.yaml:7:7: endpoints.e.iterate.into: must be \"state.<name>\", got \"current\"");
@@ -1273,6 +1284,32 @@ test_queue_warnings(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A sync key no processor writes loads, with a warning (sling-cli's Shopify
+ * specs have one), and more warnings than the first allocation holds keep.
+ */
+static void
+test_sync_warnings(void)
+{
+	BfError		err;
+	char		buf[256];
+	BfSpec	   *spec = load("endpoints:\n  e:\n    sync: [last, a, b, c, d, f, g, h, i, j]\n"
+							"    request:\n      url: x\n", &err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	CHECK(spec->warning_count == 10);
+	if (spec->warning_count == 10)
+	{
+		CHECK_STR(bf_spec_warning_text(spec, 0, buf, sizeof(buf)),
+				  "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any "
+				  "processor, so it never advances (add a processor with output: state.last)");
+		CHECK_STR(spec->warnings[9].path, "endpoints.e.sync[9]");
+	}
+	bf_spec_free(spec);
+}
+
 /* The queue graph's load errors, placed where the offending read is. */
 static void
 test_queue_errors(void)
@@ -1398,6 +1435,7 @@ main(int argc, char **argv)
 	test_prefetch();
 	test_queue_graph();
 	test_queue_warnings();
+	test_sync_warnings();
 	test_queue_errors();
 	test_cache();
 	test_suite(argc > 1 ? argv[1] : "../shared/conformance/sling/api_suite.yaml");
