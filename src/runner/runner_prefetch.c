@@ -31,11 +31,13 @@
  * the one sequential paging comes to (a next_state that failed to render
  * ahead, say) is dropped and asked for again at its turn.
  *
- * The window opens as an iteration's pages come: nothing ahead of its
- * first page, then at most twice the pages handled.  Most iterations of a
- * parent/child endpoint (a customer's charges) have one page or two, and a
- * full window from the start would multiply their requests by it; a long
- * iteration reaches the full window after its third page.
+ * Nothing is asked ahead of an iteration's first page; once it has shown
+ * there is a second, the window is full.  Most iterations of a
+ * parent/child endpoint (a customer's charges) have one page, and a window
+ * from the start would multiply their requests by it.  (A window growing
+ * with the pages handled wasted less past the end of two-page iterations
+ * but made a 50-page one 1.35x its ideal time in test/bench/bench_bulk.sh,
+ * against 1.18x so.)
  *
  *-------------------------------------------------------------------------
  */
@@ -184,8 +186,8 @@ bf_prefetch_fill(BfRunner *r, Iteration *it)
 
 	if (r->prefetch == 0 || it->call != NULL || it->phase != ITER_IN_FLIGHT || it->ahead_end)
 		return;
-	/* the window opens as pages come (see the file header) */
-	window = r->prefetch < 2 * it->pages ? r->prefetch : (int) (2 * it->pages);
+	/* none ahead of the first page (see the file header) */
+	window = it->pages > 0 ? r->prefetch : 0;
 	for (; *tail != NULL; tail = &(*tail)->next)
 	{
 		last = *tail;
