@@ -2010,6 +2010,28 @@ test_prefetch(void)
 	n = logged_pages("pf_state", &once);
 	CHECK_MSG(once && n >= 10 && n <= 14, "logged: %ld requests, pages 0-9 once each: %d", n, once);
 
+	/*
+	 * An iteration whose first page is its last asks for nothing ahead:
+	 * most children of a parent/child endpoint have one page
+	 */
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: [0, 1, 2], into: state.first, concurrency: 3}\n"
+				  "    state: {page: \"{state.first}\"}\n"
+				  "    request:\n"
+				  "      url: @URL@/bulk\n"
+				  "      concurrency: 5\n"
+				  "      parameters: {page: \"{state.page}\", size: 2, pages: 100, ms: 30, tag: pf_one}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      stop_condition: \"true\"\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_MSG(run.stats.requests == 3, "one-page iterations: %ld requests", run.stats.requests);
+	CHECK(json_object_array_length(run.records) == 6);
+	run_free(&run);
+
 	/* the same pages paged by the response: one at a time, exactly the ten */
 	if (!run_spec(&run, BULK_PAGED("pf_resp", "{response.json.page + 1}", "", ""), NULL))
 		return;
