@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "spec/spec.h"
+#include "util/suggest.h"
 
 #define SPEC_MAX_FILE (64 * 1024 * 1024)
 
@@ -145,70 +146,6 @@ spec_fail_type(SpecCtx *ctx, const BfYamlNode *at, const BfYamlNode *n, const ch
 
 	return spec_fail(ctx, at, path, "expected %s, got %s", expected,
 					 spec_describe(n, buf, sizeof(buf)));
-}
-
-/*
- * Edit distance for "did you mean": Levenshtein plus the swap of two
- * neighbours as one edit (optimal string alignment), case-blind.
- */
-static int
-spec_distance(const char *a, const char *b)
-{
-	int			d[64][64];
-	int			la = (int) strlen(a),
-				lb = (int) strlen(b),
-				i,
-				j;
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++)
-		{
-			int			ca = tolower((unsigned char) a[i - 1]);
-			int			cb = tolower((unsigned char) b[j - 1]);
-			int			best = d[i - 1][j - 1] + (ca != cb);
-
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char) b[j - 2]) &&
-				tolower((unsigned char) a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	return d[la][lb];
-}
-
-/* The known word closest to word, if close enough to be a likely typo. */
-static const char *
-spec_suggest(const char *word, const char *const *known)
-{
-	const char *best = NULL;
-	int			best_d = INT_MAX;
-	size_t		len = strlen(word);
-	int			limit = len <= 5 ? 1 : len <= 9 ? 2 : 3;
-
-	for (; *known != NULL; known++)
-	{
-		size_t		klen = strlen(*known);
-		int			d;
-
-		if (klen == 0 || (*known)[0] == '+' || (*known)[klen - 1] == '+')
-			continue;			/* never suggest "" or a modifier */
-		d = spec_distance(word, *known);
-		if (d < best_d)
-		{
-			best_d = d;
-			best = *known;
-		}
-	}
-	return best_d <= limit ? best : NULL;
 }
 
 /* ---- paths and small allocations ---------------------------------------- */
@@ -433,7 +370,7 @@ spec_check_map(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, const
 		for (u = unsupported; u != NULL && u->key != NULL; u++)
 			if (strcmp(u->key, key->text) == 0)
 				return spec_fail(ctx, key, kpath, "not supported: %s", u->why);
-		suggestion = spec_suggest(key->text, known);
+		suggestion = bf_suggest(key->text, known);
 		if (suggestion != NULL)
 			return spec_fail(ctx, key, kpath, "unknown key (did you mean \"%s\"?)", suggestion);
 		return spec_fail(ctx, key, kpath, "unknown key");
@@ -614,7 +551,7 @@ spec_enum_key(SpecCtx *ctx, const BfYamlNode *map, const char *path, const char 
 		if (strcasecmp(unsupported[i], n->text) == 0)
 			return spec_fail(ctx, at, kpath, "\"%s\" is not supported (supported: %s)",
 							 n->text, list);
-	suggestion = spec_suggest(n->text, names);
+	suggestion = bf_suggest(n->text, names);
 	if (suggestion != NULL)
 		return spec_fail(ctx, at, kpath,
 						 "invalid value \"%s\" (did you mean \"%s\"?); expected one of %s",
