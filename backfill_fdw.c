@@ -183,6 +183,7 @@ _PG_init(void)
 	if (!bf_http_global_init(&err))
 		bf_raise(&err, NULL);
 	bf_install_interrupt_hook();
+	bf_define_settings();
 }
 
 Datum
@@ -850,6 +851,7 @@ start_runner(BfScanState *st)
 		st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
 	}
 	bf_error_clear(&err);
+	st->run_ctx.trace = bf_trace_level != 0;
 	st->runner = bf_runner_new(st->spec, st->endpoint, &st->run_ctx, &err);
 	if (st->runner == NULL)
 		bf_raise(&err, st->secrets);

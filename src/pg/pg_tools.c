@@ -248,6 +248,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
+	ctx.trace = bf_trace_level != 0;
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);
 	if (rs->runner == NULL)

@@ -22,11 +22,36 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/syscache.h"
 
 #include "expr/expr.h"
 #include "pg/pg_util.h"
+
+int			bf_trace_level = 0;
+
+/* The values of backfill_fdw.trace: 0 is off, else the elevel to report at. */
+static const struct config_enum_entry trace_options[] = {
+	{"off", 0, false},
+	{"notice", NOTICE, false},
+	{"log", LOG, false},
+	{NULL, 0, false}
+};
+
+/* The extension's settings, defined once when the module loads. */
+void
+bf_define_settings(void)
+{
+	DefineCustomEnumVariable("backfill_fdw.trace",
+							 "Reports each request of a run as it completes.",
+							 "off, notice (to the client) or log (to the server log): the method, "
+							 "URL with secrets masked, status and bytes, with the time taken and "
+							 "waited in DETAIL, and each retry with its reason.",
+							 &bf_trace_level, 0, trace_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("backfill_fdw");
+}
 
 int
 bf_sqlstate(BfErrorKind kind)
@@ -205,6 +230,30 @@ report_warnings(BfRunner *runner, struct json_object *secrets)
 	}
 }
 
+/*
+ * The request trace at the level backfill_fdw.trace says (the run queues
+ * lines only when it was on at the run's start), secrets masked.
+ */
+static void
+report_traces(BfRunner *runner, struct json_object *secrets)
+{
+	char	   *line;
+	char	   *detail;
+
+	while ((line = bf_runner_take_trace(runner, &detail)) != NULL)
+	{
+		char	   *msg = bf_mask_secrets(line, secrets);
+		char	   *det = bf_mask_secrets(detail, secrets);
+
+		free(line);
+		free(detail);
+		ereport(bf_trace_level != 0 ? bf_trace_level : LOG,
+				(errmsg("%s", msg), errdetail("%s", det), errhidestmt(true)));
+		pfree(msg);
+		pfree(det);
+	}
+}
+
 bool
 bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 {
@@ -216,6 +265,7 @@ bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 		CHECK_FOR_INTERRUPTS();
 		bf_error_clear(&err);
 		status = bf_runner_next_record(runner, BF_POLL_MS, out, &err);
+		report_traces(runner, secrets);
 		report_warnings(runner, secrets);
 		switch (status)
 		{

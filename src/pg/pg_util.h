@@ -62,6 +62,14 @@ extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
  * interrupts between them, so a cancel is honoured even while the API
  * hangs; a runner error is raised with secrets masked.
  */
+/*
+ * backfill_fdw.trace: off, or the level (NOTICE, LOG) each request of a
+ * run is reported at as it completes, with each retry and wait; set by
+ * bf_define_settings, read when a run starts (bf_pull_record reports).
+ */
+extern int	bf_trace_level;
+extern void bf_define_settings(void);
+
 #define BF_POLL_MS 100
 extern bool bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out);
 
