@@ -377,6 +377,23 @@ extern BfSpec *bf_spec_load_tree(const BfYamlNode *root, const char *name_for_er
 extern void bf_spec_free(BfSpec *spec);
 extern void bf_spec_release(BfSpec *spec);
 
+/*
+ * Called for each namespace path ("sync.last_id", "secrets.token") an
+ * expression or template reads, with the key path and location of the
+ * field it is written in.
+ */
+typedef void (*BfFieldRefVisitor) (const char *ref, const char *field_path, BfLoc loc,
+								   void *arg);
+
+/*
+ * Visit what every expression and template of ep reads: its state,
+ * iterate.over, request, pagination, response (processors, rules) and
+ * setup and teardown calls, and, when spec is given, defaults.state and
+ * the authentication in force too (spec_refs.c).
+ */
+extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
+								   BfFieldRefVisitor visit, void *arg);
+
 /* The endpoint of that name, or NULL. */
 extern const BfEndpoint *bf_spec_endpoint(const BfSpec *spec, const char *name);
 

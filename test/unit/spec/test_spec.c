@@ -698,6 +698,16 @@ test_errors(void)
 	expect_error("endpoints:\n  e:\n    sync: [last]\n    request:\n      url: x\n",
 				 "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any processor "
 				 "(add a processor with output: state.last)");
+	/* a sync.x the endpoint does not list (issue 14: it fell back to a full reload) */
+	expect_error("endpoints:\n  e:\n    sync: [last_updated]\n    state:\n"
+				 "      since: \"{coalesce(sync.last_updatd, 0)}\"\n    request:\n      url: x\n"
+				 "    response:\n      processors:\n        - expression: record.t\n"
+				 "          output: state.last_updated\n          aggregation: maximum\n",
+				 "t.yaml:5:7: endpoints.e.state.since: reads sync.last_updatd, which is not a sync "
+				 "key of endpoint \"e\" (did you mean \"last_updated\"?) (its sync keys: last_updated)");
+	expect_error("endpoints:\n  e:\n    request:\n      url: \"x?since={sync.cursor}\"\n",
+				 "t.yaml:4:7: endpoints.e.request.url: reads sync.cursor, which is not a sync key of "
+				 "endpoint \"e\" (it has no sync: list; list the key under sync: to keep it between runs)");
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: [1]\n"
 				 "      into: current\n",
 				 "t.yaml:7:7: endpoints.e.iterate.into: must be \"state.<name>\", got \"current\"");
