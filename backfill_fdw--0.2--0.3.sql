@@ -5,3 +5,18 @@
 
 -- What 0.3 adds, each part as backfill_fdw--0.3.sql has it (sql/upgrade.sql
 -- checks that an updated 0.1 and a fresh 0.3 have the same catalog).
+
+-- A user's first hour (issue 14): typos caught when a foreign table is
+-- made or changed, and check_spec.
+--
+-- An endpoint the spec lacks, or a range_column the table lacks, fails
+-- CREATE / ALTER FOREIGN TABLE (and IMPORT FOREIGN SCHEMA) rather than the
+-- first SELECT: the validator is given a table's options but neither the
+-- table nor its server, so the check runs at the end of the command.
+CREATE FUNCTION backfill_fdw.check_tables()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'backfill_fdw_check_tables'
+LANGUAGE C;
+CREATE EVENT TRIGGER backfill_fdw_check_tables ON ddl_command_end
+  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
+  EXECUTE FUNCTION backfill_fdw.check_tables();

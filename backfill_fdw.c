@@ -29,6 +29,8 @@
 #include "catalog/pg_type.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
 #include "commands/explain.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -154,6 +156,7 @@ void		_PG_init(void);
 
 PG_FUNCTION_INFO_V1(backfill_fdw_handler);
 PG_FUNCTION_INFO_V1(backfill_fdw_validator);
+PG_FUNCTION_INFO_V1(backfill_fdw_check_tables);
 
 static void backfillGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									  Oid foreigntableid);
@@ -374,6 +377,53 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		PG_END_TRY();
 	}
 
+	PG_RETURN_VOID();
+}
+
+/*
+ * The event trigger at the end of CREATE and ALTER FOREIGN TABLE and
+ * IMPORT FOREIGN SCHEMA: checks each of our foreign tables the command
+ * made or changed (bf_check_table_options).  The validator cannot: it is
+ * given a table's options but not the table, nor (at CREATE) its server,
+ * so it cannot tell which spec an endpoint should be in.
+ */
+Datum
+backfill_fdw_check_tables(PG_FUNCTION_ARGS)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+	uint64		i;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("backfill_fdw.check_tables() must be called as an event trigger")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands() "
+					"WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"AND object_type = 'foreign table'", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the commands of the event");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			relids = lappend_oid(relids, DatumGetObjectId(d));
+	}
+	SPI_finish();
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		/* gone later in the command, or a table of another wrapper */
+		if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE ||
+			GetFdwRoutineByServerId(GetForeignServerIdByRelId(relid))->GetForeignRelSize !=
+			backfillGetForeignRelSize)
+			continue;
+		bf_check_table_options(relid);
+	}
 	PG_RETURN_VOID();
 }
 
@@ -942,6 +992,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 
 	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
+	bf_check_secrets(st->spec, st->endpoint, st->secrets, st->opts->serverid);
 	st->overrides = bf_overrides_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
@@ -984,7 +1035,11 @@ backfillIterateForeignScan(ForeignScanState *node)
 		if (st->runner == NULL)
 		{
 			if (st->next_run >= st->range.nruns)
-				return slot;	/* every run is done, or the range is empty */
+			{
+				/* every run is done, or the range is empty */
+				bf_converter_warn_missing(st->conv);
+				return slot;
+			}
 			start_runner(st);
 		}
 		if (bf_pull_record(st->runner, st->secrets, &rec))
@@ -1029,6 +1084,9 @@ backfillEndForeignScan(ForeignScanState *node)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 
+	/* a LIMIT may end the scan before the check had its records */
+	if (st != NULL && st->conv != NULL && st->started)
+		bf_converter_warn_missing(st->conv);
 	if (st != NULL)
 		release_scan_resources(st);
 }

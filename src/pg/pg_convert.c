@@ -34,6 +34,7 @@
 #include "mb/pg_wchar.h"
 #include "pg/pg_convert.h"
 #include "pg/pg_util.h"
+#include "util/suggest.h"
 
 /* What the error context callback needs while one value is converted. */
 typedef struct ConvertErrorContext
@@ -168,7 +169,91 @@ bf_converter_new(Relation rel, const char *endpoint)
 		}
 	}
 	conv->distinct_by_case = names_distinct_by_case(conv);
+	conv->seen = palloc0(sizeof(bool) * conv->natts);
+	conv->cxt = CurrentMemoryContext;
 	return conv;
+}
+
+/* Does the record have a key for name, exactly or ignoring case (even with null)? */
+static bool
+has_key(struct json_object *record, const char *name)
+{
+	if (json_object_object_get_ex(record, name, NULL))
+		return true;
+	{
+		json_object_object_foreach(record, key, v)
+		{
+			(void) v;
+			if (strcasecmp(key, name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Count a converted record for the missing-column check; see pg_convert.h. */
+static void
+note_record(BfConverter *conv)
+{
+	if (++conv->checked >= BF_COLUMN_CHECK_RECORDS)
+		bf_converter_warn_missing(conv);
+}
+
+/* The tree form of note_record: which columns the record has keys for. */
+static void
+note_tree_keys(BfConverter *conv, struct json_object *record)
+{
+	int			i;
+
+	if (!json_object_is_type(record, json_type_object))
+		return;
+	if (conv->checked == 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(conv->cxt);
+
+		json_object_object_foreach(record, key, v)
+		{
+			(void) v;
+			conv->first_keys = lappend(conv->first_keys, makeString(pstrdup(key)));
+		}
+		MemoryContextSwitchTo(old);
+	}
+	for (i = 0; i < conv->natts; i++)
+		if (!conv->columns[i].dropped && conv->columns[i].path == NULL && !conv->seen[i])
+			conv->seen[i] = has_key(record, conv->columns[i].name);
+	note_record(conv);
+}
+
+void
+bf_converter_warn_missing(BfConverter *conv)
+{
+	const char **known;
+	ListCell   *lc;
+	int			n = 0;
+	int			i;
+
+	if (conv->check_done || conv->checked == 0)
+		return;
+	conv->check_done = true;
+	known = palloc0(sizeof(char *) * (list_length(conv->first_keys) + 1));
+	foreach(lc, conv->first_keys)
+		known[n++] = strVal(lfirst(lc));
+	for (i = 0; i < conv->natts; i++)
+	{
+		BfColumn   *col = &conv->columns[i];
+		const char *suggestion;
+
+		if (col->dropped || col->path != NULL || conv->seen[i])
+			continue;
+		suggestion = bf_suggest(col->name, known);
+		ereport(WARNING,
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("column \"%s\" of foreign table \"%s\" is in none of the first %d records of endpoint \"%s\", so it is NULL in their rows",
+						col->name, conv->relname, conv->checked, conv->endpoint),
+				 suggestion != NULL
+				 ? errhint("Did you mean the record key \"%s\"?  Rename the column, or give it a json_path.", suggestion)
+				 : errhint("Give the column a json_path if its value is nested, or drop it.")));
+	}
 }
 
 /*
@@ -329,6 +414,8 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 {
 	int			i;
 
+	if (!conv->check_done)
+		note_tree_keys(conv, record);
 	for (i = 0; i < conv->natts; i++)
 	{
 		BfColumn   *col = &conv->columns[i];
@@ -525,6 +612,16 @@ bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
 	js_enter(&s, JS_OBJECT);
 	while (js_next(&s, &k, &v))
 	{
+		/* the first record's keys, for "did you mean" (escapes as written) */
+		if (!conv->check_done && conv->checked == 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(conv->cxt);
+
+			conv->first_keys = lappend(conv->first_keys,
+									   makeString(pnstrdup(json + k.start + 1,
+														   k.end - k.start - 2)));
+			MemoryContextSwitchTo(old);
+		}
 		if (conv->distinct_by_case)
 		{
 			int			c = match_member(conv, json, &k, pos++);
@@ -545,4 +642,11 @@ bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
 				(errcode(ERRCODE_INVALID_JSON_TEXT),
 				 errmsg("endpoint \"%s\": a record is not valid JSON: %s at byte %zu of the record",
 						conv->endpoint, s.error, s.error_pos)));
+	if (!conv->check_done)
+	{
+		/* offer_member marked each column whose key the record has */
+		for (i = 0; i < conv->natts; i++)
+			conv->seen[i] = conv->seen[i] || conv->match[i] != 0;
+		note_record(conv);
+	}
 }

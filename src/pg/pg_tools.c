@@ -243,6 +243,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	rs->spec = bf_load_spec(spec_path);
 	ep = bf_find_endpoint(rs->spec, spec_path, endpoint);
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
+	bf_check_secrets(rs->spec, ep, rs->secrets, server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";

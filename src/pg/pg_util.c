@@ -27,6 +27,7 @@
 #include "utils/syscache.h"
 
 #include "expr/expr.h"
+#include "util/suggest.h"
 #include "pg/pg_util.h"
 
 int			bf_trace_level = 0;
@@ -252,6 +253,75 @@ report_traces(BfRunner *runner, struct json_object *secrets)
 		pfree(msg);
 		pfree(det);
 	}
+}
+
+/* The first secrets.x read that the mapping lacks (bf_check_secrets). */
+typedef struct SecretReads
+{
+	struct json_object *secrets;
+	char	   *key;			/* palloc'd; NULL while none is found */
+	const char *field_path;
+	BfLoc		loc;
+} SecretReads;
+
+static void
+secret_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
+{
+	SecretReads *r = arg;
+	size_t		len;
+
+	if (r->key != NULL || strncmp(ref, "secrets.", 8) != 0)
+		return;
+	ref += 8;
+	len = strcspn(ref, ".[");
+	r->key = pnstrdup(ref, len);
+	if (json_object_object_get_ex(r->secrets, r->key, NULL))
+	{
+		pfree(r->key);
+		r->key = NULL;
+		return;
+	}
+	r->field_path = field_path;
+	r->loc = loc;
+}
+
+void
+bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep, struct json_object *secrets,
+				 Oid serverid)
+{
+	SecretReads r = {secrets, NULL, NULL, {0, 0}};
+	const char **known;
+	const char *suggestion;
+	const char *servername;
+	int			n = 0;
+
+	bf_endpoint_visit_refs(spec, ep, secret_read, &r);
+	if (r.key == NULL)
+		return;
+	/* the option names are no secret (their values are): suggest among them */
+	known = palloc0(sizeof(char *) * (json_object_object_length(secrets) + 1));
+	{
+		json_object_object_foreach(secrets, name, value)
+		{
+			(void) value;
+			known[n++] = name;
+		}
+	}
+	suggestion = bf_suggest(r.key, known);
+	servername = GetForeignServer(serverid)->servername;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 errmsg("secret \"%s\" is not set for server \"%s\"", r.key, servername),
+			 errdetail("%s:%d:%d: %s reads secrets.%s, and %s.", spec->file, r.loc.line,
+					   r.loc.column, r.field_path, r.key,
+					   n > 0 ? "the user mapping has no such option"
+					   : "there is no user mapping for the current user or PUBLIC"),
+			 suggestion != NULL
+			 ? errhint("Did you mean \"%s\"?  Else add it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...').",
+					   suggestion, quote_identifier(servername), quote_identifier(r.key))
+			 : errhint("Add it: %s USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (%s%s '...').",
+					   n > 0 ? "ALTER" : "CREATE", quote_identifier(servername),
+					   n > 0 ? "ADD " : "", quote_identifier(r.key))));
 }
 
 bool

@@ -57,6 +57,15 @@ extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
 
 /*
+ * Every secrets.x the endpoint (with defaults.state and its
+ * authentication) reads must be an option of the user mapping in secrets:
+ * else an error naming the secret, the server and the field that reads it,
+ * rather than an empty value sent to the API.
+ */
+extern void bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep,
+							 struct json_object *secrets, Oid serverid);
+
+/*
  * The runner's next record into *out (see BfRecord), or false when the
  * endpoint is done.  It waits in steps of BF_POLL_MS and checks for
  * interrupts between them, so a cancel is honoured even while the API
