@@ -117,6 +117,7 @@ static const BfValidOption valid_options[] = {
 	{"range_column", ForeignTableRelationId},
 	{"target", ForeignTableRelationId},
 	{"json_path", AttributeRelationId},
+	{"epoch", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -349,6 +350,11 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 						 errmsg("invalid value for option \"json_path\": %s", jerr.message)));
 			jp_free(path);
 		}
+		else if (strcmp(def->defname, "epoch") == 0 && bf_epoch_unit(defGetString(def)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"epoch\": \"%s\"", defGetString(def)),
+					 errhint("Valid values are \"s\" (Unix seconds, the default for a JSON number in a date or timestamp column), \"ms\" and \"us\".")));
 	}
 
 	/* with no spec, a state override would override nothing, unchecked */

@@ -18,16 +18,23 @@
 
 #include "pg/pg_jsonc.h"
 
+#include <errno.h>
+#include <math.h>
 #include <strings.h>
 
 #include "access/reloptions.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "common/int.h"
+#include "datatype/timestamp.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "json/formats.h"
 #include "json/jsonscan.h"
@@ -75,8 +82,9 @@ free_converter_paths(void *arg)
 	}
 }
 
-char *
-bf_column_json_path(Oid relid, AttrNumber attnum)
+/* A column option's value, or NULL. */
+static char *
+column_option(Oid relid, AttrNumber attnum, const char *name)
 {
 	ListCell   *lc;
 
@@ -84,10 +92,94 @@ bf_column_json_path(Oid relid, AttrNumber attnum)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		if (strcmp(def->defname, "json_path") == 0)
+		if (strcmp(def->defname, name) == 0)
 			return defGetString(def);
 	}
 	return NULL;
+}
+
+char *
+bf_column_json_path(Oid relid, AttrNumber attnum)
+{
+	return column_option(relid, attnum, "json_path");
+}
+
+int64
+bf_epoch_unit(const char *value)
+{
+	if (strcmp(value, "s") == 0)
+		return USECS_PER_SEC;
+	if (strcmp(value, "ms") == 0)
+		return 1000;
+	if (strcmp(value, "us") == 0)
+		return 1;
+	return 0;
+}
+
+int64
+bf_column_epoch(Oid relid, AttrNumber attnum, const char *attname, Oid typid)
+{
+	char	   *unit = column_option(relid, attnum, "epoch");
+	bool		is_time = (typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID);
+
+	if (unit != NULL && !is_time)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"epoch\" of column \"%s\" needs a date, timestamp or timestamptz column, not %s",
+						attname, format_type_be(typid))));
+	if (!is_time)
+		return 0;
+	return unit != NULL ? bf_epoch_unit(unit) : USECS_PER_SEC;
+}
+
+/*
+ * A JSON number (its text) as Unix time in the column's unit, straight to
+ * the column's type with no text in between: integers exactly, others
+ * rounded to the microsecond; out of the type's range is an error naming
+ * the column and the value.
+ */
+static Datum
+epoch_to_datum(BfConverter *conv, BfColumn *col, const char *text)
+{
+	int64		usecs;
+	bool		overflow;
+	TimestampTz ts;
+
+	errno = 0;
+	if (strpbrk(text, ".eE") == NULL)
+	{
+		long long	v = strtoll(text, NULL, 10);
+
+		overflow = errno != 0 || pg_mul_s64_overflow((int64) v, col->epoch_usecs, &usecs);
+	}
+	else
+	{
+		double		v = strtod(text, NULL) * (double) col->epoch_usecs;
+
+		overflow = errno != 0 || isnan(v) || !FLOAT8_FITS_IN_INT64(rint(v));
+		usecs = overflow ? 0 : (int64) rint(v);
+	}
+	/* Unix time counts from 1970, PostgreSQL's from 2000 */
+	overflow = overflow ||
+		pg_sub_s64_overflow(usecs, (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, &ts) ||
+		!IS_VALID_TIMESTAMP(ts);
+	if (overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("value %s of column \"%s\" of foreign table \"%s\" is out of range as Unix time in %s, endpoint \"%s\"",
+						text, col->name, conv->relname,
+						col->epoch_usecs == USECS_PER_SEC ? "seconds" :
+						col->epoch_usecs == 1000 ? "milliseconds" : "microseconds",
+						conv->endpoint)));
+	if (col->typid == DATEOID)
+	{
+		/* the UTC day, as a timestamptz at midnight UTC casts to it */
+		int64		days = ts / USECS_PER_DAY - (ts % USECS_PER_DAY < 0 ? 1 : 0);
+
+		return DateADTGetDatum((DateADT) days);
+	}
+	/* timestamp: the UTC wall time; timestamptz: the instant */
+	return TimestampTzGetDatum(ts);
 }
 
 /*
@@ -152,6 +244,8 @@ bf_converter_new(Relation rel, const char *endpoint)
 		col->typmod = att->atttypmod;
 		col->is_json = (att->atttypid == JSONOID || att->atttypid == JSONBOID);
 		col->is_array = OidIsValid(get_element_type(att->atttypid));
+		col->epoch_usecs = bf_column_epoch(RelationGetRelid(rel), att->attnum, col->name,
+										   att->atttypid);
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
 		path = bf_column_json_path(RelationGetRelid(rel), att->attnum);
@@ -457,8 +551,12 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		if (val == NULL)
 			continue;
 		text = value_text(col, val, &len);
+		if (col->epoch_usecs != 0 &&
+			(json_object_is_type(val, json_type_int) || json_object_is_type(val, json_type_double)))
+			values[i] = epoch_to_datum(conv, col, text);
+		else
+			values[i] = convert_text(conv, col, text, len, true);
 		json_object_put(owned);
-		values[i] = convert_text(conv, col, text, len, true);
 		nulls[i] = false;
 	}
 }
@@ -496,6 +594,11 @@ raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const Js
 			text = conv_buffer(conv, n + 1);
 			memcpy(text, json + v->start, n);
 			text[n] = '\0';
+			if (v->kind == JS_NUMBER && col->epoch_usecs != 0)
+			{
+				*value = epoch_to_datum(conv, col, text);
+				return;
+			}
 			break;
 		case JS_STRING:
 			text = conv_buffer(conv, n + 1);

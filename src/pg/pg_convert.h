@@ -31,6 +31,9 @@ typedef struct BfColumn
 	Oid			ioparam;
 	int32		typmod;
 	bool		dropped;
+	int64		epoch_usecs;	/* date/timestamp(tz): microseconds in a unit
+								 * of a JSON number (the epoch option); 0:
+								 * numbers go through the input function */
 } BfColumn;
 
 typedef struct BfConverter
@@ -65,6 +68,20 @@ typedef struct BfConverter
 
 /* The json_path option of a column of foreign table relid, or NULL. */
 extern char *bf_column_json_path(Oid relid, AttrNumber attnum);
+
+/*
+ * The unit of the column option epoch ("s", "ms" or "us") in
+ * microseconds, or 0 for any other value.
+ */
+extern int64 bf_epoch_unit(const char *value);
+
+/*
+ * A JSON number into a date, timestamp or timestamptz column is Unix time
+ * in seconds, or in the unit of the column's epoch option: that unit in
+ * microseconds for a column of type typid, 0 for other types.  An epoch
+ * option on another type is an error naming the column.
+ */
+extern int64 bf_column_epoch(Oid relid, AttrNumber attnum, const char *attname, Oid typid);
 
 /*
  * Prepare the conversion for rel's columns (json_path options compiled

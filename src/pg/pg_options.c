@@ -21,6 +21,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "pg/pg_convert.h"
 #include "pg/pg_options.h"
 #include "pg/pg_util.h"
 #include "util/suggest.h"
@@ -143,6 +144,9 @@ bf_check_table_options(Oid relid)
 	ForeignTable *table = GetForeignTable(relid);
 	BfTableOptions *opts;
 	BfSpec	   *spec;
+	Relation	rel;
+	TupleDesc	desc;
+	int			i;
 
 	if (!sets_spec(table->options) && !sets_spec(GetForeignServer(table->serverid)->options))
 		return;
@@ -157,15 +161,20 @@ bf_check_table_options(Oid relid)
 		bf_spec_release(spec);
 	}
 	PG_END_TRY();
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	/* an epoch option on a column of another type */
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			(void) bf_column_epoch(relid, TupleDescAttr(desc, i)->attnum,
+								   NameStr(TupleDescAttr(desc, i)->attname),
+								   TupleDescAttr(desc, i)->atttypid);
 	if (opts->range_column != NULL &&
 		get_attnum(relid, opts->range_column) == InvalidAttrNumber)
 	{
-		Relation	rel = relation_open(relid, AccessShareLock);
-		TupleDesc	desc = RelationGetDescr(rel);
 		const char **known = palloc0(sizeof(char *) * (desc->natts + 1));
 		const char *suggestion;
 		int			n = 0;
-		int			i;
 
 		for (i = 0; i < desc->natts; i++)
 			if (!TupleDescAttr(desc, i)->attisdropped)
@@ -178,4 +187,5 @@ bf_check_table_options(Oid relid)
 						opts->relname, opts->range_column),
 				 suggestion != NULL ? errhint("Did you mean \"%s\"?", suggestion) : 0));
 	}
+	relation_close(rel, AccessShareLock);
 }
