@@ -283,3 +283,16 @@ LANGUAGE C;
 CREATE EVENT TRIGGER backfill_fdw_check_tables ON ddl_command_end
   WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
   EXECUTE FUNCTION backfill_fdw.check_tables();
+
+-- Validates a spec file before it is deployed (a spec is re-read when it
+-- changes, so a bad edit breaks every job on its server): what loading it
+-- reports, as rows; none for a spec that loads.  severity is 'error' (the
+-- loader stops at the first) or 'warning'.  Reads a server file: only a
+-- superuser or a member of pg_read_server_files may, as for the spec option.
+CREATE FUNCTION backfill_fdw.check_spec(path text,
+                                        OUT severity text, OUT line integer,
+                                        OUT col integer, OUT key_path text,
+                                        OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'backfill_fdw_check_spec'
+LANGUAGE C STRICT;

@@ -1049,7 +1049,15 @@ backfillIterateForeignScan(ForeignScanState *node)
 			start_runner(st);
 		}
 		if (bf_pull_record(st->runner, st->secrets, &rec))
+		{
+			if (st->run_request != NULL)
+				bf_backfill_progress(st->run_request->relid, st->conv->relname, st->runner,
+									 st->run_ctx.first_iteration, false);
 			break;
+		}
+		if (st->run_request != NULL)
+			bf_backfill_progress(st->run_request->relid, st->conv->relname, st->runner,
+								 st->run_ctx.first_iteration, true);
 		finish_run_request(st);
 		free_runner(st);
 	}

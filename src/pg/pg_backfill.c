@@ -68,6 +68,7 @@
 #include "pg/pg_options.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
+#include "http/http.h"
 
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_into);
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_window);
@@ -890,6 +891,45 @@ upsert_sql(BfLoad *load)
 }
 
 /*
+ * An error's CONTEXT as backfill_into reports it: the lines it had (a
+ * column's value, a trigger), without SPI's line quoting the generated
+ * INSERT ... ON CONFLICT, which names nothing the caller wrote, and with
+ * one naming the foreign table, the target and the range instead.
+ */
+static char *
+run_context(BfLoad *load, const char *sql, const char *context)
+{
+	StringInfoData buf;
+	char	   *spi_line = psprintf("SQL statement \"%s\"", sql);
+	const char *p = context;
+
+	initStringInfo(&buf);
+	while (p != NULL && *p != '\0')
+	{
+		const char *nl = strchr(p, '\n');
+		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
+
+		if (len != strlen(spi_line) || strncmp(p, spi_line, len) != 0)
+			appendStringInfo(&buf, "%s%.*s", buf.len > 0 ? "\n" : "", (int) len, p);
+		p = nl ? nl + 1 : NULL;
+	}
+	appendStringInfo(&buf, "%sbackfill_into of foreign table %s into %s, ",
+					 buf.len > 0 ? "\n" : "", load->ft_sql, load->target_sql);
+	if (load->range_start != NULL || load->range_end != NULL)
+		appendStringInfo(&buf, "range %s to %s",
+						 load->range_start ? load->range_start : "(open)",
+						 load->range_end ? load->range_end : "(open)");
+	else
+		appendStringInfoString(&buf, "incremental (from the sync state)");
+	if (load->window > 0)
+		appendStringInfo(&buf, ", iterations %ld to %ld of %ld",
+						 load->hist->first_iteration + 1,
+						 Min(load->hist->first_iteration + load->window, load->total_iterations),
+						 load->total_iterations);
+	return buf.data;
+}
+
+/*
  * Run the load statement with the scan taking its context from the run
  * request.  Returns the run's sync values (new reference).  On an error the
  * run's statistics so far go to the history row before the error goes on.
@@ -900,6 +940,7 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	BfRunRequest *rr = palloc0(sizeof(BfRunRequest));
 	BfRunRequest *outer = bf_active_run;	/* when called from a trigger of another */
 	char	   *sql = upsert_sql(load);
+	MemoryContext cxt = CurrentMemoryContext;
 	int			ret;
 
 	rr->relid = load->ftrelid;
@@ -917,11 +958,17 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->context = run_context(load, sql, edata->context);
 		bf_active_run = outer;
 		if (rr->runner != NULL)
 			bf_runner_stats(rr->runner, &load->hist->stats);
 		json_object_put(rr->sync_out);
-		PG_RE_THROW();
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	bf_active_run = outer;
@@ -1170,4 +1217,66 @@ backfill_fdw_record_failed_window(PG_FUNCTION_ARGS)
 	SPI_finish();
 	forget_window();
 	PG_RETURN_BOOL(true);
+}
+
+int			bf_progress_interval = 10000;
+
+/*
+ * The progress of the backfill in this backend's statement: a CALL's
+ * windows are scans of their own, committed one by one, but one statement
+ * (its statement_timestamp), so their counts add up here.
+ */
+static struct
+{
+	TimestampTz statement;		/* whose progress this is, with relid */
+	Oid			relid;
+	double		started;		/* bf_http_now() at its first run */
+	double		last;			/* at the last NOTICE (or the start) */
+	long		last_done;		/* iterations ended at the last NOTICE */
+	BfRunStats	windows;		/* the runs that are over */
+}			progress;
+
+void
+bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
+					 long first_iteration, bool run_over)
+{
+	double		now = bf_http_now();
+	BfRunStats	run;
+	long		done;
+	long		rows;
+	long		requests;
+	long		retries;
+	double		secs;
+
+	if (progress.statement != GetCurrentStatementStartTimestamp() || progress.relid != relid)
+	{
+		memset(&progress, 0, sizeof(progress));
+		progress.statement = GetCurrentStatementStartTimestamp();
+		progress.relid = relid;
+		progress.started = progress.last = now;
+	}
+	if (bf_progress_interval < 0 ||
+		(now - progress.last < bf_progress_interval / 1000.0 && !run_over))
+		return;
+	bf_runner_stats(runner, &run);
+	done = first_iteration + run.iterations_done;
+	rows = progress.windows.records + run.records;
+	requests = progress.windows.requests + run.requests;
+	retries = progress.windows.retries + run.retries;
+	if (run_over)
+	{
+		progress.windows.records += run.records;
+		progress.windows.requests += run.requests;
+		progress.windows.retries += run.retries;
+	}
+	if (done <= progress.last_done || now - progress.last < bf_progress_interval / 1000.0)
+		return;
+	secs = now - progress.started;
+	ereport(NOTICE,
+			(errmsg("backfill of \"%s\": %ld of %ld iterations, %ld rows, %ld requests, %ld retries",
+					relname, done, run.iterations, rows, requests, retries),
+			 errdetail("%.0f s so far: %.1f rows/s, %.1f requests/s.", secs,
+					   secs > 0 ? rows / secs : 0.0, secs > 0 ? requests / secs : 0.0)));
+	progress.last = now;
+	progress.last_done = done;
 }

@@ -28,6 +28,7 @@
 
 #include "expr/expr.h"
 #include "util/suggest.h"
+#include "pg/pg_backfill.h"
 #include "pg/pg_util.h"
 
 int			bf_trace_level = 0;
@@ -51,6 +52,13 @@ bf_define_settings(void)
 							 "waited in DETAIL, and each retry with its reason.",
 							 &bf_trace_level, 0, trace_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("backfill_fdw.progress_interval",
+							"Least time between two progress reports of a backfill.",
+							"backfill_into and CALL backfill report the iterations ended, rows, "
+							"requests and retries as a NOTICE this often; -1 turns it off, 0 reports "
+							"at every iteration ended.",
+							&bf_progress_interval, 10000, -1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("backfill_fdw");
 }
 

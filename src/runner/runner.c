@@ -179,6 +179,7 @@ bf_runner_iteration_done(BfRunner *r, Iteration *it)
 	{
 		json_object_put(r->last_state);
 		r->last_state = json_object_get(it->state);
+		r->stats.iterations_done++;
 	}
 	bf_runner_drop_iteration(r, it);
 }

@@ -68,6 +68,7 @@ typedef struct BfRunStats
 {
 	long		iterations;		/* values of iterate.over (1 without iterate),
 								 * before first_iteration/max_iterations */
+	long		iterations_done;	/* of those, the ones this run ended */
 	long		requests;
 	long		retries;
 	long		bytes;

@@ -5,7 +5,8 @@
  *		class of load error with its exact file:line:col and key path, the
  *		cache, and the 26 specs of Sling's own suite (path in argv[1],
  *		default ../shared/conformance/sling/api_suite.yaml; skipped when
- *		absent).  Run from the project root (fixtures in test/unit/specs).
+ *		absent).  Run from the project root (fixtures in test/unit/specs,
+ *		the three specs in examples/).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "unit.h"
 
 #define FIXTURES "test/unit/specs/"
+/* the seed's three specs, shipped to users in examples/ */
+#define EXAMPLES "examples/"
 
 static BfSpec *
 load(const char *yaml, BfError *err)
@@ -91,7 +94,7 @@ static void
 test_analytics(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "analytics_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "analytics_api.yaml", &err);
 	const BfEndpoint *ep;
 	const BfValue *v;
 
@@ -165,7 +168,7 @@ static void
 test_sales_and_orders(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "sales_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "sales_api.yaml", &err);
 	const BfEndpoint *ep;
 
 	CHECK_MSG(spec != NULL, "%s", err.message);
@@ -183,7 +186,7 @@ test_sales_and_orders(void)
 		check_default_rules(&ep->response, 0);
 		bf_spec_free(spec);
 	}
-	spec = bf_spec_load_file(FIXTURES "orders_api.yaml", &err);
+	spec = bf_spec_load_file(EXAMPLES "orders_api.yaml", &err);
 	CHECK_MSG(spec != NULL, "%s", err.message);
 	if (spec != NULL)
 	{
@@ -740,7 +743,7 @@ static void
 test_compiled(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "analytics_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "analytics_api.yaml", &err);
 	const BfEndpoint *ep;
 	int			i;
 
