@@ -407,8 +407,8 @@ backfill_fdw_check_tables(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands() "
-					"WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-					"AND object_type = 'foreign table'", true, 0) != SPI_OK_SELECT)
+					"WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the commands of the event");
 	for (i = 0; i < SPI_processed; i++)
 	{

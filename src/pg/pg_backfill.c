@@ -1233,6 +1233,7 @@ static struct
 	double		started;		/* bf_http_now() at its first run */
 	double		last;			/* at the last NOTICE (or the start) */
 	long		last_done;		/* iterations ended at the last NOTICE */
+	long		last_rows;		/* and rows */
 	BfRunStats	windows;		/* the runs that are over */
 }			progress;
 
@@ -1269,7 +1270,9 @@ bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
 		progress.windows.requests += run.requests;
 		progress.windows.retries += run.retries;
 	}
-	if (done <= progress.last_done || now - progress.last < bf_progress_interval / 1000.0)
+	/* news: an iteration ended, or (as a run ends) rows came since */
+	if (!(done > progress.last_done || (run_over && rows > progress.last_rows)) ||
+		now - progress.last < bf_progress_interval / 1000.0)
 		return;
 	secs = now - progress.started;
 	ereport(NOTICE,
@@ -1279,4 +1282,5 @@ bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
 					   secs > 0 ? rows / secs : 0.0, secs > 0 ? requests / secs : 0.0)));
 	progress.last = now;
 	progress.last_done = done;
+	progress.last_rows = rows;
 }

@@ -57,8 +57,8 @@ extern int	bf_progress_interval;
 /*
  * The progress NOTICE of backfill_into and CALL backfill: iterations
  * ended of the total, rows, requests, retries, in the message, the rates
- * in DETAIL, when an iteration ended since the last one and the interval
- * has passed (counted from the statement's first run, so a short backfill
+ * in DETAIL, when an iteration ended since the last one (or, as a run
+ * ends, rows came) and the interval has passed (counted from the statement's first run, so a short backfill
  * says nothing).  The scan calls it as it hands out rows and when its run
  * is over (run_over), with its runner and the run's first iteration; the
  * windows of one CALL add up, since they share its statement.
