@@ -68,7 +68,6 @@
 #include "pg/pg_options.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
-#include "http/http.h"
 
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_into);
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_window);
@@ -1230,8 +1229,8 @@ static struct
 {
 	TimestampTz statement;		/* whose progress this is, with relid */
 	Oid			relid;
-	double		started;		/* bf_http_now() at its first run */
-	double		last;			/* at the last NOTICE (or the start) */
+	TimestampTz started;		/* at its first run */
+	TimestampTz last;			/* at the last NOTICE (or the start) */
 	long		last_done;		/* iterations ended at the last NOTICE */
 	long		last_rows;		/* and rows */
 	BfRunStats	windows;		/* the runs that are over */
@@ -1241,7 +1240,7 @@ void
 bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
 					 long first_iteration, bool run_over)
 {
-	double		now = bf_http_now();
+	TimestampTz now = GetCurrentTimestamp();
 	BfRunStats	run;
 	long		done;
 	long		rows;
@@ -1257,7 +1256,7 @@ bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
 		progress.started = progress.last = now;
 	}
 	if (bf_progress_interval < 0 ||
-		(now - progress.last < bf_progress_interval / 1000.0 && !run_over))
+		(TimestampDifferenceMilliseconds(progress.last, now) < bf_progress_interval && !run_over))
 		return;
 	bf_runner_stats(runner, &run);
 	done = first_iteration + run.iterations_done;
@@ -1272,9 +1271,9 @@ bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
 	}
 	/* news: an iteration ended, or (as a run ends) rows came since */
 	if (!(done > progress.last_done || (run_over && rows > progress.last_rows)) ||
-		now - progress.last < bf_progress_interval / 1000.0)
+		TimestampDifferenceMilliseconds(progress.last, now) < bf_progress_interval)
 		return;
-	secs = now - progress.started;
+	secs = TimestampDifferenceMilliseconds(progress.started, now) / 1000.0;
 	ereport(NOTICE,
 			(errmsg("backfill of \"%s\": %ld of %ld iterations, %ld rows, %ld requests, %ld retries",
 					relname, done, run.iterations, rows, requests, retries),
