@@ -6,6 +6,11 @@
 -- What 0.3 adds, each part as backfill_fdw--0.3.sql has it (sql/upgrade.sql
 -- checks that an updated 0.1 and a fresh 0.3 have the same catalog).
 
+-- run_history grows by a row per run; every run counts a table's rows of it
+-- (catalog_fingerprint) and users look up a table's latest runs.
+CREATE INDEX run_history_foreign_table
+  ON backfill_fdw.run_history (foreign_table, started_at);
+
 -- A user's first hour (issue 14): typos caught when a foreign table is
 -- made or changed, and check_spec.
 --

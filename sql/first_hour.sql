@@ -114,6 +114,8 @@ SELECT * FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/unknown_key.
 SELECT severity, line, col, key_path IS NULL AS no_key_path, message ~ 'YAML|yaml' AS says_yaml
   FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/bad_yaml.yaml');
 SELECT severity, line, key_path, message FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/no_such.yaml');
+-- a spec that loads with warnings: a row for each, severity warning
+SELECT * FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/spec_warning.yaml');
 -- a bad edit shows at once: the file is read afresh, not from the cache
 SELECT count(*) AS rows_for_a_good_spec FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/backfill.yaml');
 -- it reads a server file: the spec option's rule

@@ -635,6 +635,25 @@ write_sync(BfLoad *load, struct json_object *sync)
 				 3, types, values, NULL, false);
 }
 
+/*
+ * What a history row keeps of an error: its message with its DETAIL and
+ * HINT, since the message alone often names no cause ("the API answered
+ * 500" without the body).  Secrets are masked when the row is written.
+ */
+static char *
+history_error(ErrorData *edata)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, edata->message ? edata->message : "unknown error");
+	if (edata->detail != NULL)
+		appendStringInfo(&buf, "\nDETAIL:  %s", edata->detail);
+	if (edata->hint != NULL)
+		appendStringInfo(&buf, "\nHINT:  %s", edata->hint);
+	return buf.data;
+}
+
 /* A history row; error is NULL for a run that succeeded. */
 static void
 write_history(BfHistory *h, const char *error)
@@ -1175,7 +1194,7 @@ backfill_fdw_backfill_window(PG_FUNCTION_ARGS)
 		{
 			MemoryContext old = MemoryContextSwitchTo(window_cxt);
 
-			failed_window->error = CopyErrorData()->message;
+			failed_window->error = history_error(CopyErrorData());
 			MemoryContextSwitchTo(old);
 		}
 		PG_RE_THROW();

@@ -372,8 +372,8 @@ check_spec_row(Tuplestorestate *store, TupleDesc desc, const char *path, const c
 
 /*
  * check_spec(path text) RETURNS TABLE (severity, line, col, key_path,
- * message): what loading the spec file reports, as rows; none for a spec
- * that loads.  It reads a server file, so the rule is the spec option's
+ * message): what loading the spec file reports, as rows: its error (the
+ * loader stops at the first), or its warnings; none for a clean spec.  It reads a server file, so the rule is the spec option's
  * (file_fdw's): a superuser or a member of pg_read_server_files.  The file
  * is loaded afresh, never from the cache, so a bad edit shows at once.
  */
@@ -394,6 +394,25 @@ backfill_fdw_check_spec(PG_FUNCTION_ARGS)
 	spec = bf_spec_load_file(path, &err);
 	if (spec == NULL)
 		check_spec_row(rsinfo->setResult, rsinfo->setDesc, path, err.message);
+	else
+	{
+		int			i;
+
+		for (i = 0; i < spec->warning_count; i++)
+		{
+			const BfSpecWarning *w = &spec->warnings[i];
+			Datum		values[5];
+			bool		nulls[5] = {false, w->loc.line == 0, w->loc.line == 0,
+			w->path == NULL, false};
+
+			values[0] = CStringGetTextDatum("warning");
+			values[1] = Int32GetDatum(w->loc.line);
+			values[2] = Int32GetDatum(w->loc.column);
+			values[3] = w->path ? CStringGetTextDatum(w->path) : (Datum) 0;
+			values[4] = CStringGetTextDatum(w->message);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
 	bf_spec_free(spec);
 	return (Datum) 0;
 }

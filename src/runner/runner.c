@@ -19,6 +19,14 @@
  * same way once the iterations are over, on the state the run ends with.
  * A call's records only feed its processors.
  *
+ * Queues (queue.h) come from the caller's store: an over of "queue.X" or
+ * "chunk(queue.X, n)" is read from it an iteration at a time, never made
+ * one array (memory does not grow with the queue), and any other read of
+ * queue.X gets the queue whole, as an array, when the run starts.  With
+ * into: response.records an iteration makes no request: its value is its
+ * records, and it ends as it starts, so the batches waiting to be handed
+ * out bound how many run ahead.
+ *
  *-------------------------------------------------------------------------
  */
 #include <math.h>
@@ -258,15 +266,175 @@ render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
 		else
 		{
 			bf_error_clear(err);
+			/* an error names its template's path (defaults.state.x) already */
 			value = bf_render_value(&map->items[k], r->vars, err);
 			if (err->kind != BF_OK)
-			{
-				bf_error_prefix(err, "defaults.state.%s", map->keys[k]);
 				return false;
-			}
 		}
 		json_object_object_add(r->base_state, map->keys[k], value);
 	}
+	return true;
+}
+
+/* A queue item's JSON text as a value; the item's place names it when it does not parse. */
+static bool
+parse_item(const char *queue, size_t index, const char *text, size_t len,
+		   struct json_object **out, BfError *err)
+{
+	struct json_tokener *tok = json_tokener_new();
+	enum json_tokener_error jerr;
+
+	if (tok == NULL)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory reading queue.%s", queue);
+	*out = json_tokener_parse_ex(tok, text, (int) len);
+	jerr = json_tokener_get_error(tok);
+	/* a number or a literal ends only where its text does: say so */
+	if (jerr == json_tokener_continue)
+	{
+		*out = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		if (jerr == json_tokener_continue)
+			jerr = json_tokener_error_parse_eof;
+	}
+	else if (jerr == json_tokener_success && tok->char_offset < (int) len)
+		jerr = json_tokener_error_parse_unexpected;
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success)
+	{
+		json_object_put(*out);
+		*out = NULL;
+		return bf_error_set(err, BF_ERR_VALUE, "queue.%s: item %zu is not JSON (%s)", queue,
+							index + 1, json_tokener_error_desc(jerr));
+	}
+	return true;
+}
+
+/*
+ * The next item of the streamed over's queue, parsed into *out; false
+ * with err untouched at the end, or with err set.
+ */
+static bool
+read_over_item(BfRunner *r, struct json_object **out, BfError *err)
+{
+	const char *queue = r->ep->iterate.over_queue;
+	size_t		len;
+	const char *text;
+
+	bf_error_clear(err);
+	text = r->queue_ops->read(r->over_reader, &len, err);
+	if (text == NULL)
+		return false;
+	return parse_item(queue, r->over_items++, text, len, out, err);
+}
+
+/*
+ * Value index of over: the list's element, or the next item (a chunk of up
+ * to over_chunk items) of its queue, read in order; the values before the
+ * caller's window (first_iteration) are read and dropped first.  A new
+ * reference in *out; false with err set on failure.
+ */
+static bool
+over_value(BfRunner *r, size_t index, struct json_object **out, BfError *err)
+{
+	int			chunk = r->ep->iterate.over_chunk;
+
+	*out = NULL;
+	if (r->over_reader == NULL)
+	{
+		*out = json_object_get(json_object_array_get_idx(r->over, index));
+		return true;
+	}
+	while (r->over_read <= index)
+	{
+		struct json_object *value = NULL;
+
+		json_object_put(*out);
+		*out = NULL;
+		if (chunk == 0)
+		{
+			if (!read_over_item(r, &value, err))
+				return err->kind == BF_OK ? bf_error_set(err, BF_ERR_INTERNAL,
+														 "queue.%s ended before its count",
+														 r->ep->iterate.over_queue) : false;
+		}
+		else
+		{
+			struct json_object *item;
+			int			n;
+
+			value = json_object_new_array();
+			for (n = 0; n < chunk && read_over_item(r, &item, err); n++)
+				json_object_array_add(value, item);
+			if (err->kind != BF_OK)
+			{
+				json_object_put(value);
+				return false;
+			}
+		}
+		*out = value;
+		r->over_read++;
+	}
+	return true;
+}
+
+/*
+ * Every queue an expression reads whole (BfEndpoint.queues_loaded) as the
+ * JSON array queue.<name>: its items parsed, all in memory at once (about
+ * BF_EVAL_ELEMENT_COST bytes plus the item's size each), which is why a
+ * plain "queue.X" or "chunk(queue.X, n)" over is streamed instead.
+ */
+static bool
+load_queues(BfRunner *r, BfError *err)
+{
+	const BfStrList *names = &r->ep->queues_loaded;
+	struct json_object *ns = json_object_new_object();
+	int			i;
+
+	bf_runner_set_var(r, "queue", ns);
+	for (i = 0; i < names->count; i++)
+	{
+		long		count;
+		void	   *reader = r->queue_ops->open_reader(r->queue_store, names->items[i],
+													   &count, err);
+		struct json_object *items = json_object_new_array();
+		const char *text;
+		size_t		len;
+
+		if (reader == NULL)
+		{
+			json_object_put(items);
+			return false;
+		}
+		json_object_object_add(ns, names->items[i], items);
+		bf_error_clear(err);
+		while ((text = r->queue_ops->read(reader, &len, err)) != NULL)
+		{
+			struct json_object *item;
+
+			if (!parse_item(names->items[i], json_object_array_length(items), text, len,
+							&item, err))
+				break;
+			json_object_array_add(items, item);
+		}
+		r->queue_ops->close_reader(reader);
+		if (err->kind != BF_OK)
+			return false;
+	}
+	return true;
+}
+
+/* Open the queue a streamed over reads: its length gives the iterations. */
+static bool
+open_over_queue(BfRunner *r, BfError *err)
+{
+	const BfIterate *iter = &r->ep->iterate;
+	long		count;
+
+	r->over_reader = r->queue_ops->open_reader(r->queue_store, iter->over_queue, &count, err);
+	if (r->over_reader == NULL)
+		return false;
+	r->over_count = iter->over_chunk > 0 ?
+		(size_t) ((count + iter->over_chunk - 1) / iter->over_chunk) : (size_t) count;
 	return true;
 }
 
@@ -282,6 +450,8 @@ evaluate_over(BfRunner *r, BfError *err)
 		r->over_count = 1;
 		return true;
 	}
+	if (iter->over_queue != NULL)
+		return open_over_queue(r, err);
 	if (iter->over_list != NULL)
 		r->over = json_object_get(iter->over_list);
 	else
@@ -344,9 +514,12 @@ setup_state(BfRunner *r, BfError *err)
 							  r->call_state, r, err);
 }
 
-/* Features the model accepts that this runner does not run yet. */
+/*
+ * Features the model accepts that this runner does not run yet, and a
+ * caller that gives an endpoint with queues no store.
+ */
 static bool
-check_supported(const BfEndpoint *ep, BfError *err)
+check_supported(const BfEndpoint *ep, const BfRunContext *ctx, BfError *err)
 {
 	const char *what = NULL;
 	int			i;
@@ -360,11 +533,15 @@ check_supported(const BfEndpoint *ep, BfError *err)
 	}
 	if (ep->response.records.casing != BF_CASING_NONE)
 		what = "response.records.casing";
-	else if (ep->queue_only)
-		what = "queue_only";
 	if (what != NULL)
 		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
 							ep->name, what);
+	if (ctx->queue_ops == NULL && (ep->queues_read.count > 0 || ep->queues_written.count > 0))
+		return bf_error_set(err, BF_ERR_INTERNAL, "endpoint \"%s\" %s queue.%s, but the run "
+							"was given no queue store", ep->name,
+							ep->queues_read.count > 0 ? "reads" : "writes",
+							ep->queues_read.count > 0 ? ep->queues_read.items[0] :
+							ep->queues_written.items[0]);
 	return true;
 }
 
@@ -375,7 +552,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	BfRunner   *r;
 	BfHttpLimits limits;
 
-	if (!check_supported(ep, err))
+	if (!check_supported(ep, ctx, err))
 		return NULL;
 	r = calloc(1, sizeof(BfRunner));
 	if (r == NULL)
@@ -398,6 +575,9 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->limit = ep->response.records.limit;
 	r->keep = ctx->keep;
 	r->keep_arg = ctx->keep_arg;
+	r->queue_ops = ctx->queue_ops;
+	r->queue_store = ctx->queue_store;
+	r->queue_items = json_object_new_object();
 	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
 		r->limit = ctx->limit;
 	r->needs_text = bf_runner_reads(ep, "response.text");
@@ -411,7 +591,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	limits.rate = ep->request.rate;
 	limits.timeout_ms = (long) ep->request.timeout * 1000L;
 	r->http = bf_http_new(&limits, err);
-	if (r->http == NULL || !bf_select_compile(r, err) ||
+	if (r->http == NULL || !bf_select_compile(r, err) || !load_queues(r, err) ||
 		!render_base_state(r, ctx->state_overrides, err) || !evaluate_over(r, err) ||
 		!setup_state(r, err))
 	{
@@ -458,19 +638,35 @@ start_iteration(BfRunner *r, BfError *err)
 {
 	const BfEndpoint *ep = r->ep;
 	Iteration  *it = new_iteration(r, NULL, r->base_state, err);
+	struct json_object *value = NULL;
 
 	if (it == NULL)
 		return false;
 	it->index = (long) r->next_over++;
 	merge_into(it->state, r->setup_out);
-	if (r->over != NULL)
-		json_object_object_add(it->state, ep->iterate.into,
-							   json_object_get(json_object_array_get_idx(r->over, it->index)));
+	if (ep->iterate.present && !over_value(r, (size_t) it->index, &value, err))
+		return false;
+	if (ep->iterate.present && !ep->iterate.into_records)
+		json_object_object_add(it->state, ep->iterate.into, json_object_get(value));
 	bf_runner_set_var(r, "state", json_object_get(it->state));
 	if (!bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
 							it->state, r, err))
+	{
+		json_object_put(value);
 		return false;
+	}
 	merge_into(it->state, r->setup_out);
+	if (ep->iterate.into_records)
+	{
+		/* the value is the iteration's records: no request, done at once */
+		bool		ok = bf_accept_over_records(r, it, value, err);
+
+		json_object_put(value);
+		if (ok)
+			bf_runner_iteration_done(r, it);
+		return ok;
+	}
+	json_object_put(value);
 	return true;
 }
 
@@ -545,6 +741,7 @@ static bool
 schedule(BfRunner *r, BfError *err)
 {
 	bool		started;
+	int			started_now;
 
 	for (;;)
 	{
@@ -564,7 +761,17 @@ schedule(BfRunner *r, BfError *err)
 					r->phase = RUN_MAIN;
 				break;
 			case RUN_MAIN:
-				while (!r->stopped && r->active < r->max_active && r->next_over < r->over_count)
+				/*
+				 * into: response.records iterations end as they start: the
+				 * batches waiting to be handed out bound them, and so does
+				 * DRIVE_EVERY a call, so that the caller gets back to its
+				 * cancel checks when no record comes out (queue_only)
+				 */
+				for (started_now = 0;
+					 !r->stopped && r->active < r->max_active && r->next_over < r->over_count &&
+					 !(r->ep->iterate.into_records &&
+					   (r->batches >= MAX_WAITING_BATCHES || started_now >= DRIVE_EVERY));
+					 started_now++)
 				{
 					if (!start_iteration(r, err))
 						return false;
@@ -730,6 +937,10 @@ drive(BfRunner *r, int wait_ms, BfError *err)
 		/* nothing to wait for: the run is over (the caller sees it) */
 		if (retry == INFINITY && finished(r))
 			return true;
+		/* records to hand out, or into: response.records iterations to start */
+		if (r->head != NULL || (r->phase == RUN_MAIN && r->ep->iterate.into_records &&
+								!r->stopped && r->next_over < r->over_count))
+			return true;
 		/* only a retry timer is left: wait for it within the budget */
 		sleep_until(r, retry < deadline ? retry : deadline);
 		return advance(r, err);
@@ -822,6 +1033,15 @@ bf_runner_stats(const BfRunner *r, BfRunStats *out)
 	out->wait_seconds = r->stats.wait_seconds + hs.wait_seconds;
 }
 
+long
+bf_runner_queue_items(const BfRunner *r, const char *queue)
+{
+	struct json_object *count = NULL;
+
+	json_object_object_get_ex(r->queue_items, queue, &count);
+	return (long) json_object_get_int64(count);
+}
+
 void
 bf_runner_free(BfRunner *r)
 {
@@ -847,6 +1067,9 @@ bf_runner_free(BfRunner *r)
 	json_object_put(r->traces);
 	json_object_put(r->derived);
 	json_object_put(r->over);
+	if (r->over_reader != NULL)
+		r->queue_ops->close_reader(r->over_reader);
+	json_object_put(r->queue_items);
 	json_object_put(r->aggregates);
 	bf_select_free(r);
 	bf_keyset_free(r->seen);

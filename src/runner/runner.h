@@ -41,7 +41,10 @@ typedef struct BfRunContext
 	 * When set, a record (after the processors) that keep refuses is
 	 * dropped, and the processors' state outputs, the sync values among
 	 * them, do not count it: a cursor then never runs ahead of what the
-	 * caller keeps.
+	 * caller keeps.  Its queue.* outputs are not written either, by the
+	 * same rule: a consumer then fetches the children of exactly the
+	 * parents the caller keeps (backfill_server loads a producer's target
+	 * and its queues in one pass, and they must agree).
 	 */
 	bool		(*keep) (void *arg, struct json_object *record);
 	void	   *keep_arg;
@@ -73,6 +76,7 @@ typedef struct BfRunStats
 	long		retries;
 	long		bytes;
 	long		records;
+	long		queue_items;	/* items appended to queues (output: queue.X) */
 	double		wait_seconds;
 } BfRunStats;
 
@@ -98,6 +102,8 @@ extern BfRunStatus bf_runner_next(BfRunner *runner, int max_wait_ms,
 extern BfRunStatus bf_runner_next_record(BfRunner *runner, int max_wait_ms,
 										 BfRecord *record, BfError *err);
 extern void bf_runner_stats(const BfRunner *runner, BfRunStats *out);
+/* Items the run has appended to queue.<queue> so far (EXPLAIN ANALYZE). */
+extern long bf_runner_queue_items(const BfRunner *runner, const char *queue);
 
 /*
  * The oldest warning the run has not handed out yet (a malloc'd string

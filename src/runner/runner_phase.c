@@ -114,6 +114,44 @@ bf_runner_emit(BfRunner *r, struct json_object *records)
 	bf_runner_emit_batch(r, b);
 }
 
+/*
+ * A processor's value to its queue (output: queue.X), through the caller's
+ * store: a list is one item per element, as Sling's queue does; anything
+ * else, null included, is one item (Sling writes null as null).
+ */
+bool
+bf_runner_queue_append(BfRunner *r, const BfProcessor *p, struct json_object *value,
+					   BfError *err)
+{
+	bool		list = json_object_is_type(value, json_type_array);
+	size_t		n = list ? json_object_array_length(value) : 1;
+	struct json_object *count = NULL;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *item = list ? json_object_array_get_idx(value, i) : value;
+		size_t		len;
+		const char *text = json_object_to_json_string_length(item, JSON_C_TO_STRING_PLAIN |
+															 JSON_C_TO_STRING_NOSLASHESCAPE,
+															 &len);
+
+		if (text == NULL)
+			return bf_error_set(err, BF_ERR_NOMEM, "out of memory writing queue.%s",
+								p->output_name);
+		if (!r->queue_ops->append(r->queue_store, p->output_name, text, len, err))
+		{
+			bf_error_prefix(err, "%s", p->path);
+			return false;
+		}
+	}
+	json_object_object_get_ex(r->queue_items, p->output_name, &count);
+	json_object_object_add(r->queue_items, p->output_name,
+						   json_object_new_int64(json_object_get_int64(count) + (int64_t) n));
+	r->stats.queue_items += (long) n;
+	return true;
+}
+
 /* Free a batch with the records or the body it holds. */
 void
 bf_batch_free(Batch *b)

@@ -6,7 +6,7 @@
  *		  state (struct BfRunner, the iterations, the batches of records)
  *		  and the few things they may do to it, which runner_phase.c does:
  *		  set a namespace, remember a derived secret, queue a warning,
- *		  queue records.  Each phase has its header (runner_request.h,
+ *		  queue records, append to a queue.  Each phase has its header (runner_request.h,
  *		  runner_sign.h, runner_response.h, runner_raw.h); a file includes
  *		  those of the phases it calls, no others.
  *
@@ -180,6 +180,12 @@ struct BfRunner
 									 * a Basic or Bearer credential), masked
 									 * like secrets.* in the run's messages */
 	int			n_derived;
+	const BfQueueOps *queue_ops;	/* see BfRunContext */
+	void	   *queue_store;
+	void	   *over_reader;	/* iterate.over streamed from a queue, or NULL */
+	size_t		over_read;		/* values of over read from it so far */
+	size_t		over_items;		/* and items (more with chunk) */
+	struct json_object *queue_items;	/* queue name -> items this run appended */
 	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
 								 * engine's waits are added by bf_runner_stats */
 };
@@ -195,6 +201,8 @@ extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
 extern void bf_batch_free(Batch *b);
 extern void bf_runner_add_derived(BfRunner *r, const char *value);
+extern bool bf_runner_queue_append(BfRunner *r, const BfProcessor *p,
+								   struct json_object *value, BfError *err);
 
 /* True when a rule, processor or pagination expression of ep reads path. */
 extern bool bf_runner_reads(const BfEndpoint *ep, const char *path);

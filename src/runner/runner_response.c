@@ -290,21 +290,41 @@ static bool record_kept(BfRunner *r, struct json_object *record);
 
 /*
  * Fold the state outputs held back for a record ([processor, value] pairs)
- * into state, now that the record is kept; then free them.
+ * into state and write its queue outputs, now that the record is kept;
+ * then free them.  False (err set) when a queue refuses an item.
  */
-static void
-apply_pending(BfRunner *r, Iteration *it, struct json_object *pending)
+static bool
+apply_pending(BfRunner *r, Iteration *it, struct json_object *pending, BfError *err)
 {
 	size_t		k;
+	bool		ok = true;
 
-	for (k = 0; pending != NULL && k < json_object_array_length(pending); k++)
+	for (k = 0; ok && pending != NULL && k < json_object_array_length(pending); k++)
 	{
 		struct json_object *pair = json_object_array_get_idx(pending, k);
+		const BfProcessor *p =
+			&it->resp->processors[json_object_get_int(json_object_array_get_idx(pair, 0))];
 
-		aggregate(r, it, &it->resp->processors[json_object_get_int(json_object_array_get_idx(pair, 0))],
-				  json_object_array_get_idx(pair, 1));
+		if (p->output_kind == BF_OUTPUT_QUEUE)
+			ok = bf_runner_queue_append(r, p, json_object_array_get_idx(pair, 1), err);
+		else
+			aggregate(r, it, p, json_object_array_get_idx(pair, 1));
 	}
 	json_object_put(pending);
+	return ok;
+}
+
+/* Hold a state or queue output back until the record is kept. */
+static void
+hold_back(struct json_object **pending, int i, struct json_object *value)
+{
+	struct json_object *pair = json_object_new_array();
+
+	json_object_array_add(pair, json_object_new_int(i));
+	json_object_array_add(pair, value);
+	if (*pending == NULL)
+		*pending = json_object_new_array();
+	json_object_array_add(*pending, pair);
 }
 
 /*
@@ -350,13 +370,7 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 			case BF_OUTPUT_STATE:
 				if (filtered)
 				{
-					struct json_object *pair = json_object_new_array();
-
-					json_object_array_add(pair, json_object_new_int(i));
-					json_object_array_add(pair, value);
-					if (pending == NULL)
-						pending = json_object_new_array();
-					json_object_array_add(pending, pair);
+					hold_back(&pending, i, value);
 					break;
 				}
 				aggregate(r, it, p, value);
@@ -368,9 +382,7 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 				if (json_object_is_type(record, json_type_array))
 				{
 					size_t		j;
-					bool		ok = true;
-
-					apply_pending(r, it, pending);
+					bool		ok = apply_pending(r, it, pending, err);
 
 					for (j = 0; ok && j < json_object_array_length(record); j++)
 						ok = process_record(r, it,
@@ -403,10 +415,18 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 				}
 				break;
 			case BF_OUTPUT_QUEUE:
-				/* not reached yet: the loader refuses queue outputs */
+				/* held back like state (runner.h, keep) */
+				if (filtered)
+				{
+					hold_back(&pending, i, value);
+					break;
+				}
+				failed = !bf_runner_queue_append(r, p, value, err);
 				json_object_put(value);
 				break;
 		}
+		if (failed)
+			break;
 	}
 	if (failed)
 	{
@@ -420,7 +440,11 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		json_object_put(record);
 		return true;
 	}
-	apply_pending(r, it, pending);
+	if (!apply_pending(r, it, pending, err))
+	{
+		json_object_put(record);
+		return false;
+	}
 	json_object_array_add(out, record);
 	return true;
 }
@@ -691,6 +715,12 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 					continue;
 				}
 			}
+			/* queue_only: processed, de-duplicated, never handed out */
+			if (r->ep->queue_only)
+			{
+				json_object_put(record);
+				continue;
+			}
 			if (r->select_count > 0)
 				record = select_columns(r, record);
 			json_object_array_add(out, record);
@@ -708,6 +738,30 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 	}
 	bf_runner_emit(r, out);
 	return true;
+}
+
+bool
+bf_accept_over_records(BfRunner *r, Iteration *it, struct json_object *value, BfError *err)
+{
+	struct json_object *records;
+	struct json_object *ns = json_object_new_object();
+	bool		ok;
+
+	if (json_object_is_type(value, json_type_array))
+		records = json_object_get(value);
+	else
+	{
+		records = json_object_new_array();
+		if (value != NULL)
+			json_object_array_add(records, json_object_get(value));
+	}
+	json_object_object_add(ns, "records", json_object_get(records));
+	bf_runner_set_var(r, "state", json_object_get(it->state));
+	bf_runner_set_var(r, "response", ns);
+	ok = accept_records(r, it, records, err);
+	bf_runner_set_var(r, "response", NULL);
+	json_object_put(records);
+	return ok;
 }
 
 /* The backoff of a retry, in seconds (Sling's formulas; see the header). */

@@ -19,6 +19,13 @@
  */
 extern bool bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp,
 							   BfError *err);
+/*
+ * iterate.into: response.records: one value of over as the iteration's
+ * records (a list as its elements, null as none, anything else as one
+ * record), through the processors and de-duplication, with no request.
+ */
+extern bool bf_accept_over_records(BfRunner *r, Iteration *it, struct json_object *value,
+								   BfError *err);
 /* A value as a condition: null, false, 0, "", [] and {} are false. */
 extern bool bf_value_truthy(struct json_object *value);
 /* response.records.select, parsed once per run, and freed. */

@@ -101,13 +101,29 @@ spec_fail(SpecCtx *ctx, const BfYamlNode *at, const char *path, const char *fmt,
 			__attribute__((format(printf, 4, 5)));
 
 /*
- * Every spec error reads "file:line:col: key.path: what", the shape editors
- * jump to.
+ * Every spec error and warning reads "file:line:col: key.path: what", the
+ * shape editors jump to ("file: key.path: what" where the loader made the
+ * value up).
  */
+static void
+spec_place(char *out, size_t size, const char *file, BfLoc loc, const char *path,
+		   const char *msg)
+{
+	if (loc.line > 0)
+		snprintf(out, size, "%s:%d:%d: %s: %s", file, loc.line, loc.column, path, msg);
+	else
+		snprintf(out, size, "%s: %s: %s", file, path, msg);
+}
+
+static bool spec_fail_loc(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+/* A load error placed at loc (a model value's, once the YAML is gone). */
 static bool
-spec_fail(SpecCtx *ctx, const BfYamlNode *at, const char *path, const char *fmt,...)
+spec_fail_loc(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
 {
 	char		msg[BF_ERROR_MAX];
+	char		placed[BF_ERROR_MAX];
 	va_list		ap;
 
 	va_start(ap, fmt);
@@ -115,12 +131,25 @@ spec_fail(SpecCtx *ctx, const BfYamlNode *at, const char *path, const char *fmt,
 	va_end(ap);
 	if (path == NULL)
 		return spec_nomem(ctx);	/* the path itself could not be allocated */
-	if (at != NULL && at->line > 0)
-		bf_error_set(ctx->err, BF_ERR_SPEC, "%s:%d:%d: %s: %s",
-					 ctx->file, at->line, at->column, path, msg);
-	else
-		bf_error_set(ctx->err, BF_ERR_SPEC, "%s: %s: %s", ctx->file, path, msg);
+	spec_place(placed, sizeof(placed), ctx->file, loc, path, msg);
+	bf_error_set(ctx->err, BF_ERR_SPEC, "%s", placed);
 	return false;
+}
+
+/* A load error placed where node at was written (NULL: nowhere). */
+static bool
+spec_fail(SpecCtx *ctx, const BfYamlNode *at, const char *path, const char *fmt,...)
+{
+	char		msg[BF_ERROR_MAX];
+	va_list		ap;
+	BfLoc		loc = {0, 0};
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (at != NULL)
+		loc = (BfLoc) {at->line, at->column};
+	return spec_fail_loc(ctx, loc, path, "%s", msg);
 }
 
 /* How a value reads in "expected X, got Y". */
@@ -262,12 +291,7 @@ spec_compile_fail(SpecCtx *ctx, BfLoc loc, const char *path, const BfError *cerr
 {
 	if (cerr->kind == BF_ERR_NOMEM)
 		return spec_nomem(ctx);
-	if (loc.line > 0)
-		bf_error_set(ctx->err, BF_ERR_SPEC, "%s:%d:%d: %s: %s",
-					 ctx->file, loc.line, loc.column, path, cerr->message);
-	else
-		bf_error_set(ctx->err, BF_ERR_SPEC, "%s: %s: %s", ctx->file, path, cerr->message);
-	return false;
+	return spec_fail_loc(ctx, loc, path, "%s", cerr->message);
 }
 
 /*
@@ -288,18 +312,26 @@ spec_compile_tmpl(SpecCtx *ctx, BfTmplField *f)
 
 /*
  * Expressions likewise: compiled once here, evaluated many times by the
- * runner.
+ * runner.  text is what is compiled: f->src but for iterate.over's chunk
+ * form (spec_over_queue).
  */
 static bool
-spec_compile_expr(SpecCtx *ctx, BfExprField *f)
+spec_compile_expr_text(SpecCtx *ctx, BfExprField *f, const char *text)
 {
 	BfError		cerr;
 
 	bf_error_clear(&cerr);
-	f->expr = bf_expr_compile(f->src, &cerr);
+	f->expr = bf_expr_compile(text, &cerr);
 	if (f->expr == NULL)
 		return spec_compile_fail(ctx, f->loc, f->path, &cerr);
 	return spec_own(ctx, SPEC_OWN_EXPR, f->expr);
+}
+
+/* The usual case: the field's own text. */
+static bool
+spec_compile_expr(SpecCtx *ctx, BfExprField *f)
+{
+	return spec_compile_expr_text(ctx, f, f->src);
 }
 
 /*
@@ -1152,6 +1184,19 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 		spec_compile_jmespath(ctx, &r->jmespath, &r->jmespath_expr);
 }
 
+/*
+ * A queue name as Sling finds them in a spec (queue\.([a-zA-Z0-9_]+)): a
+ * queue named otherwise could never be read back.
+ */
+static bool
+spec_queue_name(const char *name)
+{
+	size_t		len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							 "0123456789_");
+
+	return len > 0 && name[len] == '\0';
+}
+
 /* Split a processor's output into its kind and name. */
 static bool
 spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
@@ -1195,12 +1240,22 @@ spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
 		}
 	}
 	if (strncmp(p->output, "queue.", 6) == 0)
-		return spec_fail(ctx, at, kpath, "not supported: queues are not implemented");
+	{
+		p->output_kind = BF_OUTPUT_QUEUE;
+		p->output_name = p->output + 6;
+		if (!spec_queue_name(p->output_name))
+			return spec_fail(ctx, at, kpath, "invalid queue name \"%s\"; a queue is named "
+							 "with letters, digits and _", p->output_name);
+		if (p->aggregation != BF_AGG_NONE)
+			return spec_fail(ctx, at, kpath, "an output to a queue takes no aggregation: "
+							 "each value is appended (a list as one item per element)");
+		return true;
+	}
 	if (strncmp(p->output, "auth.", 5) == 0)
 		return spec_fail(ctx, at, kpath, "not supported: auth.* outputs belong to sequence "
 						 "authentication, which is not implemented");
 	return spec_fail(ctx, at, kpath, "invalid output \"%s\"; expected state.<name>, record, "
-					 "record.<name>, env.<name> or context.store.<name>", p->output);
+					 "record.<name>, env.<name>, context.store.<name> or queue.<name>", p->output);
 }
 
 /*
@@ -1433,6 +1488,70 @@ spec_parse_response(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return true;
 }
 
+/* Move *p past blanks. */
+static void
+spec_skip_blanks(const char **p)
+{
+	while (isspace((unsigned char) **p))
+		(*p)++;
+}
+
+/*
+ * The queue iterate.over streams, when it is written "queue.X" or
+ * "chunk(queue.X, n)" (n a positive integer): over_queue and over_chunk
+ * are set, else left alone.  The chunk form is recognised here, not left
+ * to the function library, because streaming it must not make the queue
+ * one array first.
+ */
+static bool
+spec_over_queue(SpecCtx *ctx, const char *text, BfIterate *it)
+{
+	const char *p = text;
+	const char *name;
+	size_t		len;
+	long		n = 0;
+	bool		chunk = false;
+
+	spec_skip_blanks(&p);
+	if (strncmp(p, "chunk", 5) == 0)
+	{
+		p += 5;
+		spec_skip_blanks(&p);
+		if (*p++ != '(')
+			return true;
+		spec_skip_blanks(&p);
+		chunk = true;
+	}
+	if (strncmp(p, "queue.", 6) != 0)
+		return true;
+	name = p + 6;
+	len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	p = name + len;
+	spec_skip_blanks(&p);
+	if (chunk)
+	{
+		char	   *end;
+
+		if (*p++ != ',')
+			return true;
+		spec_skip_blanks(&p);
+		if (!isdigit((unsigned char) *p))
+			return true;
+		errno = 0;
+		n = strtol(p, &end, 10);
+		p = end;
+		spec_skip_blanks(&p);
+		if (*p++ != ')' || errno != 0 || n <= 0 || n > INT_MAX)
+			return true;
+		spec_skip_blanks(&p);
+	}
+	if (len == 0 || *p != '\0')
+		return true;
+	it->over_queue = bf_arena_strndup(ctx->arena, name, len);
+	it->over_chunk = (int) n;
+	return it->over_queue != NULL || spec_nomem(ctx);
+}
+
 /*
  * iterate: over a YAML list or an expression; into the state key each item
  * is set in.
@@ -1450,6 +1569,8 @@ spec_parse_iterate(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	static const int consume_values[] = {BF_CONSUME_DEFERRED, BF_CONSUME_IMMEDIATE};
 	const BfYamlNode *over;
 	const BfYamlNode *oat;
+	const BfYamlNode *into;
+	const BfYamlNode *iat;
 	const char *opath = spec_path(ctx, path, "over");
 	int			consume = BF_CONSUME_DEFERRED;
 
@@ -1460,9 +1581,14 @@ spec_parse_iterate(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	it->loc = spec_loc(at);
 	if (!spec_check_map(ctx, node, at, path, keys, unsupported) ||
 		!spec_require(ctx, node, at, path, "over") ||
-		!spec_require(ctx, node, at, path, "into") ||
-		!spec_state_target(ctx, node, path, "into", &it->into) ||
-		!spec_int_key(ctx, node, path, "concurrency", 1, &it->concurrency) ||
+		!spec_require(ctx, node, at, path, "into"))
+		return false;
+	into = spec_entry(node, "into", &iat);
+	if (into->kind == BF_YAML_SCALAR && strcmp(into->text, "response.records") == 0)
+		it->into_records = true;
+	else if (!spec_state_target(ctx, node, path, "into", &it->into))
+		return false;
+	if (!spec_int_key(ctx, node, path, "concurrency", 1, &it->concurrency) ||
 		!spec_enum_key(ctx, node, path, "consume", consumes, consume_values, false, NULL, &consume))
 		return false;
 	it->consume = (BfConsume) consume;
@@ -1486,8 +1612,21 @@ spec_parse_iterate(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 		if (!is_string)
 			return spec_fail_type(ctx, oat, over, opath, "a list or an expression");
 	}
-	if (strncmp(over->text, "queue.", 6) == 0)
-		return spec_fail(ctx, oat, opath, "not supported: queues are not implemented");
+	if (!spec_over_queue(ctx, over->text, it))
+		return false;
+	if (it->over_chunk > 0)
+	{
+		/* over.expr is what the chunk form reads (spec.h) */
+		const char *reads = bf_arena_printf(ctx->arena, "queue.%s", it->over_queue);
+
+		if (reads == NULL)
+			return spec_nomem(ctx);
+		if (!spec_string(ctx, oat, over, opath, &it->over.src))
+			return false;
+		it->over.path = opath;
+		it->over.loc = spec_loc(oat);
+		return spec_compile_expr_text(ctx, &it->over, reads);
+	}
 	return spec_expr(ctx, oat, over, opath, &it->over);
 }
 
@@ -1835,8 +1974,9 @@ spec_parse_endpoint(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	if (!spec_parse_iterate(ctx, b, bat, spec_path(ctx, path, "iterate"), &ep->iterate))
 		return false;
 	b = spec_block(node, "request", at, &bat);
-	if (!spec_parse_request(ctx, b, bat, spec_path(ctx, path, "request"), !is_defaults,
-							&ep->request))
+	/* iterate.into response.records makes no request (Sling: then request is optional) */
+	if (!spec_parse_request(ctx, b, bat, spec_path(ctx, path, "request"),
+							!is_defaults && !ep->iterate.into_records, &ep->request))
 		return false;
 	b = spec_block(node, "pagination", at, &bat);
 	if (!spec_parse_pagination(ctx, b, bat, spec_path(ctx, path, "pagination"), &ep->pagination))
@@ -1871,25 +2011,472 @@ spec_parse_endpoint(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return is_defaults || spec_check_sync(ctx, node, path, ep);
 }
 
-/* depends_on must name endpoints of this spec. */
-static bool
-spec_check_depends(SpecCtx *ctx)
+/* ---- the queue graph ------------------------------------------------------ */
+
+/*
+ * What one endpoint's expressions and templates read of queue.*: each
+ * queue once, with where it is first read (for the errors of the graph).
+ */
+typedef struct SpecQueueWalk
 {
+	BfLoc		loc;			/* the field being visited */
+	const char *path;
+	bool		in_over;		/* it is an iterate.over the runner streams */
+	const char **names;			/* malloc'd, parallel arrays */
+	BfLoc	   *locs;
+	const char **paths;
+	bool	   *loaded;			/* read by something but a streamed over */
+	int			n;
+	int			cap;
+	bool		failed;			/* out of memory */
+	const char *over_path;		/* iterate.over's path when it streams a queue */
+	bool		unnamed;		/* "queue" read without a name, first at: */
+	BfLoc		unnamed_loc;
+	const char *unnamed_path;
+} SpecQueueWalk;
+
+/* Where one endpoint's queue reads and depends_on items were written. */
+typedef struct SpecEpGraph
+{
+	BfLoc	   *read_locs;		/* parallel to queues_read */
+	const char **read_paths;
+	BfLoc	   *dep_locs;		/* parallel to depends_on */
+} SpecEpGraph;
+
+/* A path an expression reads: note queue.<name> (visit_path gives root.key). */
+static void
+spec_queue_visit(const char *path, void *arg)
+{
+	SpecQueueWalk *w = arg;
+	const char *name = spec_ref_under(path, "queue");
+	int			i;
+
+	if (name == NULL || w->failed)
+		return;
+	if (name[0] == '\0')
+	{
+		if (!w->unnamed)
+		{
+			w->unnamed = true;
+			w->unnamed_loc = w->loc;
+			w->unnamed_path = w->path;
+		}
+		return;
+	}
+	for (i = 0; i < w->n && strcmp(w->names[i], name) != 0; i++)
+		;
+	if (i == w->n)
+	{
+		if (w->n == w->cap)
+		{
+			int			ncap = w->cap == 0 ? 4 : w->cap * 2;
+			const char **names = realloc(w->names, sizeof(char *) * ncap);
+			BfLoc	   *locs = names ? realloc(w->locs, sizeof(BfLoc) * ncap) : NULL;
+			const char **paths = locs ? realloc(w->paths, sizeof(char *) * ncap) : NULL;
+			bool	   *loaded = paths ? realloc(w->loaded, sizeof(bool) * ncap) : NULL;
+
+			if (names)
+				w->names = names;
+			if (locs)
+				w->locs = locs;
+			if (paths)
+				w->paths = paths;
+			if (loaded == NULL)
+			{
+				w->failed = true;
+				return;
+			}
+			w->loaded = loaded;
+			w->cap = ncap;
+		}
+		w->names[i] = strdup(name);
+		if (w->names[i] == NULL)
+		{
+			w->failed = true;
+			return;
+		}
+		w->locs[i] = w->loc;
+		w->paths[i] = w->path;
+		w->loaded[i] = false;
+		w->n++;
+	}
+	if (!w->in_over)
+		w->loaded[i] = true;
+}
+
+/*
+ * A path a field of the endpoint reads (bf_endpoint_visit_refs): where the
+ * field is, whether it is the iterate.over that streams a queue, then the
+ * path itself.
+ */
+static void
+spec_queue_field_ref(const char *ref, const char *field_path, BfLoc loc, void *arg)
+{
+	SpecQueueWalk *w = arg;
+
+	w->loc = loc;
+	w->path = field_path;
+	/* the field's path string is its own: the same pointer is the same field */
+	w->in_over = w->over_path != NULL && field_path == w->over_path;
+	spec_queue_visit(ref, w);
+	w->in_over = false;
+}
+
+/* Add name to list (arena strings) unless it is there. */
+static bool
+spec_list_add(SpecCtx *ctx, BfStrList *list, int cap, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < list->count; i++)
+		if (strcmp(list->items[i], name) == 0)
+			return true;
+	if (list->count == cap)
+		return true;			/* cannot happen: cap counts every candidate */
+	list->items[list->count] = bf_arena_strdup(ctx->arena, name);
+	if (list->items[list->count] == NULL)
+		return spec_nomem(ctx);
+	list->count++;
+	return true;
+}
+
+/*
+ * An endpoint's queues: what it reads (queues_read, queues_loaded, and
+ * where each is read in g), what its processors and its calls' write
+ * (queues_written), and where its depends_on items were written (node is
+ * the merged endpoint).
+ */
+static bool
+spec_endpoint_queues(SpecCtx *ctx, const BfYamlNode *node, BfEndpoint *ep, SpecEpGraph *g)
+{
+	SpecQueueWalk w;
+	const BfYamlNode *at;
+	const BfYamlNode *deps = spec_entry(node, "depends_on", &at);
+	int			nwritten = ep->response.processor_count;
+	bool		ok = true;
 	int			i,
 				j;
 
-	for (i = 0; i < ctx->spec->endpoint_count; i++)
+	memset(&w, 0, sizeof(w));
+	w.over_path = ep->iterate.over_queue != NULL ? ep->iterate.over.path : NULL;
+	bf_endpoint_visit_refs(NULL, ep, spec_queue_field_ref, &w);
+	if (w.failed)
+		ok = spec_nomem(ctx);
+	else if (w.unnamed)
+		ok = spec_fail_loc(ctx, w.unnamed_loc, w.unnamed_path,
+						   "the queue namespace is read without a queue name; "
+						   "write queue.<name>");
+	for (i = 0; i < ep->setup_count + ep->teardown_count; i++)
+		nwritten += (i < ep->setup_count ? &ep->setup[i] :
+					 &ep->teardown[i - ep->setup_count])->response.processor_count;
+	ep->queues_read.items = spec_alloc(ctx, sizeof(char *) * (w.n + 1));
+	ep->queues_loaded.items = spec_alloc(ctx, sizeof(char *) * (w.n + 1));
+	ep->queues_written.items = spec_alloc(ctx, sizeof(char *) * (nwritten + 1));
+	g->read_locs = spec_alloc(ctx, sizeof(BfLoc) * (w.n + 1));
+	g->read_paths = spec_alloc(ctx, sizeof(char *) * (w.n + 1));
+	g->dep_locs = spec_alloc(ctx, sizeof(BfLoc) * (ep->depends_on.count + 1));
+	if (ep->queues_read.items == NULL || ep->queues_loaded.items == NULL ||
+		ep->queues_written.items == NULL || g->read_locs == NULL || g->read_paths == NULL ||
+		g->dep_locs == NULL)
+		ok = false;
+	for (i = 0; ok && i < w.n; i++)
 	{
-		const BfEndpoint *ep = &ctx->spec->endpoints[i];
+		g->read_locs[i] = w.locs[i];
+		g->read_paths[i] = w.paths[i];
+		ok = spec_list_add(ctx, &ep->queues_read, w.n, w.names[i]) &&
+			(!w.loaded[i] || spec_list_add(ctx, &ep->queues_loaded, w.n, w.names[i]));
+	}
+	for (i = -1; ok && i < ep->setup_count + ep->teardown_count; i++)
+	{
+		const BfResponse *resp = i < 0 ? &ep->response : i < ep->setup_count ?
+			&ep->setup[i].response : &ep->teardown[i - ep->setup_count].response;
 
-		for (j = 0; j < ep->depends_on.count; j++)
-			if (bf_spec_endpoint(ctx->spec, ep->depends_on.items[j]) == NULL)
-				return spec_fail(ctx, NULL,
-								 bf_arena_printf(ctx->arena, "endpoints.%s.depends_on[%d]",
-												 ep->name, j),
-								 "no endpoint named \"%s\"", ep->depends_on.items[j]);
+		for (j = 0; ok && j < resp->processor_count; j++)
+			if (resp->processors[j].output_kind == BF_OUTPUT_QUEUE)
+				ok = spec_list_add(ctx, &ep->queues_written, nwritten,
+								   resp->processors[j].output_name);
+	}
+	for (i = 0; ok && i < ep->depends_on.count; i++)
+		if (deps != NULL && deps->kind == BF_YAML_LIST && i < deps->count)
+			g->dep_locs[i] = spec_loc(deps->values[i]);
+	for (i = 0; i < w.n; i++)
+		free((char *) w.names[i]);
+	free(w.names);
+	free(w.locs);
+	free(w.paths);
+	free(w.loaded);
+	return ok;
+}
+
+/* An edge of the graph: from must run after to. */
+typedef struct SpecEdge
+{
+	int			from;
+	int			to;
+	const char *queue;			/* the queue from reads and to writes; NULL: depends_on */
+	BfLoc		loc;			/* where from says so */
+	const char *path;
+} SpecEdge;
+
+typedef struct SpecEdges
+{
+	SpecEdge   *items;
+	int			n;
+	int			cap;
+} SpecEdges;
+
+static bool
+spec_add_edge(SpecCtx *ctx, SpecEdges *e, SpecEdge edge)
+{
+	if (e->n == e->cap)
+	{
+		int			ncap = e->cap == 0 ? 16 : e->cap * 2;
+		SpecEdge   *items = realloc(e->items, sizeof(SpecEdge) * ncap);
+
+		if (items == NULL)
+			return spec_nomem(ctx);
+		e->items = items;
+		e->cap = ncap;
+	}
+	e->items[e->n++] = edge;
+	return true;
+}
+
+/* Does ep's processors (or its calls') write queue? */
+static bool
+spec_writes(const BfEndpoint *ep, const char *queue)
+{
+	int			i;
+
+	for (i = 0; i < ep->queues_written.count; i++)
+		if (strcmp(ep->queues_written.items[i], queue) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The edges: a reader of a queue after each of its writers, an endpoint
+ * after what its depends_on names.  A queue nobody writes, or one its own
+ * reader writes (it would refuse the writes once read), is an error; a
+ * depends_on naming no endpoint a warning (Sling ignores it: Stripe's spec
+ * names a "discount" it does not have).
+ */
+static bool
+spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges,
+				 BfSpecWarning *warnings)
+{
+	BfSpec	   *spec = ctx->spec;
+	int			c,
+				k,
+				p;
+
+	for (c = 0; c < spec->endpoint_count; c++)
+	{
+		const BfEndpoint *ep = &spec->endpoints[c];
+
+		for (k = 0; k < ep->queues_read.count; k++)
+		{
+			const char *q = ep->queues_read.items[k];
+			bool		found = false;
+
+			if (spec_writes(ep, q))
+				return spec_fail_loc(ctx, graph[c].read_locs[k], graph[c].read_paths[k],
+									 "endpoint \"%s\" reads queue.%s, which it also writes: "
+									 "a queue takes no items once it is being read",
+									 ep->name, q);
+			for (p = 0; p < spec->endpoint_count; p++)
+			{
+				SpecEdge	e = {c, p, q, graph[c].read_locs[k], graph[c].read_paths[k]};
+
+				if (p == c || !spec_writes(&spec->endpoints[p], q))
+					continue;
+				found = true;
+				if (!spec_add_edge(ctx, edges, e))
+					return false;
+			}
+			if (!found)
+				return spec_fail_loc(ctx, graph[c].read_locs[k], graph[c].read_paths[k],
+									 "queue.%s is read here but no endpoint writes it "
+									 "(a misspelt name, or a missing processor with "
+									 "output: queue.%s?)", q, q);
+		}
+		for (k = 0; k < ep->depends_on.count; k++)
+		{
+			const BfEndpoint *dep = bf_spec_endpoint(spec, ep->depends_on.items[k]);
+			const char *path = bf_arena_printf(ctx->arena, "endpoints.%s.depends_on[%d]",
+											   ep->name, k);
+
+			if (path == NULL)
+				return spec_nomem(ctx);
+			if (dep == NULL)
+			{
+				BfSpecWarning *w = &warnings[spec->warning_count++];
+
+				w->loc = graph[c].dep_locs[k];
+				w->path = path;
+				w->message = bf_arena_printf(ctx->arena, "no endpoint named \"%s\"; ignored",
+											 ep->depends_on.items[k]);
+				if (w->message == NULL)
+					return spec_nomem(ctx);
+			}
+			else
+			{
+				SpecEdge	e = {c, (int) (dep - spec->endpoints), NULL, graph[c].dep_locs[k],
+				path};
+
+				if (!spec_add_edge(ctx, edges, e))
+					return false;
+			}
+		}
 	}
 	return true;
+}
+
+/*
+ * The endpoints left when no order exists wait for each other in a
+ * circle: follow first edges from the first of them until one comes back,
+ * and name that circle where its first edge was written.
+ */
+static bool
+spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const bool *placed)
+{
+	BfSpec	   *spec = ctx->spec;
+	int		   *seen = calloc(spec->endpoint_count + 1, sizeof(int));	/* step + 1 */
+	const SpecEdge **chain = calloc(spec->endpoint_count + 1, sizeof(SpecEdge *));
+	char		text[768];
+	size_t		len = 0;
+	int			node = 0,
+				step = 0,
+				first,
+				i,
+				k;
+
+	if (seen == NULL || chain == NULL)
+	{
+		free(seen);
+		free(chain);
+		return spec_nomem(ctx);
+	}
+	while (placed[node])
+		node++;
+	while (seen[node] == 0)
+	{
+		seen[node] = ++step;
+		for (k = 0; k < edges->n; k++)
+			if (edges->items[k].from == node && !placed[edges->items[k].to])
+				break;
+		chain[step - 1] = &edges->items[k];	/* every one left has such an edge */
+		node = edges->items[k].to;
+	}
+	first = seen[node] - 1;
+	text[0] = '\0';
+	for (i = first; i < step && len < sizeof(text); i++)
+	{
+		const SpecEdge *e = chain[i];
+
+		if (e->queue != NULL)
+			len += snprintf(text + len, sizeof(text) - len, "%s%s reads queue.%s from %s",
+							i > first ? ", " : "", spec->endpoints[e->from].name, e->queue,
+							spec->endpoints[e->to].name);
+		else
+			len += snprintf(text + len, sizeof(text) - len, "%s%s depends_on %s",
+							i > first ? ", " : "", spec->endpoints[e->from].name,
+							spec->endpoints[e->to].name);
+	}
+	spec_fail_loc(ctx, chain[first]->loc, chain[first]->path,
+				  "endpoints need each other in a circle: %s", text);
+	free(seen);
+	free(chain);
+	return false;
+}
+
+/*
+ * The run order (BfSpec.order): an endpoint after every endpoint it has an
+ * edge to, ties in YAML order; and each endpoint's producers, the writers
+ * of what it reads, transitively, in that order.
+ */
+static bool
+spec_graph_order(SpecCtx *ctx, const SpecEdges *edges)
+{
+	BfSpec	   *spec = ctx->spec;
+	int			n = spec->endpoint_count;
+	int		   *waits = calloc(n + 1, sizeof(int));	/* edges to unplaced ones */
+	bool	   *placed = calloc(n + 1, sizeof(bool));
+	bool	   *need = calloc(n + 1, sizeof(bool));
+	int			count = 0,
+				c,
+				k;
+	bool		ok = true;
+
+	spec->order = spec_alloc(ctx, sizeof(BfEndpoint *) * (n + 1));
+	if (waits == NULL || placed == NULL || need == NULL || spec->order == NULL)
+		ok = spec->order == NULL ? false : spec_nomem(ctx);
+	for (k = 0; ok && k < edges->n; k++)
+		waits[edges->items[k].from]++;
+	while (ok && count < n)
+	{
+		for (c = 0; c < n && (placed[c] || waits[c] > 0); c++)
+			;
+		if (c == n)
+		{
+			ok = spec_graph_cycle(ctx, edges, placed);
+			break;
+		}
+		placed[c] = true;
+		spec->order[count++] = &spec->endpoints[c];
+		for (k = 0; k < edges->n; k++)
+			if (edges->items[k].to == c)
+				waits[edges->items[k].from]--;
+	}
+	for (c = 0; ok && c < n; c++)
+	{
+		BfEndpoint *ep = &spec->endpoints[c];
+		bool		grew = true;
+		int			i;
+
+		/* the endpoints c needs by queues, grown until it stops growing */
+		memset(need, 0, sizeof(bool) * n);
+		need[c] = true;
+		while (grew)
+		{
+			grew = false;
+			for (k = 0; k < edges->n; k++)
+				if (edges->items[k].queue != NULL && need[edges->items[k].from] &&
+					!need[edges->items[k].to])
+					need[edges->items[k].to] = grew = true;
+		}
+		need[c] = false;
+		ep->producers = spec_alloc(ctx, sizeof(BfEndpoint *) * (n + 1));
+		if (ep->producers == NULL)
+			ok = false;
+		for (i = 0; ok && i < n; i++)
+			if (need[spec->order[i] - spec->endpoints])
+				ep->producers[ep->producer_count++] = spec->order[i];
+	}
+	free(waits);
+	free(placed);
+	free(need);
+	return ok;
+}
+
+/* The queue graph of the loaded endpoints (spec.h: BfEndpoint, BfSpec.order). */
+static bool
+spec_build_graph(SpecCtx *ctx, const SpecEpGraph *graph)
+{
+	SpecEdges	edges = {NULL, 0, 0};
+	BfSpecWarning *warnings;
+	int			ndeps = 0;
+	int			c;
+	bool		ok;
+
+	for (c = 0; c < ctx->spec->endpoint_count; c++)
+		ndeps += ctx->spec->endpoints[c].depends_on.count;
+	warnings = spec_alloc(ctx, sizeof(BfSpecWarning) * (ndeps + 1));
+	ctx->spec->warnings = warnings;
+	ok = warnings != NULL && spec_graph_edges(ctx, graph, &edges, warnings) &&
+		spec_graph_order(ctx, &edges);
+	free(edges.items);
+	return ok;
 }
 
 /*
@@ -1902,6 +2489,7 @@ spec_parse_endpoints(SpecCtx *ctx, const BfYamlNode *root, const BfYamlNode *def
 {
 	const BfYamlNode *at;
 	const BfYamlNode *endpoints = spec_entry(root, "endpoints", &at);
+	SpecEpGraph *graph;
 	int			i;
 
 	if (endpoints == NULL)
@@ -1909,7 +2497,8 @@ spec_parse_endpoints(SpecCtx *ctx, const BfYamlNode *root, const BfYamlNode *def
 	if (endpoints->kind != BF_YAML_MAP)
 		return spec_fail_type(ctx, at, endpoints, "endpoints", "a map");
 	ctx->spec->endpoints = spec_alloc(ctx, sizeof(BfEndpoint) * (endpoints->count + 1));
-	if (ctx->spec->endpoints == NULL)
+	graph = spec_alloc(ctx, sizeof(SpecEpGraph) * (endpoints->count + 1));
+	if (ctx->spec->endpoints == NULL || graph == NULL)
 		return false;
 	for (i = 0; i < endpoints->count; i++)
 	{
@@ -1929,11 +2518,12 @@ spec_parse_endpoints(SpecCtx *ctx, const BfYamlNode *root, const BfYamlNode *def
 		ep->name = bf_arena_strdup(ctx->arena, key->text);
 		if (merged == NULL || ep->name == NULL)
 			return spec_nomem(ctx);
-		if (!spec_parse_endpoint(ctx, merged, key, path, false, ep))
+		if (!spec_parse_endpoint(ctx, merged, key, path, false, ep) ||
+			!spec_endpoint_queues(ctx, merged, ep, &graph[i]))
 			return false;
 		ctx->spec->endpoint_count++;
 	}
-	return spec_check_depends(ctx);
+	return spec_build_graph(ctx, graph);
 }
 
 /* The top level: authentication before endpoints, which inherit it. */
@@ -1947,12 +2537,15 @@ spec_parse(SpecCtx *ctx, const BfYamlNode *root, BfArena *scratch)
 	const BfYamlNode *defaults;
 	const BfYamlNode *dyn;
 	BfEndpoint	defaults_ep;
+	BfStrList	declared = {0, NULL};
 
 	if (root->kind != BF_YAML_MAP)
 		return spec_fail_type(ctx, root, root, "(top level)", "a map");
+	/* queues: Sling finds queues from their use and ignores the list; so do we */
 	if (!spec_check_map(ctx, root, root, "", keys, NULL) ||
 		!spec_string_key(ctx, root, "", "name", &ctx->spec->name) ||
-		!spec_string_key(ctx, root, "", "description", &ctx->spec->description))
+		!spec_string_key(ctx, root, "", "description", &ctx->spec->description) ||
+		!spec_str_list_key(ctx, root, "", "queues", false, &declared))
 		return false;
 	auth = spec_block(root, "authentication", root, &at);
 	if (!spec_parse_auth(ctx, auth, at, "authentication", &ctx->spec->auth))
@@ -2168,6 +2761,15 @@ bf_spec_endpoint(const BfSpec *spec, const char *name)
 		if (strcmp(spec->endpoints[i].name, name) == 0)
 			return &spec->endpoints[i];
 	return NULL;
+}
+
+const char *
+bf_spec_warning_text(const BfSpec *spec, int i, char *buf, size_t size)
+{
+	const BfSpecWarning *w = &spec->warnings[i];
+
+	spec_place(buf, size, spec->file, w->loc, w->path, w->message);
+	return buf;
 }
 
 /* ---- the cache ----------------------------------------------------------- */

@@ -6,8 +6,9 @@
  * Loading checks everything that can be checked without a request: YAML
  * syntax, unknown keys, types, enum values, required keys, every expression
  * and template (compiled here, once), the order in which state values can
- * be rendered, and that every sync key is written by a processor.  An error
- * names the file, line, column and key path:
+ * be rendered, that every sync key is written by a processor, and the
+ * queue graph (every queue read is written by another endpoint, no circle
+ * of endpoints).  An error names the file, line, column and key path:
  *
  *	  analytics.yaml:14:7: endpoints.daily_events.iterate.concurrency:
  *	  expected an integer, got "five"
@@ -233,6 +234,16 @@ typedef struct BfIterate
 	BfExprField over;			/* "over" written as an expression */
 	const char *into;			/* the state key, without "state."; NULL with into_records */
 	bool		into_records;	/* "into: response.records": each value is a record, no request */
+
+	/*
+	 * over written as "queue.X" or "chunk(queue.X, n)": X, which the
+	 * runner streams from the queue store (an item, or a list of up to
+	 * over_chunk items, per iteration) instead of evaluating over.  For the
+	 * chunk form over.expr is "queue.X" compiled (what it reads), since the
+	 * expression library may not have chunk().  NULL: over is evaluated.
+	 */
+	const char *over_queue;
+	int			over_chunk;		/* 0: one item per iteration */
 	int			concurrency;	/* default 10 */
 	BfConsume	consume;
 	BfLoc		loc;
@@ -340,11 +351,30 @@ typedef struct BfEndpoint
 	 */
 	BfStrList	queues_read;
 	BfStrList	queues_written;
+
+	/*
+	 * The queues of queues_read that something other than a streamed
+	 * iterate.over (iterate.over_queue) reads: the runner gives each to
+	 * expressions as one JSON array of all its items.
+	 */
+	BfStrList	queues_loaded;
 	int			producer_count;
 	const struct BfEndpoint **producers;
 } BfEndpoint;
 
 typedef struct BfSpecPrivate BfSpecPrivate;
+
+/*
+ * Something a spec says that loads but is probably a mistake (depends_on
+ * naming no endpoint, which Sling ignores): the caller reports it (a
+ * WARNING at CREATE SERVER, a row of check_spec).
+ */
+typedef struct BfSpecWarning
+{
+	BfLoc		loc;			/* line 0 when not known */
+	const char *path;			/* "endpoints.event.depends_on[9]" */
+	const char *message;		/* "no endpoint named \"discount\"; ignored" */
+} BfSpecWarning;
 
 typedef struct BfSpec
 {
@@ -358,6 +388,8 @@ typedef struct BfSpec
 	int			endpoint_count;
 	BfEndpoint *endpoints;		/* in YAML order */
 	const BfEndpoint **order;	/* all endpoints, producers and depends_on first */
+	int			warning_count;
+	const BfSpecWarning *warnings;	/* in the order the loader found them */
 	BfSpecPrivate *priv;
 } BfSpec;
 
@@ -386,13 +418,19 @@ typedef void (*BfFieldRefVisitor) (const char *ref, const char *field_path, BfLo
 								   void *arg);
 
 /*
- * Visit what every expression and template of ep reads: its state,
- * iterate.over, request, pagination, response (processors, rules) and
- * setup and teardown calls, and, when spec is given, defaults.state and
- * the authentication in force too (spec_refs.c).
+ * Visit what every expression and template of ep reads, in this order:
+ * defaults.state when spec is given, then its state, iterate.over,
+ * request, pagination, response (processors, rules), the authentication
+ * in force, and its setup and teardown calls (spec_refs.c).
  */
 extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
 								   BfFieldRefVisitor visit, void *arg);
+
+/*
+ * Warning i of the spec as "file:line:col: key.path: message" (the shape of
+ * a load error) into buf; returns buf.
+ */
+extern const char *bf_spec_warning_text(const BfSpec *spec, int i, char *buf, size_t size);
 
 /* The endpoint of that name, or NULL. */
 extern const BfEndpoint *bf_spec_endpoint(const BfSpec *spec, const char *name);

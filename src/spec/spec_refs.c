@@ -5,9 +5,9 @@
  *		  endpoint read, each with the field it is written in
  *		  (bf_endpoint_visit_refs, spec.h).
  *
- * The loader checks with it that each sync.x an endpoint reads is one of
- * its sync keys, and a backend that each secrets.x is an option of the
- * user mapping: a typo is then an error naming the field's file, line and
+ * The loader finds with it the queues an endpoint reads and checks that
+ * each sync.x it reads is one of its sync keys, and a backend that each
+ * secrets.x is an option of the user mapping: a typo is then an error naming the field's file, line and
  * key path, not an empty value sent to the API.
  *
  *-------------------------------------------------------------------------
@@ -117,10 +117,10 @@ visit_calls(const BfCall *calls, int count, BfFieldRefVisitor visit, void *arg)
 	for (i = 0; i < count; i++)
 	{
 		visit_expr(&calls[i].condition, visit, arg);
+		visit_expr(&calls[i].iterate, visit, arg);
 		visit_request(&calls[i].request, visit, arg);
 		visit_pagination(&calls[i].pagination, visit, arg);
 		visit_response(&calls[i].response, visit, arg);
-		visit_expr(&calls[i].iterate, visit, arg);
 	}
 }
 
@@ -144,16 +144,14 @@ bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep, BfFieldRefVisit
 					   void *arg)
 {
 	if (spec != NULL)
-	{
 		visit_value(&spec->base_state, visit, arg);
-		if (ep->auth != NULL)
-			visit_auth(ep->auth, visit, arg);
-	}
 	visit_value(&ep->state, visit, arg);
 	visit_expr(&ep->iterate.over, visit, arg);
 	visit_request(&ep->request, visit, arg);
 	visit_pagination(&ep->pagination, visit, arg);
 	visit_response(&ep->response, visit, arg);
+	if (ep->auth != NULL)
+		visit_auth(ep->auth, visit, arg);
 	visit_calls(ep->setup, ep->setup_count, visit, arg);
 	visit_calls(ep->teardown, ep->teardown_count, visit, arg);
 }

@@ -10,6 +10,7 @@
  * margins: they tell a wait of ~1 s from one of ~2 s or none, no more.
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <math.h>
 
 #include "runner_harness.h"
@@ -398,6 +399,32 @@ test_rule_retry(void)
 			  run.err.message);
 	CHECK(run.stats.requests == 3);
 	run_free(&run);
+}
+
+/* A defaults.state value that fails to render names its key once. */
+static void
+test_base_state_error(void)
+{
+	BfSpec	   *spec = load_spec("name: t\ndefaults:\n  state:\n    bad: \"{1 / 0}\"\n"
+								 "endpoints:\n  e:\n    request: {url: \"@URL@/x\"}\n");
+	BfRunContext ctx;
+	BfError		err;
+	BfRunner   *runner;
+	const char *at;
+
+	if (spec == NULL)
+		return;
+	memset(&ctx, 0, sizeof(ctx));
+	runner = bf_runner_new(spec, &spec->endpoints[0], &ctx, &err);
+	CHECK(runner == NULL);
+	if (runner == NULL)
+	{
+		at = strstr(err.message, "defaults.state.bad");
+		CHECK_MSG(at != NULL && strstr(at + 1, "defaults.state.bad") == NULL, "%s", err.message);
+		CHECK_MSG(strstr(err.message, "division by zero") != NULL, "%s", err.message);
+	}
+	bf_runner_free(runner);
+	bf_spec_free(spec);
 }
 
 /* The default 429 rule (linear, base 2 s) waits what Retry-After says instead. */
@@ -1471,6 +1498,369 @@ test_free_mid_run(void)
 	bf_spec_free(spec);
 }
 
+/* ---- queues (issue 11) ---------------------------------------------------- */
+
+/*
+ * A parent that pages through /paged/cursor (ids 1..10, 4 pages) and
+ * writes each id to queue.ids, [id, -id] exploded to queue.pairs, the
+ * record to queue.objs, and an id only "if" it is even to queue.evens;
+ * then the endpoints that read them.
+ */
+#define QUEUE_PARENT \
+	"name: t\ndefaults:\n  request:\n    rate: 0\nendpoints:\n" \
+	"  parent:\n" \
+	"    request:\n" \
+	"      url: @URL@/paged/cursor\n" \
+	"      parameters: {after: \"{state.after}\", limit: 3}\n" \
+	"    pagination:\n" \
+	"      next_state: {after: \"{response.json.next_cursor}\"}\n" \
+	"      stop_condition: response.json.has_more == false\n" \
+	"    response:\n" \
+	"      records: {jmespath: \"data[]\"}\n" \
+	"      processors:\n" \
+	"        - {expression: record.id, output: queue.ids}\n" \
+	"        - {expression: \"[record.id, 0 - record.id]\", output: queue.pairs}\n" \
+	"        - {expression: record, output: queue.objs}\n" \
+	"        - {expression: record.id, if: record.id % 2 == 0, output: queue.evens}\n"
+
+/* A runner of the named endpoint of spec over store; NULL (checked) if it did not start. */
+static BfRunner *
+queue_runner(const BfSpec *spec, const char *endpoint, void *store, BfRunContext *ctx,
+			 BfError *err)
+{
+	BfRunContext none;
+	BfRunner   *r;
+
+	if (ctx == NULL)
+	{
+		memset(&none, 0, sizeof(none));
+		ctx = &none;
+	}
+	ctx->queue_ops = &bf_queue_mem_ops;
+	ctx->queue_store = store;
+	r = bf_runner_new(spec, bf_spec_endpoint(spec, endpoint), ctx, err);
+	CHECK_MSG(r != NULL, "%s: %s", endpoint, err->message);
+	return r;
+}
+
+/* Run endpoint over store to its end: its records (a new array), its stats. */
+static BfRunStatus
+queue_run(const BfSpec *spec, const char *endpoint, void *store, BfRunContext *ctx,
+		  struct json_object **records, BfRunStats *stats, BfError *err)
+{
+	BfRunner   *r = queue_runner(spec, endpoint, store, ctx, err);
+	BfRunStatus st;
+
+	*records = NULL;
+	if (r == NULL)
+		return BF_RUN_ERROR;
+	st = harness_drain(r, 30, records, err);
+	bf_runner_stats(r, stats);
+	bf_runner_free(r);
+	return st;
+}
+
+/* The compact JSON of every record (static buffer). */
+static const char *
+all_json(struct json_object *records)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", json_object_to_json_string_ext(records, JSON_TEXT));
+	return buf;
+}
+
+/*
+ * A producer's processors fill its queues (a list exploded, "if" obeyed)
+ * and it still hands out its records; a consumer then iterates over a
+ * queue item by item, over chunk(queue.x, n) a chunk at a time, reads a
+ * queue whole in a template, and takes a queue's items as its records
+ * with into: response.records (no request).  Once read, a queue refuses
+ * items, from the store and from a producer's run.
+ */
+static void
+test_queue_parent_child(void)
+{
+	BfSpec	   *spec = load_spec(QUEUE_PARENT
+								 "  child:\n"
+								 "    iterate: {over: queue.ids, into: state.id, concurrency: 1}\n"
+								 "    request: {url: \"@URL@/slow?ms=0&id={state.id}\"}\n"
+								 "    response: {records: {jmespath: \"items[]\"}}\n"
+								 "  chunks:\n"
+								 "    iterate: {over: \"chunk(queue.ids, 4)\", into: state.ids,"
+								 " concurrency: 1}\n"
+								 "    request: {url: \"@URL@/slow?ms=0&id={join(state.ids, \\\"-\\\")}\"}\n"
+								 "    response: {records: {jmespath: \"items[]\"}}\n"
+								 "  whole:\n"
+								 "    state: {n: \"{length(queue.pairs)}\"}\n"
+								 "    request: {url: \"@URL@/slow?ms=0&id={state.n}-{queue.evens[-1]}\"}\n"
+								 "    response: {records: {jmespath: \"items[]\"}}\n"
+								 "  objs:\n"
+								 "    iterate: {over: queue.objs, into: response.records}\n"
+								 "    response:\n"
+								 "      records: {primary_key: [id]}\n"
+								 "      processors:\n"
+								 "        - {expression: record.id * 10, output: record.tenfold}\n");
+	void	   *store = bf_queue_mem_new();
+	struct json_object *records = NULL;
+	BfRunStats	stats;
+	BfError		err;
+	BfRunner   *r;
+
+	if (spec == NULL)
+		return;
+	r = queue_runner(spec, "parent", store, NULL, &err);
+	if (r != NULL)
+	{
+		CHECK(harness_drain(r, 30, &records, &err) == BF_RUN_DONE);
+		CHECK_STR(column(records, "id"), "1,2,3,4,5,6,7,8,9,10");
+		bf_runner_stats(r, &stats);
+		CHECK(stats.queue_items == 10 + 20 + 10 + 5);
+		CHECK(bf_runner_queue_items(r, "ids") == 10);
+		CHECK(bf_runner_queue_items(r, "pairs") == 20);
+		CHECK(bf_runner_queue_items(r, "evens") == 5);
+		CHECK(bf_runner_queue_items(r, "nothing") == 0);
+		json_object_put(records);
+		bf_runner_free(r);
+	}
+	CHECK(bf_queue_mem_count(store, "ids") == 10);
+	CHECK(bf_queue_mem_count(store, "objs") == 10);
+
+	CHECK(queue_run(spec, "child", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(column(records, "id"), "1,2,3,4,5,6,7,8,9,10");
+	CHECK(stats.iterations == 10 && stats.requests == 10);
+	json_object_put(records);
+
+	/* every consumer reads every item: the store is read again from the start */
+	CHECK(queue_run(spec, "chunks", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(column(records, "id"), "1-2-3-4,5-6-7-8,9-10");
+	CHECK(stats.iterations == 3 && stats.requests == 3);
+	json_object_put(records);
+
+	CHECK(queue_run(spec, "whole", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(column(records, "id"), "20-10");
+	json_object_put(records);
+
+	CHECK(queue_run(spec, "objs", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(column(records, "tenfold"), "10,20,30,40,50,60,70,80,90,100");
+	CHECK(stats.requests == 0 && stats.iterations == 10);
+	json_object_put(records);
+
+	/* read now: no more items, from the store or from a producer */
+	CHECK(!bf_queue_mem_ops.append(store, "ids", "11", 2, &err));
+	CHECK_STR(err.message, "queue.ids is being read and takes no more items");
+	CHECK(queue_run(spec, "parent", store, NULL, &records, &stats, &err) == BF_RUN_ERROR);
+	CHECK_STR(err.message, "endpoint \"parent\": endpoints.parent.response.processors[0]: "
+			  "queue.ids is being read and takes no more items");
+	json_object_put(records);
+	bf_queue_mem_free(store);
+	bf_spec_free(spec);
+}
+
+/*
+ * queue_only: the records go through the processors (the queues fill) and
+ * none is handed out.  A keep filter's dropped records write no queue
+ * item (runner.h).  The window of over (first_iteration, max_iterations)
+ * applies to a streamed queue.  An endpoint with queues and no store
+ * does not start.
+ */
+static void
+test_queue_only_keep_window(void)
+{
+	BfSpec	   *spec = load_spec(QUEUE_PARENT
+								 "    queue_only: true\n"
+								 "  kids:\n"
+								 "    iterate: {over: queue.ids, into: response.records}\n");
+	void	   *store = bf_queue_mem_new();
+	struct json_object *records = NULL;
+	BfRunStats	stats;
+	BfRunContext ctx;
+	BfError		err;
+	KeepUpTo	k = {"id", 4};
+	BfRunner   *r;
+
+	if (spec == NULL)
+		return;
+	CHECK(queue_run(spec, "parent", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK(json_object_array_length(records) == 0);
+	CHECK(stats.requests == 4 && stats.queue_items == 45);
+	CHECK(bf_queue_mem_count(store, "ids") == 10);
+	json_object_put(records);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.first_iteration = 2;
+	ctx.max_iterations = 3;
+	CHECK(queue_run(spec, "kids", store, &ctx, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(all_json(records), "[3,4,5]");
+	CHECK(stats.iterations == 10);
+	json_object_put(records);
+	bf_queue_mem_free(store);
+
+	/* kept records only */
+	store = bf_queue_mem_new();
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.keep = keep_up_to;
+	ctx.keep_arg = &k;
+	CHECK(queue_run(spec, "parent", store, &ctx, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK(bf_queue_mem_count(store, "ids") == 4);
+	CHECK(bf_queue_mem_count(store, "pairs") == 8);
+	CHECK(bf_queue_mem_count(store, "evens") == 2);
+	json_object_put(records);
+	CHECK(queue_run(spec, "kids", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+	CHECK_STR(all_json(records), "[1,2,3,4]");
+	json_object_put(records);
+	bf_queue_mem_free(store);
+
+	memset(&ctx, 0, sizeof(ctx));
+	r = bf_runner_new(spec, bf_spec_endpoint(spec, "kids"), &ctx, &err);
+	CHECK(r == NULL);
+	CHECK_STR(err.message, "endpoint \"kids\" reads queue.ids, but the run was given no "
+			  "queue store");
+	bf_runner_free(r);
+	bf_spec_free(spec);
+}
+
+/* Bytes malloc has handed out and not had back; 0 where that is not known (ASan). */
+static size_t
+heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#else
+	return mallinfo2().uordblks;
+#endif
+}
+
+/*
+ * A 100k-item queue streams: iterations read it one item at a time, so the
+ * heap does not grow with it (a queue made one array would cost over
+ * 10 MB here); records come out as they are made.  Chunks likewise.
+ */
+static void
+test_queue_stream(void)
+{
+	BfSpec	   *spec = load_spec("name: t\nendpoints:\n"
+								 "  big:\n"
+								 "    iterate: {over: queue.big, into: response.records}\n"
+								 "  chunked:\n"
+								 "    iterate: {over: \"chunk(queue.big, 1000)\", into: state.c}\n"
+								 "    request: {url: x}\n"
+								 "  writer:\n"
+								 "    request: {url: x}\n"
+								 "    response:\n"
+								 "      processors: [{expression: record, output: queue.big}]\n");
+	void	   *store = bf_queue_mem_new();
+	BfRunner   *r;
+	BfError		err;
+	BfRunStats	stats;
+	long		i,
+				n = 0,
+				last = -1;
+	size_t		base = 0,
+				peak = 0;
+	bool		in_order = true;
+
+	if (spec == NULL)
+		return;
+	for (i = 0; i < 100000; i++)
+	{
+		char		item[64];
+		int			len = snprintf(item, sizeof(item), "{\"n\":%ld,\"pad\":\"xxxxxxxxxxxxxxxx\"}", i);
+
+		if (!bf_queue_mem_ops.append(store, "big", item, (size_t) len, &err))
+			break;
+	}
+	CHECK(bf_queue_mem_count(store, "big") == 100000);
+	base = heap_in_use();
+	r = queue_runner(spec, "big", store, NULL, &err);
+	while (r != NULL)
+	{
+		struct json_object *rec = NULL;
+		struct json_object *v = NULL;
+		BfRunStatus st = bf_runner_next(r, 100, &rec, &err);
+
+		if (st != BF_RUN_RECORD && st != BF_RUN_WAIT)
+		{
+			CHECK_MSG(st == BF_RUN_DONE, "%s", err.message);
+			break;
+		}
+		if (st == BF_RUN_WAIT)
+			continue;
+		json_object_object_get_ex(rec, "n", &v);
+		in_order = in_order && json_object_get_int64(v) == last + 1;
+		last = (long) json_object_get_int64(v);
+		json_object_put(rec);
+		if (++n % 1000 == 0 && heap_in_use() > peak)
+			peak = heap_in_use();
+	}
+	CHECK(n == 100000 && last == 99999 && in_order);
+	CHECK_MSG(peak < base + 2 * 1024 * 1024, "the heap grew by %zu bytes",
+			  peak > base ? peak - base : 0);
+	if (r != NULL)
+	{
+		bf_runner_stats(r, &stats);
+		CHECK(stats.iterations == 100000 && stats.requests == 0);
+	}
+	bf_runner_free(r);
+
+	/* chunks: 100 iterations of 1000 items, counted without reading a value */
+	r = queue_runner(spec, "chunked", store, NULL, &err);
+	if (r != NULL)
+	{
+		bf_runner_stats(r, &stats);
+		CHECK(stats.iterations == 100);
+	}
+	bf_runner_free(r);
+
+	/* a queue item that is not JSON fails the run, naming it */
+	CHECK(bf_queue_mem_ops.append(store, "bad", "1", 1, &err));
+	CHECK(bf_queue_mem_ops.append(store, "bad", "{x", 2, &err));
+	bf_spec_free(spec);
+	spec = load_spec("name: t\nendpoints:\n"
+					 "  bad:\n"
+					 "    iterate: {over: queue.bad, into: response.records}\n"
+					 "  writer:\n"
+					 "    request: {url: x}\n"
+					 "    response:\n"
+					 "      processors: [{expression: record, output: queue.bad}]\n");
+	if (spec != NULL)
+	{
+		struct json_object *records = NULL;
+
+		CHECK(queue_run(spec, "bad", store, NULL, &records, &stats, &err) == BF_RUN_ERROR);
+		CHECK_STR(err.message, "endpoint \"bad\": queue.bad: item 2 is not JSON "
+				  "(quoted object property name expected)");
+		json_object_put(records);
+	}
+	bf_queue_mem_free(store);
+	bf_spec_free(spec);
+}
+
+/* into: response.records over a plain list: processors, then de-duplication. */
+static void
+test_into_records(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    iterate:\n"
+				  "      over: '[{\"id\": 1}, {\"id\": 1}, {\"id\": 2}, null, [{\"id\": 3}, {\"id\": 4}]]'\n"
+				  "      into: response.records\n"
+				  "    response:\n"
+				  "      records: {primary_key: [id]}\n"
+				  "      processors:\n"
+				  "        - {expression: record.id + 1, output: record.next}\n"
+				  "        - {expression: length(response.records), output: record.batch}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "id"), "1,2,3,4");
+	CHECK_STR(column(run.records, "next"), "2,3,4,5");
+	CHECK_STR(column(run.records, "batch"), "1,1,2,2");
+	CHECK(run.stats.requests == 0 && run.stats.iterations == 5);
+	run_free(&run);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1494,6 +1884,7 @@ main(int argc, char **argv)
 	test_iteration_window();
 	test_pagination();
 	test_rule_retry();
+	test_base_state_error();
 	test_rule_429();
 	test_trace();
 	test_rule_actions();
@@ -1515,6 +1906,10 @@ main(int argc, char **argv)
 	test_endless_pagination();
 	test_bounded_wait();
 	test_free_mid_run();
+	test_queue_parent_child();
+	test_queue_only_keep_window();
+	test_queue_stream();
+	test_into_records();
 	harness_stop_server(&mock);
 	return UNIT_DONE("runner");
 }

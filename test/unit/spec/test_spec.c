@@ -694,9 +694,6 @@ test_errors(void)
 				 "(supported: client_credentials)");
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
-	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: queue.ids\n"
-				 "      into: state.id\n",
-				 "t.yaml:6:7: endpoints.e.iterate.over: not supported: queues are not implemented");
 	/* cross checks */
 	expect_error("endpoints:\n  e:\n    sync: [last]\n    request:\n      url: x\n",
 				 "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any processor "
@@ -718,8 +715,6 @@ test_errors(void)
 				 "        - expression: record.a\n          output: env.A\n",
 				 "t.yaml:8:11: endpoints.e.response.processors[0].output: an output to env. needs "
 				 "an aggregation (maximum, minimum, collect, first or last)");
-	expect_error("endpoints:\n  e:\n    depends_on: [f]\n    request:\n      url: x\n",
-				 "t.yaml: endpoints.e.depends_on[0]: no endpoint named \"f\"");
 	/* defaults: reported once, under defaults. */
 	expect_error("defaults:\n  request:\n    timeout: soon\nendpoints:\n  e:\n    request:\n      url: x\n",
 				 "t.yaml:3:5: defaults.request.timeout: expected an integer, got \"soon\"");
@@ -1062,6 +1057,201 @@ test_suite(const char *path)
 	free(text);
 }
 
+/* The names of a string list, joined by commas, into buf. */
+static const char *
+joined(const BfStrList *l, char *buf, size_t size)
+{
+	size_t		len = 0;
+	int			i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->count && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "", l->items[i]);
+	return buf;
+}
+
+/* BfSpec.order, or an endpoint's producers, as names joined by commas. */
+static const char *
+order_names(const BfEndpoint *const *eps, int n, char *buf, size_t size)
+{
+	size_t		len = 0;
+	int			i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%s", i ? "," : "", eps[i]->name);
+	return buf;
+}
+
+/*
+ * The queue graph: what each endpoint reads, loads and writes, its
+ * producers (transitive, by queues only, in run order) and the spec's run
+ * order (queue edges and depends_on, ties in YAML order).
+ */
+static void
+test_queue_graph(void)
+{
+	BfError		err;
+	char		buf[256];
+	BfSpec	   *spec = load("queues: [ids, sub, unused]\n"
+							"endpoints:\n"
+							"  child:\n"
+							"    iterate: {over: queue.ids, into: state.id}\n"
+							"    request: {url: \"x/{state.id}\"}\n"
+							"    response:\n"
+							"      processors:\n"
+							"        - {expression: record.subs, output: queue.sub}\n"
+							"  grand:\n"
+							"    iterate: {over: \"chunk( queue.sub , 50 )\", into: state.ids}\n"
+							"    state: {first: \"{coalesce(context.store.x, queue.ids)}\"}\n"
+							"    request: {url: x}\n"
+							"  parent:\n"
+							"    request: {url: x}\n"
+							"    response:\n"
+							"      processors:\n"
+							"        - {expression: record.id, output: queue.ids}\n"
+							"  other:\n"
+							"    depends_on: [grand]\n"
+							"    request: {url: x}\n"
+							"  solo:\n"
+							"    iterate: {over: queue.sub, into: response.records}\n",
+							&err);
+	const BfEndpoint *child,
+			   *grand,
+			   *other,
+			   *solo;
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	child = bf_spec_endpoint(spec, "child");
+	grand = bf_spec_endpoint(spec, "grand");
+	other = bf_spec_endpoint(spec, "other");
+	solo = bf_spec_endpoint(spec, "solo");
+	CHECK_STR(order_names(spec->order, spec->endpoint_count, buf, sizeof(buf)),
+			  "parent,child,grand,other,solo");
+	CHECK_STR(joined(&child->queues_read, buf, sizeof(buf)), "ids");
+	CHECK_STR(joined(&child->queues_loaded, buf, sizeof(buf)), "");
+	CHECK_STR(joined(&child->queues_written, buf, sizeof(buf)), "sub");
+	CHECK_STR(child->iterate.over_queue, "ids");
+	CHECK(child->iterate.over_chunk == 0);
+	CHECK_STR(order_names(child->producers, child->producer_count, buf, sizeof(buf)), "parent");
+	/* the streamed chunk over and a template reading another queue whole */
+	CHECK_STR(joined(&grand->queues_read, buf, sizeof(buf)), "ids,sub");
+	CHECK_STR(joined(&grand->queues_loaded, buf, sizeof(buf)), "ids");
+	CHECK_STR(grand->iterate.over_queue, "sub");
+	CHECK(grand->iterate.over_chunk == 50);
+	CHECK_STR(grand->iterate.over.src, "chunk( queue.sub , 50 )");
+	CHECK_STR(order_names(grand->producers, grand->producer_count, buf, sizeof(buf)),
+			  "parent,child");
+	/* depends_on orders but adds no producer */
+	CHECK(other->producer_count == 0);
+	/* into: response.records needs no request */
+	CHECK(solo->iterate.into_records);
+	CHECK(solo->iterate.into == NULL);
+	CHECK(solo->request.url.src == NULL);
+	CHECK_STR(order_names(solo->producers, solo->producer_count, buf, sizeof(buf)),
+			  "parent,child");
+	CHECK(spec->warning_count == 0);
+	bf_spec_free(spec);
+
+	/* an over that is no plain queue read is an expression, read whole */
+	spec = load("endpoints:\n"
+				"  p:\n"
+				"    request: {url: x}\n"
+				"    response:\n"
+				"      processors:\n"
+				"        - {expression: record.id, output: queue.ids}\n"
+				"  c:\n"
+				"    iterate: {over: \"coalesce(context.store.x, queue.ids)\", into: state.id}\n"
+				"    request: {url: x}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec != NULL)
+	{
+		const BfEndpoint *c = bf_spec_endpoint(spec, "c");
+
+		CHECK(c->iterate.over_queue == NULL);
+		CHECK_STR(joined(&c->queues_loaded, buf, sizeof(buf)), "ids");
+		CHECK_STR(order_names(spec->order, spec->endpoint_count, buf, sizeof(buf)), "p,c");
+	}
+	bf_spec_free(spec);
+}
+
+/* depends_on naming no endpoint loads, with a warning (Sling ignores it). */
+static void
+test_queue_warnings(void)
+{
+	BfError		err;
+	char		buf[256];
+	BfSpec	   *spec = load("endpoints:\n  e:\n    depends_on: [g, f]\n    request:\n      url: x\n"
+							"  g:\n    request: {url: x}\n", &err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	CHECK(spec->warning_count == 1);
+	if (spec->warning_count == 1)
+	{
+		CHECK_STR(bf_spec_warning_text(spec, 0, buf, sizeof(buf)),
+				  "t.yaml:3:21: endpoints.e.depends_on[1]: no endpoint named \"f\"; ignored");
+		CHECK(spec->warnings[0].loc.line == 3);
+		CHECK_STR(spec->warnings[0].path, "endpoints.e.depends_on[1]");
+	}
+	/* the known one still orders */
+	CHECK_STR(order_names(spec->order, spec->endpoint_count, buf, sizeof(buf)), "g,e");
+	bf_spec_free(spec);
+}
+
+/* The queue graph's load errors, placed where the offending read is. */
+static void
+test_queue_errors(void)
+{
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: queue.ids\n"
+				 "      into: state.id\n",
+				 "t.yaml:6:7: endpoints.e.iterate.over: queue.ids is read here but no endpoint "
+				 "writes it (a misspelt name, or a missing processor with output: queue.ids?)");
+	expect_error("endpoints:\n  e:\n    request:\n      url: \"{queue.ids[0]}\"\n",
+				 "t.yaml:4:7: endpoints.e.request.url: queue.ids is read here but no endpoint "
+				 "writes it (a misspelt name, or a missing processor with output: queue.ids?)");
+	expect_error("endpoints:\n  a:\n    iterate: {over: queue.b_out, into: state.x}\n"
+				 "    request: {url: x}\n"
+				 "    response:\n      processors:\n"
+				 "        - {expression: record.id, output: queue.a_out}\n"
+				 "  b:\n    iterate: {over: queue.a_out, into: state.x}\n"
+				 "    request: {url: x}\n"
+				 "    response:\n      processors:\n"
+				 "        - {expression: record.id, output: queue.b_out}\n",
+				 "t.yaml:3:15: endpoints.a.iterate.over: endpoints need each other in a circle: "
+				 "a reads queue.b_out from b, b reads queue.a_out from a");
+	expect_error("endpoints:\n  a:\n    depends_on: [b]\n    request: {url: x}\n"
+				 "  b:\n    depends_on: [c]\n    request: {url: x}\n"
+				 "  c:\n    depends_on: [b]\n    request: {url: x}\n",
+				 "t.yaml:6:18: endpoints.b.depends_on[0]: endpoints need each other in a circle: "
+				 "b depends_on c, c depends_on b");
+	expect_error("endpoints:\n  a:\n    iterate: {over: queue.a_out, into: state.x}\n"
+				 "    request: {url: x}\n"
+				 "    response:\n      processors:\n"
+				 "        - {expression: record.id, output: queue.a_out}\n",
+				 "t.yaml:3:15: endpoints.a.iterate.over: endpoint \"a\" reads queue.a_out, which "
+				 "it also writes: a queue takes no items once it is being read");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      processors:\n"
+				 "        - expression: record.a\n          output: queue.a-b\n",
+				 "t.yaml:8:11: endpoints.e.response.processors[0].output: invalid queue name "
+				 "\"a-b\"; a queue is named with letters, digits and _");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      processors:\n"
+				 "        - expression: record.a\n          output: queue.a\n"
+				 "          aggregation: last\n",
+				 "t.yaml:8:11: endpoints.e.response.processors[0].output: an output to a queue "
+				 "takes no aggregation: each value is appended (a list as one item per element)");
+	expect_error("endpoints:\n  e:\n    request:\n      url: \"{queue}\"\n",
+				 "t.yaml:4:7: endpoints.e.request.url: the queue namespace is read without a "
+				 "queue name; write queue.<name>");
+	expect_error("queues: ids\nendpoints: {}\n", "t.yaml:1:1: queues: expected a list, got \"ids\"");
+	/* without into: response.records, a request still needs its url */
+	expect_error("endpoints:\n  e:\n    iterate: {over: [1], into: state.x}\n",
+				 "t.yaml:2:3: endpoints.e.request.url: missing required key");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1079,6 +1269,9 @@ main(int argc, char **argv)
 	test_compile_errors();
 	test_state_order();
 	test_prefetch();
+	test_queue_graph();
+	test_queue_warnings();
+	test_queue_errors();
 	test_cache();
 	test_suite(argc > 1 ? argv[1] : "../shared/conformance/sling/api_suite.yaml");
 	return UNIT_DONE("spec");
