@@ -116,7 +116,7 @@ SELECT severity, line, col, key_path IS NULL AS no_key_path, message ~ 'YAML|yam
 SELECT severity, line, key_path, message FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/no_such.yaml');
 -- a spec that loads with warnings: a row for each, severity warning
 SELECT * FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/spec_warning.yaml');
--- a bad edit shows at once: the file is read afresh, not from the cache
+-- a spec that loads cleanly: no rows
 SELECT count(*) AS rows_for_a_good_spec FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/backfill.yaml');
 -- it reads a server file: the spec option's rule
 CREATE ROLE fh_plain NOLOGIN;
