@@ -118,6 +118,11 @@ SELECT severity, line, key_path, message FROM backfill_fdw.check_spec('/tmp/back
 SELECT * FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/spec_warning.yaml');
 -- a spec that loads cleanly: no rows
 SELECT count(*) AS rows_for_a_good_spec FROM backfill_fdw.check_spec('/tmp/backfill_fdw_test/specs/backfill.yaml');
+-- a null path is no row; a directory is no spec; the event trigger's
+-- function cannot be called by hand
+SELECT count(*) FROM backfill_fdw.check_spec(NULL);
+SELECT severity, line, message FROM backfill_fdw.check_spec('/tmp');
+SELECT backfill_fdw.check_tables();
 -- it reads a server file: the spec option's rule
 CREATE ROLE fh_plain NOLOGIN;
 SET ROLE fh_plain;
