@@ -278,15 +278,17 @@ CREATE INDEX run_history_foreign_table
 -- made or changed, and check_spec.
 --
 -- An endpoint the spec lacks, or a range_column the table lacks, fails
--- CREATE / ALTER FOREIGN TABLE (and IMPORT FOREIGN SCHEMA) rather than the
--- first SELECT: the validator is given a table's options but neither the
--- table nor its server, so the check runs at the end of the command.
+-- CREATE / ALTER FOREIGN TABLE (and IMPORT FOREIGN SCHEMA, and an ALTER
+-- SERVER that changes the spec under its tables) rather than the first
+-- SELECT: the validator is given a table's options but neither the table
+-- nor its server, so the check runs at the end of the command.
 CREATE FUNCTION backfill_fdw.check_tables()
 RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'backfill_fdw_check_tables'
 LANGUAGE C;
 CREATE EVENT TRIGGER backfill_fdw_check_tables ON ddl_command_end
-  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA')
+  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA',
+              'ALTER SERVER')
   EXECUTE FUNCTION backfill_fdw.check_tables();
 
 -- Validates a spec file before it is deployed (a spec is re-read when it

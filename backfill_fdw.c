@@ -387,9 +387,10 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 }
 
 /*
- * The event trigger at the end of CREATE and ALTER FOREIGN TABLE and
- * IMPORT FOREIGN SCHEMA: checks each of our foreign tables the command
- * made or changed (bf_check_table_options).  The validator cannot: it is
+ * The event trigger at the end of CREATE and ALTER FOREIGN TABLE, IMPORT
+ * FOREIGN SCHEMA and ALTER SERVER: checks each of our foreign tables the
+ * command made or changed, or whose server it changed (a new spec may lack
+ * their endpoints), with bf_check_table_options.  The validator cannot: it is
  * given a table's options but not the table, nor (at CREATE) its server,
  * so it cannot tell which spec an endpoint should be in.
  */
@@ -406,8 +407,13 @@ backfill_fdw_check_tables(PG_FUNCTION_ARGS)
 				 errmsg("backfill_fdw.check_tables() must be called as an event trigger")));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT DISTINCT objid FROM pg_catalog.pg_event_trigger_ddl_commands() "
-					"WHERE classid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+	/* the tables the command made or changed, and those of a server it changed */
+	if (SPI_execute("SELECT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+					"WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"UNION SELECT t.ftrelid FROM pg_catalog.pg_foreign_table t, "
+					"pg_catalog.pg_event_trigger_ddl_commands() d "
+					"WHERE d.classid = 'pg_catalog.pg_foreign_server'::pg_catalog.regclass "
+					"AND t.ftserver OPERATOR(pg_catalog.=) d.objid ORDER BY 1",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the commands of the event");
 	for (i = 0; i < SPI_processed; i++)

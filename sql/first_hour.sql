@@ -54,6 +54,9 @@ ALTER FOREIGN TABLE fh_t DROP COLUMN day;
 -- what the failed commands tried is not there
 SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'fh_t'::regclass;
 SELECT to_regclass('tpyes') AS not_created;
+-- a server whose new spec lacks a table's endpoint: ALTER SERVER fails
+ALTER SERVER fh OPTIONS (SET spec '/tmp/backfill_fdw_test/specs/backfill.yaml');
+SELECT srvoptions[1] FROM pg_foreign_server WHERE srvname = 'fh';
 -- the check is the same in a transaction, and a caller can catch it
 DO $$
 BEGIN
