@@ -100,9 +100,10 @@ typedef struct BfPlanInfo
 } BfPlanInfo;
 
 /*
- * The options each catalog accepts.  Server options other than these are
- * overrides of the spec's defaults.state (a staging base_url, say); every
- * user-mapping option is a secret, so none is listed and none is refused.
+ * The options each catalog accepts.  Server options other than these set
+ * state keys the spec reads, Sling's connection-level state (a staging
+ * base_url, say); every user-mapping option is a secret, so none is listed
+ * and none is refused.
  */
 typedef struct BfValidOption
 {
@@ -112,10 +113,12 @@ typedef struct BfValidOption
 
 static const BfValidOption valid_options[] = {
 	{"spec", ForeignServerRelationId},
+	{"inputs", ForeignServerRelationId},
 	{"spec", ForeignTableRelationId},
 	{"endpoint", ForeignTableRelationId},
 	{"range_column", ForeignTableRelationId},
 	{"target", ForeignTableRelationId},
+	{"target_partition", ForeignTableRelationId},
 	{"json_path", AttributeRelationId},
 	{"epoch", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -136,6 +139,7 @@ typedef struct BfScanState
 	BfRunner   *runner;
 	struct json_object *secrets;
 	struct json_object *overrides;
+	struct json_object *inputs; /* the server's inputs option, or NULL */
 	struct json_object *sync;	/* a plain SELECT's stored sync values */
 	BfConverter *conv;
 	List	   *range_states;	/* ExprStates of the range bounds */
@@ -271,8 +275,9 @@ nonempty_option(DefElem *def)
 }
 
 /*
- * Server options other than spec must name a key of defaults.state: a typo
- * in an override would otherwise be silently ignored.
+ * Server options other than spec and inputs must name a state key the spec
+ * reads (or a key of defaults.state): a typo would otherwise be silently
+ * ignored.
  */
 static void
 check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
@@ -282,18 +287,15 @@ check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
 	foreach(lc, overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
+		const char *suggestion;
 
-		bool		found = false;
-		int			i;
-
-		for (i = 0; i < spec->base_state.count && !found; i++)
-			found = (strcmp(spec->base_state.keys[i], def->defname) == 0);
-		if (!found)
+		if (!bf_spec_state_key_known(spec, def->defname, &suggestion))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errdetail("Server options other than \"spec\" override keys of defaults.state, and spec file \"%s\" has no defaults.state key \"%s\".",
-							   path, def->defname)));
+					 errdetail("Server options other than \"spec\" and \"inputs\" set state keys, and spec file \"%s\" never reads state.%s.",
+							   path, def->defname),
+					 suggestion ? errhint("Did you mean \"%s\"?", suggestion) : 0));
 	}
 }
 
@@ -311,6 +313,8 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 	char	   *spec_path = NULL;
 	char	   *endpoint = NULL;
 	List	   *overrides = NIL;
+	bool		range_column = false;
+	bool		target_partition = false;
 	ListCell   *lc;
 
 	/* Every user-mapping option is a secret: accept all, echo none. */
@@ -333,12 +337,22 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 			check_spec_privilege(catalog);
 			spec_path = nonempty_option(def);
 		}
+		else if (strcmp(def->defname, "inputs") == 0)
+			json_object_put(bf_parse_inputs(defGetString(def)));
 		else if (strcmp(def->defname, "endpoint") == 0)
 			endpoint = nonempty_option(def);
 		else if (strcmp(def->defname, "range_column") == 0)
+		{
 			(void) nonempty_option(def);
+			range_column = true;
+		}
 		else if (strcmp(def->defname, "target") == 0)
 			(void) makeRangeVarFromNameList(stringToQualifiedNameList(nonempty_option(def)));
+		else if (strcmp(def->defname, "target_partition") == 0)
+		{
+			(void) bf_partition_unit(defGetString(def));
+			target_partition = true;
+		}
 		else if (strcmp(def->defname, "json_path") == 0)
 		{
 			JpError		jerr;
@@ -357,12 +371,19 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 					 errhint("Valid values are \"s\" (Unix seconds, the default for a JSON number in a date or timestamp column), \"ms\" and \"us\".")));
 	}
 
+	/* the partitions of a target are ranges of the range column */
+	if (target_partition && !range_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"target_partition\" needs the option \"range_column\""),
+				 errdetail("The target's partitions are ranges of the range column.")));
+
 	/* with no spec, a state override would override nothing, unchecked */
 	if (catalog == ForeignServerRelationId && spec_path == NULL && overrides != NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(overrides))->defname),
-				 errdetail("Server options other than \"spec\" override keys of the spec's defaults.state, and the server has no spec option."),
+				 errdetail("Server options other than \"spec\" and \"inputs\" set state keys the spec reads, and the server has no spec option."),
 				 errhint("Set spec in the same command, e.g. OPTIONS (ADD spec '/path/to/spec.yaml', ADD %s '...').",
 						 ((DefElem *) linitial(overrides))->defname)));
 	if (spec_path != NULL)
@@ -661,6 +682,8 @@ release_scan_resources(void *arg)
 	st->secrets = NULL;
 	json_object_put(st->overrides);
 	st->overrides = NULL;
+	json_object_put(st->inputs);
+	st->inputs = NULL;
 	json_object_put(st->sync);
 	st->sync = NULL;
 }
@@ -1006,8 +1029,10 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
 	bf_check_secrets(st->spec, st->endpoint, st->secrets, st->opts->serverid);
 	st->overrides = bf_overrides_json(st->opts->overrides);
+	st->inputs = bf_inputs_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
+	st->run_ctx.inputs = st->inputs;
 	st->run_ctx.raw_records = st->conv->raw_ok;
 }
 

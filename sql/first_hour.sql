@@ -34,6 +34,8 @@ SELECT * FROM backfill_fdw.records('fh', 'typo_secret');
 CREATE SERVER fh_nomap FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'fh_spec', base_url :'mock_url');
 SELECT * FROM backfill_fdw.records('fh_nomap', 'traced');
+-- a secret read with a default (coalesce, if, ...) is not required
+SELECT count(*) FROM backfill_fdw.records('fh', 'optional_secret');
 -- an endpoint that reads no secret needs no mapping
 SELECT count(*) FROM backfill_fdw.records('fh_nomap', 'types');
 

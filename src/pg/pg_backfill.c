@@ -9,8 +9,10 @@
  *	  1. the endpoint's advisory lock: one run at a time per server and
  *		 endpoint, the second waits (or, with wait => false, fails);
  *	  2. the spec, its primary_key mapped to columns, the target (created
- *		 when the table option names one that does not exist yet) and its
- *		 unique index on those columns;
+ *		 when the table option names one that does not exist yet), its
+ *		 unique index on those columns (plus partition columns on a
+ *		 partitioned target) and the partitions the range needs
+ *		 (pg_partition.c);
  *	  3. the stored sync values and progress, read after the lock with a
  *		 snapshot of their own, so a run that waited starts where the one
  *		 before it ended (in READ COMMITTED; REPEATABLE READ and
@@ -18,7 +20,7 @@
  *		 another run committed since theirs);
  *	  4. INSERT INTO target SELECT FROM foreign_table ON CONFLICT ... DO
  *		 UPDATE through SPI, with bf_active_run giving the scan its context
- *		 (pg_backfill.h);
+ *		 (pg_backfill.h), and no row of it left in a default partition;
  *	  5. the sync values merged with the stored ones, the history row and,
  *		 for a window, its progress.
  *
@@ -66,6 +68,7 @@
 #include "pg/pg_backfill.h"
 #include "pg/pg_convert.h"
 #include "pg/pg_options.h"
+#include "pg/pg_partition.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
 
@@ -109,6 +112,7 @@ typedef struct BfLoad
 	char	   *ft_sql;			/* the foreign table, quoted for SQL */
 	List	   *columns;		/* its column names */
 	List	   *key_columns;	/* those the spec's primary_key maps to */
+	List	   *conflict_columns;	/* the upsert's: those and partition columns */
 	Oid			target;
 	char	   *target_sql;
 	long		total_iterations;	/* a window's: of the whole range */
@@ -438,10 +442,65 @@ column_list(List *names, const char *prefix)
 	return buf.data;
 }
 
+/* Is name one of names (C strings)? */
+static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * create_target with target_partition: PARTITION BY RANGE of the range
+ * column, whose partitions the load then creates, and a primary key of the
+ * spec's plus that column (PostgreSQL wants the partition key in it), so a
+ * record whose range column changes becomes a second row: the NOTICE says
+ * so.
+ */
+static void
+create_partitioned_target(BfLoad *load, const char *name)
+{
+	const char *col = bf_partition_column(load->ftrelid, load->opts->range_column,
+										  load->opts->relname);
+	List	   *pk = list_copy(load->key_columns);
+	bool		added = !name_in_list(pk, col);
+	StringInfoData sql;
+	int			ret;
+
+	if (added && pk != NIL)
+		pk = lappend(pk, (char *) col);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "CREATE TABLE %s (LIKE %s", name, load->ft_sql);
+	if (pk != NIL)
+		appendStringInfo(&sql, ", PRIMARY KEY (%s)", column_list(pk, NULL));
+	appendStringInfo(&sql, ") PARTITION BY RANGE (%s)", quote_identifier(col));
+	ret = SPI_execute(sql.data, false, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	ereport(NOTICE,
+			(errmsg("created target table %s with the columns of foreign table %s, partitioned by %s of \"%s\"",
+					name, load->opts->relname, load->opts->target_partition, col),
+			 pk == NIL
+			 ? errdetail("Endpoint \"%s\" has no primary_key: rows are appended.",
+						 load->opts->endpoint)
+			 : added
+			 ? errdetail("Its primary key is (%s): the primary_key of endpoint \"%s\" and the partition column, so a record whose \"%s\" changes becomes a second row.",
+						 column_list(pk, NULL), load->opts->endpoint, col)
+			 : errdetail("Its primary key is (%s), the primary_key of endpoint \"%s\".",
+						 column_list(pk, NULL), load->opts->endpoint)));
+}
+
 /*
  * Create the missing target the table option names: the foreign table's
  * columns (LIKE copies names, types and NOT NULL) and the primary key.
- * It is created as the caller, who owns it.
+ * It is created as the caller, who owns it.  With target_partition it is
+ * partitioned by range of the range column (create_partitioned_target).
  */
 static void
 create_target(BfLoad *load, List *names)
@@ -450,6 +509,11 @@ create_target(BfLoad *load, List *names)
 	StringInfoData sql;
 	int			ret;
 
+	if (load->opts->target_partition != NULL)
+	{
+		create_partitioned_target(load, name);
+		return;
+	}
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TABLE %s (LIKE %s", name, load->ft_sql);
 	if (load->key_columns != NIL)
@@ -519,24 +583,38 @@ check_target_columns(BfLoad *load)
 	}
 }
 
-/* Is index rel (open) one ON CONFLICT (attnums) can use as its arbiter? */
+/*
+ * Is index idx (open) one ON CONFLICT can use as the arbiter of the key
+ * columns (attnums)?  Its columns are those and, on a partitioned target,
+ * partition columns (allowed): PostgreSQL requires the partition key in
+ * every unique index of a partitioned table.
+ */
 static bool
-index_is_arbiter(Relation idx, AttrNumber *attnums, int nkeys)
+index_is_arbiter(Relation idx, AttrNumber *attnums, int nkeys, Bitmapset *allowed)
 {
 	Form_pg_index ix = idx->rd_index;
 	int			i;
 	int			j;
 
 	if (!ix->indisunique || !ix->indimmediate || !ix->indisvalid ||
-		ix->indnkeyatts != nkeys ||
+		ix->indnkeyatts < nkeys ||
 		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
 		!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL))
 		return false;
+	for (j = 0; j < ix->indnkeyatts; j++)
+	{
+		bool		found = bms_is_member(ix->indkey.values[j], allowed);
+
+		for (i = 0; i < nkeys && !found; i++)
+			found = (ix->indkey.values[j] == attnums[i]);
+		if (!found)
+			return false;
+	}
 	for (i = 0; i < nkeys; i++)
 	{
 		bool		found = false;
 
-		for (j = 0; j < nkeys && !found; j++)
+		for (j = 0; j < ix->indnkeyatts && !found; j++)
 			found = (ix->indkey.values[j] == attnums[i]);
 		if (!found)
 			return false;
@@ -545,9 +623,11 @@ index_is_arbiter(Relation idx, AttrNumber *attnums, int nkeys)
 }
 
 /*
- * The upsert needs a unique index on exactly the key columns; say so, with
- * the statement that adds one, rather than leave the user with ON
- * CONFLICT's own message about an inference specification.
+ * The upsert needs a unique index on the key columns (and, on a
+ * partitioned target, partition columns): its columns become the conflict
+ * target.  Without one, say so with the statement that adds one, rather
+ * than leave the user with ON CONFLICT's own message about an inference
+ * specification.
  */
 static void
 check_arbiter_index(BfLoad *load)
@@ -555,32 +635,58 @@ check_arbiter_index(BfLoad *load)
 	Relation	rel = table_open(load->target, AccessShareLock);
 	int			nkeys = list_length(load->key_columns);
 	AttrNumber *attnums = palloc(sizeof(AttrNumber) * nkeys);
-	bool		found = false;
+	List	   *partcols = bf_partition_columns(load->target);
+	List	   *extra = NIL;
+	Bitmapset  *allowed = NULL;
 	ListCell   *lc;
 	int			i = 0;
 
 	foreach(lc, load->key_columns)
 		attnums[i++] = get_attnum(load->target, (char *) lfirst(lc));
+	foreach(lc, partcols)
+	{
+		allowed = bms_add_member(allowed, get_attnum(load->target, (char *) lfirst(lc)));
+		if (!name_in_list(load->key_columns, (char *) lfirst(lc)))
+			extra = lappend(extra, lfirst(lc));
+	}
 	foreach(lc, RelationGetIndexList(rel))
 	{
 		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
 
-		found = index_is_arbiter(idx, attnums, nkeys);
+		if (index_is_arbiter(idx, attnums, nkeys, allowed))
+		{
+			for (i = 0; i < idx->rd_index->indnkeyatts; i++)
+				load->conflict_columns =
+					lappend(load->conflict_columns,
+							get_attname(load->target, idx->rd_index->indkey.values[i], false));
+		}
 		index_close(idx, AccessShareLock);
-		if (found)
+		if (load->conflict_columns != NIL)
 			break;
 	}
 	table_close(rel, AccessShareLock);
-	if (!found)
+	if (load->conflict_columns != NIL)
+		return;
+	if (extra != NIL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
-				 errmsg("target table %s has no unique index on (%s), the primary_key of endpoint \"%s\"",
+				 errmsg("partitioned target table %s has no unique index on (%s), the primary_key of endpoint \"%s\", with partition column%s %s",
 						load->target_sql, column_list(load->key_columns, NULL),
-						load->opts->endpoint),
-				 errdetail("backfill_into upserts with INSERT ... ON CONFLICT (%s) DO UPDATE.",
-						   column_list(load->key_columns, NULL)),
-				 errhint("Add one: ALTER TABLE %s ADD PRIMARY KEY (%s);",
-						 load->target_sql, column_list(load->key_columns, NULL))));
+						load->opts->endpoint, list_length(extra) > 1 ? "s" : "",
+						column_list(extra, NULL)),
+				 errdetail("backfill_into upserts with INSERT ... ON CONFLICT on the primary_key, and a unique index of a partitioned table must include its partition key."),
+				 errhint("Add one: ALTER TABLE %s ADD PRIMARY KEY (%s, %s); a record whose %s changes then becomes a second row.",
+						 load->target_sql, column_list(load->key_columns, NULL),
+						 column_list(extra, NULL), column_list(extra, NULL))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+			 errmsg("target table %s has no unique index on (%s), the primary_key of endpoint \"%s\"",
+					load->target_sql, column_list(load->key_columns, NULL),
+					load->opts->endpoint),
+			 errdetail("backfill_into upserts with INSERT ... ON CONFLICT (%s) DO UPDATE.",
+					   column_list(load->key_columns, NULL)),
+			 errhint("Add one: ALTER TABLE %s ADD PRIMARY KEY (%s);",
+					 load->target_sql, column_list(load->key_columns, NULL))));
 }
 
 /*
@@ -831,18 +937,11 @@ write_progress(BfLoad *load, bool done)
 				 6, types, values, NULL, false);
 }
 
-/* Is name one of the key columns? */
+/* Is name one of the upsert's conflict columns (which it does not update)? */
 static bool
 is_key_column(BfLoad *load, const char *name)
 {
-	ListCell   *lc;
-
-	foreach(lc, load->key_columns)
-	{
-		if (strcmp((char *) lfirst(lc), name) == 0)
-			return true;
-	}
-	return false;
+	return name_in_list(load->conflict_columns, name);
 }
 
 /*
@@ -878,8 +977,8 @@ upsert_sql(BfLoad *load)
 					 load->target_sql, cols, cols, load->ft_sql, range_filter(load));
 	if (load->key_columns == NIL)
 		return sql.data;
-	appendStringInfo(&sql, " ON CONFLICT (%s) DO ", column_list(load->key_columns, NULL));
-	if (list_length(load->columns) == list_length(load->key_columns))
+	appendStringInfo(&sql, " ON CONFLICT (%s) DO ", column_list(load->conflict_columns, NULL));
+	if (list_length(load->columns) == list_length(load->conflict_columns))
 	{
 		appendStringInfoString(&sql, "NOTHING");
 		return sql.data;
@@ -1035,6 +1134,19 @@ window_finished_elsewhere(BfLoad *load)
 	return true;
 }
 
+/* What the partition step (pg_partition.c) needs to know of a load. */
+static void
+partition_load(BfLoad *load, BfPartitionLoad *part)
+{
+	part->target = load->target;
+	part->target_sql = load->target_sql;
+	part->column = load->opts->range_column;
+	part->range_start = load->range_start;
+	part->range_end = load->range_end;
+	part->unit = load->opts->target_partition;
+	part->relname = load->opts->relname;
+}
+
 /*
  * Steps 2-5 of the file header, after the lock.  The spec and every json-c
  * value are released whatever happens.  Returns whether a window was the
@@ -1048,6 +1160,8 @@ load_locked(BfLoad *load)
 	struct json_object *volatile fresh = NULL;
 	struct json_object *volatile merged = NULL;
 	bool		done = true;
+	BfPartitionLoad part;
+	BfDefaultWatch watch;
 
 	PG_TRY();
 	{
@@ -1059,6 +1173,8 @@ load_locked(BfLoad *load)
 		check_target_columns(load);
 		if (load->key_columns != NIL)
 			check_arbiter_index(load);
+		partition_load(load, &part);
+		watch = bf_prepare_partitions(&part);
 		if (load->window == 0)
 		{
 			/* READ COMMITTED needs no check: it reads the state afresh */
@@ -1076,6 +1192,7 @@ load_locked(BfLoad *load)
 			}
 			stored = read_sync(load->ftrelid, true);
 			fresh = run_upsert(load, stored);
+			bf_check_default_partition(&part, &watch);
 			load->total_iterations = load->hist->stats.iterations;
 			if (load->window > 0)
 				done = window_done(load);

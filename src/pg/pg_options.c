@@ -5,8 +5,9 @@
  *
  * The scan, backfill_into and records() all need the same answer to "which
  * spec, which endpoint": the table's spec option wins over the server's,
- * the endpoint defaults to the table's name, and every server option but
- * spec overrides a key of defaults.state.
+ * the endpoint defaults to the table's name, the server's inputs option is
+ * the inputs namespace, and every other server option but spec sets a
+ * state key (Sling's connection-level state).
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +26,26 @@
 #include "pg/pg_options.h"
 #include "pg/pg_util.h"
 #include "util/suggest.h"
+
+/* The intervals target_partition takes, each a unit of date_trunc. */
+static const char *const partition_units[] = {"day", "week", "month", "year", NULL};
+
+const char *
+bf_partition_unit(const char *value)
+{
+	int			i;
+
+	for (i = 0; partition_units[i] != NULL; i++)
+	{
+		if (strcmp(value, partition_units[i]) == 0)
+			return partition_units[i];
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"target_partition\": \"%s\"", value),
+			 errhint("Valid values are day, week, month and year.")));
+	return NULL;				/* keep the compiler quiet */
+}
 
 BfTableOptions *
 bf_table_options(Oid relid)
@@ -59,6 +80,8 @@ bf_table_options(Oid relid)
 			opts->range_column = defGetString(def);
 		else if (strcmp(def->defname, "target") == 0)
 			opts->target = defGetString(def);
+		else if (strcmp(def->defname, "target_partition") == 0)
+			opts->target_partition = defGetString(def);
 	}
 	if (opts->endpoint == NULL)
 		opts->endpoint = opts->relname;
@@ -81,9 +104,56 @@ bf_overrides_json(List *overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
+		if (strcmp(def->defname, "inputs") != 0)
+			json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
 	}
 	return out;
+}
+
+struct json_object *
+bf_parse_inputs(const char *value)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t		len = strlen(value);
+	bool		whole;
+
+	if (tok == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	obj = json_tokener_parse_ex(tok, value, (int) len);
+	jerr = json_tokener_get_error(tok);
+	/* nothing but white space may follow the object */
+	whole = jerr == json_tokener_success &&
+		strspn(value + json_tokener_get_parse_end(tok), " \t\r\n") ==
+		len - json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(obj, json_type_object))
+	{
+		json_object_put(obj);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"inputs\": expected a JSON object"),
+				 errdetail("The value %s.", whole ? "is JSON but not an object" :
+						   "is not JSON"),
+				 errhint("Write it as OPTIONS (inputs '{\"owner\": \"acme\", \"repositories\": [\"api\"]}').")));
+	}
+	return obj;
+}
+
+struct json_object *
+bf_inputs_json(List *overrides)
+{
+	ListCell   *lc;
+
+	foreach(lc, overrides)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "inputs") == 0)
+			return bf_parse_inputs(defGetString(def));
+	}
+	return NULL;
 }
 
 BfSpec *

@@ -187,6 +187,8 @@ release_records_state(void *arg)
 	rs->secrets = NULL;
 	json_object_put(rs->overrides);
 	rs->overrides = NULL;
+	json_object_put(rs->inputs);
+	rs->inputs = NULL;
 }
 
 /* A server of ours that the caller may use, with its spec path. */
@@ -248,10 +250,12 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
 	bf_check_secrets(rs->spec, ep, rs->secrets, server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
+	rs->inputs = bf_inputs_json(overrides);
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
+	ctx.inputs = rs->inputs;
 	ctx.trace = bf_trace_level != 0;
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);

@@ -303,7 +303,7 @@ bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep, struct json_object *s
 	const char *servername;
 	int			n = 0;
 
-	bf_endpoint_visit_refs(spec, ep, secret_read, &r);
+	bf_endpoint_visit_refs(spec, ep, true, secret_read, &r);
 	if (r.key == NULL)
 		return;
 	/* the option names are no secret (their values are): suggest among them */

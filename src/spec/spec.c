@@ -71,6 +71,8 @@ typedef struct SpecCtx
 	BfArena    *arena;
 	const char *file;
 	BfError    *err;
+	BfArena    *scratch;		/* for merged trees, gone after loading */
+	const BfYamlNode *defaults_request; /* defaults.request, merged into calls */
 } SpecCtx;
 
 /* A key Sling knows that this loader refuses, and what to tell the author. */
@@ -1199,8 +1201,7 @@ spec_queue_name(const char *name)
 
 /* Split a processor's output into its kind and name. */
 static bool
-spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
-				  const char *path, BfProcessor *p)
+spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const char *path, BfProcessor *p)
 {
 	static const struct
 	{
@@ -1217,7 +1218,13 @@ spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
 	const char *kpath = spec_path(ctx, path, "output");
 	size_t		i;
 
-	if (!spec_require(ctx, map, item, path, "output") || !spec_string(ctx, at, n, kpath, &p->output))
+	/* without an output the expression runs for its effect (Sling: log(record)) */
+	if (n == NULL)
+	{
+		p->output_kind = BF_OUTPUT_NONE;
+		return true;
+	}
+	if (!spec_string(ctx, at, n, kpath, &p->output))
 		return false;
 	if (strcmp(p->output, "record") == 0)
 	{
@@ -1284,7 +1291,7 @@ spec_parse_processor(SpecCtx *ctx, const BfYamlNode *node, const char *path, voi
 		!spec_enum_key(ctx, node, path, "aggregation", aggs, agg_values, false, NULL, &agg))
 		return false;
 	p->aggregation = (BfAggregation) agg;
-	return spec_parse_output(ctx, node, node, path, p);
+	return spec_parse_output(ctx, node, path, p);
 }
 
 /*
@@ -1788,8 +1795,10 @@ spec_block(const BfYamlNode *map, const char *key, const BfYamlNode *dflt,
 }
 
 /*
- * A setup or teardown call: checked like an endpoint's request, never
- * merged with defaults.
+ * A setup or teardown call: its request merged over defaults.request (so
+ * it sends the default headers, an Accept or an API version, as the
+ * endpoint's requests do) and checked like an endpoint's request; its
+ * pagination and response are its own.
  */
 static bool
 spec_parse_call(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *item)
@@ -1813,6 +1822,9 @@ spec_parse_call(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *it
 		!spec_expr_key(ctx, node, path, "if", &c->condition))
 		return false;
 	b = spec_block(node, "request", node, &at);
+	if (ctx->defaults_request != NULL &&
+		(b = bf_yaml_merge_request(ctx->scratch, b, ctx->defaults_request)) == NULL)
+		return spec_nomem(ctx);
 	if (!spec_parse_request(ctx, b, at, spec_path(ctx, path, "request"), true, &c->request))
 		return false;
 	b = spec_block(node, "pagination", node, &at);
@@ -1893,7 +1905,7 @@ spec_check_sync_reads(SpecCtx *ctx, BfEndpoint *ep)
 	size_t		len = 0;
 	int			i;
 
-	bf_endpoint_visit_refs(NULL, ep, spec_sync_read, &r);
+	bf_endpoint_visit_refs(NULL, ep, false, spec_sync_read, &r);
 	if (r.key[0] == '\0')
 		return true;
 	for (i = 0; i < ep->sync.count && len < sizeof(list); i++)
@@ -2159,7 +2171,7 @@ spec_endpoint_queues(SpecCtx *ctx, const BfYamlNode *node, BfEndpoint *ep, SpecE
 
 	memset(&w, 0, sizeof(w));
 	w.over_path = ep->iterate.over_queue != NULL ? ep->iterate.over.path : NULL;
-	bf_endpoint_visit_refs(NULL, ep, spec_queue_field_ref, &w);
+	bf_endpoint_visit_refs(NULL, ep, false, spec_queue_field_ref, &w);
 	if (w.failed)
 		ok = spec_nomem(ctx);
 	else if (w.unnamed)
@@ -2568,6 +2580,7 @@ spec_parse(SpecCtx *ctx, const BfYamlNode *root, BfArena *scratch)
 
 		if (defaults->kind != BF_YAML_MAP)
 			return spec_fail_type(ctx, at, defaults, "defaults", "a map");
+		ctx->defaults_request = bf_yaml_get(defaults, "request");
 		folded = bf_yaml_merge_endpoint(scratch, defaults, NULL);
 		if (folded == NULL)
 			return spec_nomem(ctx);
@@ -2597,6 +2610,103 @@ spec_destroy(BfSpec *spec)
 	free(priv->owned);
 	bf_arena_release(&priv->arena);
 	free(priv);
+}
+
+/* Visitor state for spec_collect_state_keys: the names so far, in the arena. */
+typedef struct StateKeys
+{
+	SpecCtx    *ctx;
+	const char **names;
+	int			count;
+	int			cap;
+	bool		nomem;
+} StateKeys;
+
+/* Add name[0, len) to the list unless it is there. */
+static void
+state_keys_add(StateKeys *k, const char *name, size_t len)
+{
+	char	   *copy;
+	int			i;
+
+	for (i = 0; i < k->count; i++)
+		if (strlen(k->names[i]) == len && strncmp(k->names[i], name, len) == 0)
+			return;
+	if (k->count + 1 >= k->cap)
+	{
+		int			ncap = k->cap == 0 ? 32 : k->cap * 2;
+		const char **n = bf_arena_alloc(k->ctx->arena, sizeof(char *) * ncap);
+
+		if (n == NULL)
+		{
+			k->nomem = true;
+			return;
+		}
+		if (k->count > 0)
+			memcpy(n, k->names, sizeof(char *) * k->count);
+		k->names = n;
+		k->cap = ncap;
+	}
+	copy = bf_arena_alloc(k->ctx->arena, len + 1);
+	if (copy == NULL)
+	{
+		k->nomem = true;
+		return;
+	}
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	k->names[k->count++] = copy;
+	k->names[k->count] = NULL;
+}
+
+/* A read path "state.<key>..." gives its key. */
+static void
+state_keys_visit(const char *path, void *arg)
+{
+	if (strncmp(path, "state.", 6) == 0 && path[6] != '\0')
+		state_keys_add((StateKeys *) arg, path + 6, strcspn(path + 6, ".["));
+}
+
+/*
+ * The state keys a server may set (Sling's connection-level state): those
+ * of defaults.state and every state.<key> an expression or template of the
+ * spec reads, found among the compiled expressions the spec owns.
+ */
+static bool
+spec_collect_state_keys(SpecCtx *ctx)
+{
+	BfSpecPrivate *priv = ctx->spec->priv;
+	StateKeys	k = {ctx, NULL, 0, 0, false};
+	int			i;
+
+	for (i = 0; i < ctx->spec->base_state.count; i++)
+		state_keys_add(&k, ctx->spec->base_state.keys[i], strlen(ctx->spec->base_state.keys[i]));
+	for (i = 0; i < priv->nowned; i++)
+	{
+		if (priv->owned[i].kind == SPEC_OWN_TEMPLATE)
+			bf_template_visit_refs(priv->owned[i].ptr, state_keys_visit, &k);
+		else if (priv->owned[i].kind == SPEC_OWN_EXPR)
+			bf_expr_visit_refs(priv->owned[i].ptr, state_keys_visit, &k);
+	}
+	if (k.nomem)
+		return spec_nomem(ctx);
+	ctx->spec->state_keys.count = k.count;
+	ctx->spec->state_keys.items = k.names;
+	return true;
+}
+
+bool
+bf_spec_state_key_known(const BfSpec *spec, const char *name, const char **suggestion)
+{
+	int			i;
+
+	*suggestion = NULL;
+	for (i = 0; i < spec->state_keys.count; i++)
+		if (strcmp(spec->state_keys.items[i], name) == 0)
+			return true;
+	if (spec->state_keys.count > 0)
+		*suggestion = bf_suggest(name, spec->state_keys.items);
+	return false;
 }
 
 /*
@@ -2631,7 +2741,9 @@ bf_spec_load_tree(const BfYamlNode *root, const char *name_for_errors, BfError *
 	ctx.arena = &priv->arena;
 	ctx.file = spec->file;
 	ctx.err = err;
-	ok = spec_parse(&ctx, root, &scratch);
+	ctx.scratch = &scratch;
+	ctx.defaults_request = NULL;
+	ok = spec_parse(&ctx, root, &scratch) && spec_collect_state_keys(&ctx);
 	bf_arena_release(&scratch);
 	if (!ok)
 	{

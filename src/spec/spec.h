@@ -151,7 +151,8 @@ typedef enum BfOutputKind
 	BF_OUTPUT_RECORD_FIELD,		/* record.<name> */
 	BF_OUTPUT_ENV,				/* env.<name> */
 	BF_OUTPUT_STORE,			/* context.store.<name> */
-	BF_OUTPUT_QUEUE				/* queue.<name>: a list is one item per element */
+	BF_OUTPUT_QUEUE,			/* queue.<name>: a list is one item per element */
+	BF_OUTPUT_NONE				/* no output: evaluated for its effect (log) */
 } BfOutputKind;
 
 typedef enum BfAggregation
@@ -168,7 +169,7 @@ typedef struct BfProcessor
 {
 	BfExprField expression;
 	BfExprField condition;		/* "if"; src NULL = always */
-	const char *output;			/* as written: "state.last_date" */
+	const char *output;			/* as written: "state.last_date"; NULL: none */
 	BfOutputKind output_kind;
 	const char *output_name;	/* "last_date"; NULL for BF_OUTPUT_RECORD */
 	BfAggregation aggregation;
@@ -388,6 +389,8 @@ typedef struct BfSpec
 	int			endpoint_count;
 	BfEndpoint *endpoints;		/* in YAML order */
 	const BfEndpoint **order;	/* all endpoints, producers and depends_on first */
+	BfStrList	state_keys;		/* defaults.state's keys and every state.<key>
+								 * the spec reads (NULL-terminated) */
 	int			warning_count;
 	const BfSpecWarning *warnings;	/* in the order the loader found them */
 	BfSpecPrivate *priv;
@@ -421,10 +424,20 @@ typedef void (*BfFieldRefVisitor) (const char *ref, const char *field_path, BfLo
  * Visit what every expression and template of ep reads, in this order:
  * defaults.state when spec is given, then its state, iterate.over,
  * request, pagination, response (processors, rules), the authentication
- * in force, and its setup and teardown calls (spec_refs.c).
+ * in force, and its setup and teardown calls (spec_refs.c).  required_only:
+ * only the reads bf_expr_visit_required_refs reports (those whose null
+ * nothing handles where they are read).
  */
 extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
-								   BfFieldRefVisitor visit, void *arg);
+								   bool required_only, BfFieldRefVisitor visit, void *arg);
+
+/*
+ * Whether a server option may set state key name, Sling's connection-level
+ * state: defaults.state has it or the spec reads state.<name>.  When not,
+ * *suggestion is the closest such key (a likely typo), or NULL.
+ */
+extern bool bf_spec_state_key_known(const BfSpec *spec, const char *name,
+									const char **suggestion);
 
 /*
  * Warning i of the spec as "file:line:col: key.path: message" (the shape of

@@ -25,6 +25,14 @@ typedef struct FieldVisit
 	BfLoc		loc;
 } FieldVisit;
 
+/* The walk of one endpoint: the visitor and which reads it wants. */
+typedef struct Walk
+{
+	BfFieldRefVisitor visit;
+	void	   *arg;
+	bool		required_only;	/* bf_expr_visit_required_refs' reads only */
+} Walk;
+
 static void
 field_ref(const char *ref, void *arg)
 {
@@ -34,98 +42,106 @@ field_ref(const char *ref, void *arg)
 }
 
 static void
-visit_tmpl(const BfTmplField *t, BfFieldRefVisitor visit, void *arg)
+visit_tmpl(const BfTmplField *t, const Walk *w)
 {
-	FieldVisit	f = {visit, arg, t->path, t->loc};
+	FieldVisit	f = {w->visit, w->arg, t->path, t->loc};
 
-	if (t->tmpl != NULL)
+	if (t->tmpl == NULL)
+		return;
+	if (w->required_only)
+		bf_template_visit_required_refs(t->tmpl, field_ref, &f);
+	else
 		bf_template_visit_refs(t->tmpl, field_ref, &f);
 }
 
 static void
-visit_expr(const BfExprField *e, BfFieldRefVisitor visit, void *arg)
+visit_expr(const BfExprField *e, const Walk *w)
 {
-	FieldVisit	f = {visit, arg, e->path, e->loc};
+	FieldVisit	f = {w->visit, w->arg, e->path, e->loc};
 
-	if (e->expr != NULL)
+	if (e->expr == NULL)
+		return;
+	if (w->required_only)
+		bf_expr_visit_required_refs(e->expr, field_ref, &f);
+	else
 		bf_expr_visit_refs(e->expr, field_ref, &f);
 }
 
 /* A value holds templates anywhere in its lists and maps. */
 static void
-visit_value(const BfValue *v, BfFieldRefVisitor visit, void *arg)
+visit_value(const BfValue *v, const Walk *w)
 {
 	int			i;
 
 	if (v == NULL)
 		return;
 	if (v->kind == BF_VALUE_TEMPLATE)
-		visit_tmpl(&v->tmpl, visit, arg);
+		visit_tmpl(&v->tmpl, w);
 	for (i = 0; (v->kind == BF_VALUE_LIST || v->kind == BF_VALUE_MAP) && i < v->count; i++)
-		visit_value(&v->items[i], visit, arg);
+		visit_value(&v->items[i], w);
 }
 
 static void
-visit_tmpl_map(const BfTmplMap *m, BfFieldRefVisitor visit, void *arg)
+visit_tmpl_map(const BfTmplMap *m, const Walk *w)
 {
 	int			i;
 
 	for (i = 0; i < m->count; i++)
-		visit_tmpl(&m->values[i], visit, arg);
+		visit_tmpl(&m->values[i], w);
 }
 
 static void
-visit_request(const BfRequest *rq, BfFieldRefVisitor visit, void *arg)
+visit_request(const BfRequest *rq, const Walk *w)
 {
-	visit_tmpl(&rq->url, visit, arg);
-	visit_tmpl_map(&rq->headers, visit, arg);
-	visit_value(&rq->parameters, visit, arg);
-	visit_value(rq->payload, visit, arg);
+	visit_tmpl(&rq->url, w);
+	visit_tmpl_map(&rq->headers, w);
+	visit_value(&rq->parameters, w);
+	visit_value(rq->payload, w);
 }
 
 static void
-visit_pagination(const BfPagination *pg, BfFieldRefVisitor visit, void *arg)
+visit_pagination(const BfPagination *pg, const Walk *w)
 {
-	visit_value(&pg->next_state, visit, arg);
-	visit_expr(&pg->stop_condition, visit, arg);
+	visit_value(&pg->next_state, w);
+	visit_expr(&pg->stop_condition, w);
 }
 
 static void
-visit_response(const BfResponse *resp, BfFieldRefVisitor visit, void *arg)
+visit_response(const BfResponse *resp, const Walk *w)
 {
 	int			i;
 
-	visit_tmpl(&resp->records.jmespath, visit, arg);
+	visit_tmpl(&resp->records.jmespath, w);
 	for (i = 0; i < resp->processor_count; i++)
 	{
-		visit_expr(&resp->processors[i].expression, visit, arg);
-		visit_expr(&resp->processors[i].condition, visit, arg);
+		visit_expr(&resp->processors[i].expression, w);
+		visit_expr(&resp->processors[i].condition, w);
 	}
 	/* the default rules end every list: their conditions read no sync or secret */
 	for (i = 0; i < resp->rule_count; i++)
 	{
-		visit_expr(&resp->rules[i].condition, visit, arg);
-		visit_tmpl(&resp->rules[i].message, visit, arg);
+		visit_expr(&resp->rules[i].condition, w);
+		visit_tmpl(&resp->rules[i].message, w);
 	}
 }
 
 static void
-visit_calls(const BfCall *calls, int count, BfFieldRefVisitor visit, void *arg)
+visit_calls(const BfCall *calls, int count, const Walk *w)
 {
 	int			i;
 
 	for (i = 0; i < count; i++)
 	{
-		visit_expr(&calls[i].condition, visit, arg);
-		visit_expr(&calls[i].iterate, visit, arg);
-		visit_request(&calls[i].request, visit, arg);
-		visit_pagination(&calls[i].pagination, visit, arg);
-		visit_response(&calls[i].response, visit, arg);
+		visit_expr(&calls[i].condition, w);
+		visit_expr(&calls[i].iterate, w);
+		visit_request(&calls[i].request, w);
+		visit_pagination(&calls[i].pagination, w);
+		visit_response(&calls[i].response, w);
 	}
 }
 
 static void
-visit_auth(const BfAuth *a, BfFieldRefVisitor visit, void *arg)
+visit_auth(const BfAuth *a, const Walk *w)
 {
 	const BfTmplField *fields[] = {&a->username, &a->password, &a->client_id,
 		&a->client_secret, &a->authentication_url, &a->aws_service, &a->aws_region,
@@ -133,25 +149,28 @@ visit_auth(const BfAuth *a, BfFieldRefVisitor visit, void *arg)
 		&a->secret, &a->signing_string, &a->cert, &a->key, &a->ca};
 	size_t		i;
 
-	visit_tmpl_map(&a->headers, visit, arg);
-	visit_tmpl_map(&a->request_headers, visit, arg);
+	visit_tmpl_map(&a->headers, w);
+	visit_tmpl_map(&a->request_headers, w);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		visit_tmpl(fields[i], visit, arg);
+		visit_tmpl(fields[i], w);
 }
 
 void
-bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep, BfFieldRefVisitor visit,
-					   void *arg)
+bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep, bool required_only,
+					   BfFieldRefVisitor visit, void *arg)
 {
+	Walk		walk = {visit, arg, required_only};
+	const Walk *w = &walk;
+
 	if (spec != NULL)
-		visit_value(&spec->base_state, visit, arg);
-	visit_value(&ep->state, visit, arg);
-	visit_expr(&ep->iterate.over, visit, arg);
-	visit_request(&ep->request, visit, arg);
-	visit_pagination(&ep->pagination, visit, arg);
-	visit_response(&ep->response, visit, arg);
+		visit_value(&spec->base_state, w);
+	visit_value(&ep->state, w);
+	visit_expr(&ep->iterate.over, w);
+	visit_request(&ep->request, w);
+	visit_pagination(&ep->pagination, w);
+	visit_response(&ep->response, w);
 	if (ep->auth != NULL)
-		visit_auth(ep->auth, visit, arg);
-	visit_calls(ep->setup, ep->setup_count, visit, arg);
-	visit_calls(ep->teardown, ep->teardown_count, visit, arg);
+		visit_auth(ep->auth, w);
+	visit_calls(ep->setup, ep->setup_count, w);
+	visit_calls(ep->teardown, ep->teardown_count, w);
 }

@@ -175,6 +175,36 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- partitioned targets (test/bench/bench_partition.sh) -----------------------
+# /bulk_daily?day=YYYY-MM-DD&size=N: N records dated that day, ids unique
+# across days, each body made once and then served from memory (as
+# /bulk_cached), so that the benchmark measures the client.
+DAILY_CACHE = {}
+
+
+def bench_route(handler, parts, query):
+    """Answer the partition benchmark's route and return True, else False."""
+    if parts != ["bulk_daily"]:
+        return False
+    key = (query.get("day", ""), int(query.get("size", "100")))
+    with STATS_LOCK:
+        body = DAILY_CACHE.get(key)
+    if body is None:
+        try:
+            day = datetime.date.fromisoformat(key[0])
+        except ValueError:
+            handler.send_body(400, {"error": "bad day %r" % key[0]})
+            return True
+        base = (day.toordinal() - datetime.date(2000, 1, 1).toordinal()) * key[1]
+        items = [{"id": base + i, "day": key[0], "name": "item-%d" % (base + i),
+                  "value": (base + i) * 0.5} for i in range(key[1])]
+        body = json.dumps({"items": items}).encode()
+        with STATS_LOCK:
+            DAILY_CACHE[key] = body
+    handler.send_body(200, body)
+    return True
+
+
 # -- IMPORT FOREIGN SCHEMA (sql/import.sql) --------------------------------
 # Records whose keys disagree in type from one record to the next, and keys
 # that are no plain column name: empty, with a space, longer than
@@ -244,6 +274,78 @@ def cookbook_route(handler, parts, query):
         handler.send_body(200, {"items": COOKBOOK_EPOCH})
         return True
     return False
+
+
+# -- Sling's official specs (sql/official_specs.sql) ------------------------
+# /official/<spec>/<any path>, any method: one answer for every path, so
+# that each endpoint of test/specs/official/ gets through its pages.  A
+# first page holds one record in each shape those specs read (a top-level
+# array for github, else an object whose usual list keys each hold it); a
+# later page (an offset past 0, a page past 1, a cursor, or the record's
+# own time sent back as the next start) holds none, which ends every
+# pagination of those specs.  /rate_limit answers as GitHub's does, with a
+# quota high enough for github's setup call.  The record carries what the
+# request looked like (method, path, query, whether it had an
+# Authorization header, its Accept header), never a header's secret value.
+OFFICIAL_LIST_KEYS = ("data", "items", "results", "records", "connections", "executions",
+                      "response")
+OFFICIAL_TIME = "2025-01-02T03:04:05"
+OFFICIAL_CURSOR_KEYS = ("cursor", "after", "starting_after", "ending_before", "page_info")
+
+
+def official_record(handler, rest, query):
+    return {
+        "id": 1, "name": "official-1", "exec_id": "exec-1", "number": 1,
+        "start_time": OFFICIAL_TIME + ".000000Z", "created": 1735787045,
+        "created_at": OFFICIAL_TIME + "Z", "updated_at": OFFICIAL_TIME + "Z",
+        "request": {"method": handler.command, "path": "/" + "/".join(rest),
+                    "query": query,
+                    "authorization": bool(handler.headers.get("Authorization")),
+                    "accept": handler.headers.get("Accept")},
+    }
+
+
+def official_later_page(query, body):
+    """Whether the query or a JSON payload (and its GraphQL variables) asks
+    for a page after the first."""
+    values = dict(query)
+    try:
+        payload = json.loads(body) if body else {}
+    except ValueError:
+        payload = {}
+    if isinstance(payload, dict):
+        values.update(payload)
+        if isinstance(payload.get("variables"), dict):
+            values.update(payload["variables"])
+    for key, value in values.items():
+        text = "" if value is None else str(value)
+        if key == "offset" and text not in ("", "0"):
+            return True
+        if key == "page" and text not in ("", "1"):
+            return True
+        if key in OFFICIAL_CURSOR_KEYS and text != "":
+            return True
+        if OFFICIAL_TIME in text:
+            return True
+    return False
+
+
+def official_route(handler, parts, query, body):
+    """Answer /official/<spec>/... and return True, else False."""
+    if parts[:1] != ["official"] or len(parts) < 2:
+        return False
+    spec, rest = parts[1], parts[2:]
+    record = official_record(handler, rest, query)
+    records = [] if official_later_page(query, body) else [record]
+    if rest == ["rate_limit"]:
+        body = {"rate": {"limit": 5000, "remaining": 4999, "request": record["request"]}}
+    elif spec == "github":
+        body = records
+    else:
+        body = {key: records for key in OFFICIAL_LIST_KEYS}
+        body.update(has_more=False, next=None)
+    handler.send_body(200, body)
+    return True
 
 
 # -- authentication that signs requests (sql/auth.sql) ---------------------
@@ -579,6 +681,12 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if cookbook_route(self, parts, query):
+            return None
+
+        if official_route(self, parts, query, body):
+            return None
+
+        if bench_route(self, parts, query):
             return None
 
         if auth_route(self, parts, body):

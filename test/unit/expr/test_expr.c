@@ -521,6 +521,44 @@ test_templates(void)
 	RT("{a + * b}", "\"{a + * b}\"");
 	RT("{null}", "null");
 	RT("{1}", "1");
+	/*
+	 * a block with braces of its own that is no expression is text, and
+	 * the parts inside it are found (FindMatches), even next to a bare
+	 * namespace word such as a GraphQL field called state
+	 */
+	RT("query { customers(first: {state.n}) { edges { node { id address { city } state } } } }",
+	   "\"query { customers(first: 5) { edges { node { id address { city } state } } } }\"");
+	RT("{ a(q: \"{state.s}\") { b } }", "\"{ a(q: \\\"abc\\\") { b } }\"");
+	RT("{ node { id } state }", "\"{ node { id } state }\"");
+	RT("{ x { {state.n} } {state.s} }", "\"{ x { 5 } abc }\"");
+	/* ... but a block with no braces of its own that names a namespace must compile */
+	RT("{ x { state y } }", "error: syntax");
+	/* and a nested block that is an expression stays one */
+	RT("{ {\"a\": {\"b\": state.n}}.a.b }", "5");
+	/* each level is scanned once more, so braces nest 256 deep at most */
+	{
+		char		deep[4 * 257 + 16];
+		char		want[4 * 257 + 16];
+		int			k;
+
+		for (k = 0, deep[0] = want[0] = '\0'; k < 256; k++)
+			strcat(deep, "{ ");
+		strcat(deep, "state.n");
+		for (k = 0; k < 256; k++)
+			strcat(deep, " }");
+		for (k = 0, strcat(want, "\""); k < 255; k++)
+			strcat(want, "{ ");
+		strcat(want, "5");
+		for (k = 0; k < 255; k++)
+			strcat(want, " }");
+		strcat(want, "\"");
+		RT(deep, want);
+		memmove(deep + 2, deep, strlen(deep) + 1);
+		memcpy(deep, "{ ", 2);
+		strcat(deep, " }");
+		RT(deep, "error: syntax");
+		MSG_HAS("braces nest more than 256 deep");
+	}
 	/* errors */
 	RT("{state.n", "error: syntax");
 	CHECK_STR(msg, "syntax error at position 1 in \"{state.n\": unbalanced '{'");
@@ -596,6 +634,50 @@ template_refs(const char *src)
 	bf_template_visit_refs(t, collect, NULL);
 	bf_template_free(t);
 	return refs;
+}
+
+/* The reads whose null nothing handles (bf_expr_visit_required_refs). */
+static const char *
+required_refs(const char *src, bool is_template)
+{
+	BfError		err;
+
+	refs[0] = '\0';
+	if (is_template)
+	{
+		BfTemplate *t = bf_template_compile(src, &err);
+
+		if (t == NULL)
+			return "compile error";
+		bf_template_visit_required_refs(t, collect, NULL);
+		bf_template_free(t);
+	}
+	else
+	{
+		BfExpr	   *e = bf_expr_compile(src, &err);
+
+		if (e == NULL)
+			return "compile error";
+		bf_expr_visit_required_refs(e, collect, NULL);
+		bf_expr_free(e);
+	}
+	return refs;
+}
+
+static void
+test_required_refs(void)
+{
+	CHECK_STR(required_refs("Bearer {secrets.tokn}", true), "secrets.tokn");
+	CHECK_STR(required_refs("{ coalesce(secrets.api_version, \"2023-10-16\") }", true), "");
+	CHECK_STR(required_refs("upper(secrets.a) + if(secrets.b, secrets.c, \"\")", false), "secrets.a");
+	CHECK_STR(required_refs("secrets.a == null ? \"x\" : secrets.a", false), "");
+	CHECK_STR(required_refs("[secrets.a, {\"k\": secrets.b}][0]", false), "secrets.a secrets.b");
+	CHECK_STR(required_refs("is_null(secrets.a) || secrets.b", false), "");
+	CHECK_STR(required_refs("value(secrets.a, state.b) + state.c", false), "state.c");
+	CHECK_STR(required_refs("secrets.a != null", false), "");
+	CHECK_STR(required_refs("secrets.a != 1", false), "secrets.a");
+	/* a JMESPath expression gives null for what it lacks */
+	CHECK_STR(required_refs("state.items | [0].name", false), "");
 }
 
 static void
@@ -867,6 +949,7 @@ main(void)
 	test_jmespath_fallback();
 	test_templates();
 	test_refs();
+	test_required_refs();
 	test_seed_specs();
 	test_reuse();
 	test_limits();

@@ -1252,9 +1252,64 @@ test_queue_errors(void)
 				 "t.yaml:2:3: endpoints.e.request.url: missing required key");
 }
 
+/*
+ * Issue 12: a setup call's request merged over defaults.request, a
+ * processor without output, and the state keys a server may set.
+ */
+static void
+test_calls_and_state_keys(void)
+{
+	static const char yaml[] =
+		"name: t\n"
+		"defaults:\n"
+		"  state: {page: 1}\n"
+		"  request:\n"
+		"    method: POST\n"
+		"    headers: {Accept: application/json, X-Version: \"2\"}\n"
+		"    parameters: {per_page: 100}\n"
+		"  setup:\n"
+		"    - request:\n"
+		"        url: \"{state.base_url}/rate_limit\"\n"
+		"        headers: {X-Version: \"3\"}\n"
+		"      response:\n"
+		"        processors:\n"
+		"          - expression: log(record)\n"
+		"          - {expression: record.remaining, output: state.quota_remaining}\n"
+		"endpoints:\n"
+		"  e:\n"
+		"    request: {url: \"{state.base_url}/x/{state.test_record.id}\"}\n";
+	BfError		err;
+	BfSpec	   *spec = load(yaml, &err);
+	const BfCall *c;
+	const char *suggestion;
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	c = &spec->endpoints[0].setup[0];
+	CHECK_STR(c->request.method, "POST");
+	CHECK_STR(header(&c->request.headers, "Accept"), "application/json");
+	CHECK_STR(header(&c->request.headers, "X-Version"), "3");
+	CHECK(map_get(&c->request.parameters, "per_page") != NULL);
+	CHECK(c->response.processors[0].output_kind == BF_OUTPUT_NONE);
+	CHECK(c->response.processors[0].output == NULL);
+	CHECK(c->response.processors[1].output_kind == BF_OUTPUT_STATE);
+	/* read only: base_url, test_record; in defaults.state: page */
+	CHECK(bf_spec_state_key_known(spec, "base_url", &suggestion) && suggestion == NULL);
+	CHECK(bf_spec_state_key_known(spec, "test_record", &suggestion));
+	CHECK(bf_spec_state_key_known(spec, "page", &suggestion));
+	CHECK(!bf_spec_state_key_known(spec, "base_urll", &suggestion));
+	CHECK_STR(suggestion, "base_url");
+	CHECK(!bf_spec_state_key_known(spec, "zzz", &suggestion) && suggestion == NULL);
+	/* a key written but never read is not one a server may set */
+	CHECK(!bf_spec_state_key_known(spec, "quota_remaining", &suggestion));
+	bf_spec_free(spec);
+}
+
 int
 main(int argc, char **argv)
 {
+	test_calls_and_state_keys();
 	test_analytics();
 	test_sales_and_orders();
 	test_merge();
