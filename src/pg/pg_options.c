@@ -15,6 +15,10 @@
 
 #include "pg/pg_jsonc.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_table.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -92,6 +96,37 @@ bf_table_options(Oid relid)
 				 errhint("Set the option \"spec\" on the table or on server \"%s\".",
 						 server->servername)));
 	return opts;
+}
+
+/* list_sort's order of OIDs. */
+static int
+oid_order(const ListCell *a, const ListCell *b)
+{
+	Oid			x = lfirst_oid(a);
+	Oid			y = lfirst_oid(b);
+
+	return (x > y) - (x < y);
+}
+
+List *
+bf_server_tables(Oid serverid)
+{
+	Relation	rel = table_open(ForeignTableRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	List	   *out = NIL;
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_table ft = (Form_pg_foreign_table) GETSTRUCT(tup);
+
+		if (ft->ftserver == serverid)
+			out = lappend_oid(out, ft->ftrelid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	list_sort(out, oid_order);
+	return out;
 }
 
 struct json_object *

@@ -40,6 +40,9 @@ extern const char *bf_partition_unit(const char *value);
 /* Read and resolve the options of foreign table relid. */
 extern BfTableOptions *bf_table_options(Oid relid);
 
+/* The foreign tables of a server, by OID (a List of Oid). */
+extern List *bf_server_tables(Oid serverid);
+
 /*
  * The server options other than spec and inputs, the state keys the server
  * sets, as a json object of strings (new).

@@ -441,7 +441,14 @@ open_over_queue(BfRunner *r, BfError *err)
 	return true;
 }
 
-/* Evaluate iterate.over once, into the list the iterations walk. */
+/*
+ * Evaluate iterate.over once, into the list the iterations walk.  It sees
+ * the endpoint's state as well as defaults.state, rendered before any
+ * iteration (iterate.into null), as Sling renders the initial state first:
+ * chunk(state.item_ids, 3) reads a list the endpoint's state holds.  After
+ * setup calls (begin_main) that state is the calls' (call_state), which
+ * holds what they wrote.
+ */
 static bool
 evaluate_over(BfRunner *r, BfError *err)
 {
@@ -459,8 +466,25 @@ evaluate_over(BfRunner *r, BfError *err)
 		r->over = json_object_get(iter->over_list);
 	else
 	{
+		struct json_object *state = NULL;
+		bool		rendered = true;
+
 		bf_error_clear(err);
-		r->over = bf_expr_eval(iter->over.expr, r->vars, err);
+		if (r->call_state == NULL)
+		{
+			/* no setup call ran: render the endpoint's state for over alone */
+			state = json_object_new_object();
+			bf_merge_into(state, r->base_state);
+			bf_runner_set_var(r, "state", json_object_get(state));
+			rendered = bf_render_map_into(&r->ep->state, r->ep->state_order,
+										  r->ep->state_order_count, state, r, err);
+		}
+		r->over = rendered ? bf_expr_eval(iter->over.expr, r->vars, err) : NULL;
+		if (state != NULL)
+		{
+			bf_runner_set_var(r, "state", json_object_get(r->base_state));
+			json_object_put(state);
+		}
 		if (err->kind != BF_OK)
 		{
 			bf_error_prefix(err, "%s", iter->over.path);
@@ -553,8 +577,6 @@ check_supported(const BfEndpoint *ep, const BfRunContext *ctx, BfError *err)
 		if (c->iterate.src != NULL)
 			what = i < ep->setup_count ? "setup iterate" : "teardown iterate";
 	}
-	if (ep->response.records.casing != BF_CASING_NONE)
-		what = "response.records.casing";
 	if (what != NULL)
 		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
 							ep->name, what);

@@ -46,6 +46,8 @@
 #include <time.h>
 
 #include "expr/expr.h"
+#include "expr/expr_value.h"
+#include "expr/jqrun.h"
 #include "json/formats.h"
 #include "util/keyset.h"
 #include "runner/runner_raw.h"
@@ -186,16 +188,68 @@ records_path(BfRunner *r, const BfRecords *rec, BfError *err)
 }
 
 /*
+ * The records records.jq gives over a body (the template rendered first):
+ * each output is a record, an output that is an array gives its elements,
+ * and null outputs give none, as for records.jmespath.
+ */
+static struct json_object *
+jq_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError *err)
+{
+	char	   *program;
+	struct json_object *outputs;
+	struct json_object *records;
+	BfBudget	budget;
+	size_t		i;
+
+	bf_error_clear(err);
+	program = bf_template_render_text(rec->jq.tmpl, r->vars, err);
+	if (program == NULL)
+	{
+		bf_error_prefix(err, "%s", rec->jq.path);
+		return NULL;
+	}
+	bf_budget_init(&budget);
+	outputs = bf_jq_run(program, doc, &budget, err);
+	free(program);
+	if (outputs == NULL)
+	{
+		bf_error_prefix(err, "%s", rec->jq.path);
+		return NULL;
+	}
+	records = json_object_new_array();
+	for (i = 0; i < json_object_array_length(outputs); i++)
+	{
+		struct json_object *v = json_object_array_get_idx(outputs, i);
+		size_t		k;
+
+		if (!json_object_is_type(v, json_type_array))
+		{
+			if (v != NULL)
+				json_object_array_add(records, json_object_get(v));
+			continue;
+		}
+		for (k = 0; k < json_object_array_length(v); k++)
+			json_object_array_add(records, json_object_get(json_object_array_get_idx(v, k)));
+	}
+	json_object_put(outputs);
+	return records;
+}
+
+/*
  * The records of a parsed body: records.jmespath over it (the whole body
- * without one), an array as it is, an object as one record, null as none.
+ * without one), an array as it is, an object as one record, null as none;
+ * or those of records.jq.
  */
 static struct json_object *
 pick_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError *err)
 {
-	const JpExpr *path = records_path(r, rec, err);
+	const JpExpr *path;
 	struct json_object *out;
 	struct json_object *arr;
 
+	if (rec->jq.src != NULL)
+		return jq_records(r, rec, doc, err);
+	path = records_path(r, rec, err);
 	if (err->kind != BF_OK)
 	{
 		bf_error_prefix(err, "%s", rec->jmespath.path);
@@ -442,6 +496,20 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		json_object_put(pending);
 		json_object_put(record);
 		return false;
+	}
+	if (resp->records.casing != BF_CASING_NONE && json_object_is_type(record, json_type_object))
+	{
+		struct json_object *cased = bf_object_recase(record, resp->records.casing ==
+													 BF_CASING_SNAKE ? BF_KEYCASE_SNAKE :
+													 BF_KEYCASE_CAMEL);
+
+		json_object_put(record);
+		if (cased == NULL)
+		{
+			json_object_put(pending);
+			return bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		}
+		record = cased;
 	}
 	if (filtered && !record_kept(r, record))
 	{

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "expr/jqrun.h"
 #include "spec/spec.h"
 #include "util/suggest.h"
 
@@ -73,6 +74,8 @@ typedef struct SpecCtx
 	BfError    *err;
 	BfArena    *scratch;		/* for merged trees, gone after loading */
 	const BfYamlNode *defaults_request; /* defaults.request, merged into calls */
+	BfSpecWarning *warnings;	/* what spec_warn kept, in the arena */
+	int			warning_cap;
 } SpecCtx;
 
 /* A key Sling knows that this loader refuses, and what to tell the author. */
@@ -224,6 +227,50 @@ spec_alloc(SpecCtx *ctx, size_t size)
 	if (p == NULL)
 		spec_nomem(ctx);
 	return p;
+}
+
+/*
+ * Keep a warning: something the loader works around rather than refuses,
+ * because Sling loads it (a depends_on naming no endpoint, a sync key no
+ * processor writes).  The spec's list grows by doubling in the arena.
+ */
+static bool spec_warn(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+static bool
+spec_warn(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
+{
+	BfSpec	   *spec = ctx->spec;
+	char		msg[BF_ERROR_MAX];
+	va_list		ap;
+	BfSpecWarning *w;
+
+	if (path == NULL)
+		return spec_nomem(ctx);
+	if (spec->warning_count == ctx->warning_cap)
+	{
+		int			cap = ctx->warning_cap > 0 ? ctx->warning_cap * 2 : 8;
+		BfSpecWarning *grown = spec_alloc(ctx, sizeof(BfSpecWarning) * cap);
+
+		if (grown == NULL)
+			return false;
+		if (spec->warning_count > 0)
+			memcpy(grown, ctx->warnings, sizeof(BfSpecWarning) * spec->warning_count);
+		ctx->warnings = grown;
+		ctx->warning_cap = cap;
+		spec->warnings = grown;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w = &ctx->warnings[spec->warning_count];
+	w->loc = loc;
+	w->path = path;
+	w->message = bf_arena_printf(ctx->arena, "%s", msg);
+	if (w->message == NULL)
+		return spec_nomem(ctx);
+	spec->warning_count++;
+	return true;
 }
 
 /* Each kind of owned object has its own destructor. */
@@ -1154,23 +1201,41 @@ spec_check_tolerance(SpecCtx *ctx, const BfYamlNode *map, const char *path, cons
 					 "expected \"capacity,error_rate\" (e.g. \"1000000,0.001\"), got \"%s\"", text);
 }
 
+/*
+ * A records.jq with no {...} part is compiled (by the jq worker) here, so a
+ * jq syntax error is a load error too.
+ */
+static bool
+spec_check_jq(SpecCtx *ctx, const BfTmplField *f)
+{
+	BfError		cerr;
+	char	   *text;
+	bool		ok;
+
+	bf_error_clear(&cerr);
+	text = bf_template_render_text(f->tmpl, NULL, &cerr);
+	ok = text != NULL && bf_jq_check(text, &cerr);
+	free(text);
+	if (ok)
+		return true;
+	bf_error_prefix(&cerr, "invalid jq program");
+	return spec_compile_fail(ctx, f->loc, f->path, &cerr);
+}
+
 /* response.records: how records are found in a body and told apart. */
 static bool
 spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 				   const char *path, BfRecords *r)
 {
-	static const char *const keys[] = {"jmespath", "primary_key", "update_key", "limit",
+	static const char *const keys[] = {"jmespath", "jq", "primary_key", "update_key", "limit",
 	"casing", "select", "duplicate_tolerance", NULL};
-	static const SpecUnsupported unsupported[] = {
-		{"jq", "jq record selectors are not implemented; use jmespath"},
-		{NULL, NULL}
-	};
 	static const char *const casings[] = {"snake", "camel", NULL};
 	static const int casing_values[] = {BF_CASING_SNAKE, BF_CASING_CAMEL};
 	int			casing = BF_CASING_NONE;
 
-	if (!spec_check_map(ctx, node, at, path, keys, unsupported) ||
+	if (!spec_check_map(ctx, node, at, path, keys, NULL) ||
 		!spec_tmpl_key(ctx, node, path, "jmespath", &r->jmespath) ||
+		!spec_tmpl_key(ctx, node, path, "jq", &r->jq) ||
 		!spec_str_list_key(ctx, node, path, "primary_key", true, &r->primary_key) ||
 		!spec_string_key(ctx, node, path, "update_key", &r->update_key) ||
 		!spec_int_key(ctx, node, path, "limit", 0, &r->limit) ||
@@ -1181,6 +1246,10 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	r->casing = (BfCasing) casing;
 	if (r->duplicate_tolerance != NULL &&
 		!spec_check_tolerance(ctx, node, path, r->duplicate_tolerance))
+		return false;
+	if (r->jq.src != NULL && r->jmespath.src != NULL)
+		return spec_fail(ctx, at, path, "give jmespath or jq, not both");
+	if (r->jq.src != NULL && bf_template_is_constant(r->jq.tmpl) && !spec_check_jq(ctx, &r->jq))
 		return false;
 	return r->jmespath.tmpl == NULL || !bf_template_is_constant(r->jmespath.tmpl) ||
 		spec_compile_jmespath(ctx, &r->jmespath, &r->jmespath_expr);
@@ -1928,7 +1997,11 @@ spec_check_sync_reads(SpecCtx *ctx, BfEndpoint *ep)
 	return false;
 }
 
-/* Sling's validateSync: a sync key nobody writes would never advance. */
+/*
+ * A sync key nobody writes never advances.  Sling's validateSync refuses
+ * it, yet sling-cli's own Shopify specs have one (product_variant's
+ * last_id): a warning here, so those specs load unchanged.
+ */
 static bool
 spec_check_sync(SpecCtx *ctx, const BfYamlNode *node, const char *path, BfEndpoint *ep)
 {
@@ -1946,11 +2019,12 @@ spec_check_sync(SpecCtx *ctx, const BfYamlNode *node, const char *path, BfEndpoi
 			if (ep->response.processors[j].output_kind == BF_OUTPUT_STATE &&
 				strcmp(ep->response.processors[j].output_name, key) == 0)
 				written = true;
-		if (!written)
-			return spec_fail(ctx, sync->values[i],
-							 spec_item_path(ctx, spec_path(ctx, path, "sync"), sync, i),
-							 "sync key \"%s\" is not written by any processor "
-							 "(add a processor with output: state.%s)", key, key);
+		if (!written &&
+			!spec_warn(ctx, (BfLoc) {sync->values[i]->line, sync->values[i]->column},
+					   spec_item_path(ctx, spec_path(ctx, path, "sync"), sync, i),
+					   "sync key \"%s\" is not written by any processor, so it never "
+					   "advances (add a processor with output: state.%s)", key, key))
+			return false;
 	}
 	return spec_check_sync_reads(ctx, ep);
 }
@@ -2274,8 +2348,7 @@ spec_writes(const BfEndpoint *ep, const char *queue)
  * names a "discount" it does not have).
  */
 static bool
-spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges,
-				 BfSpecWarning *warnings)
+spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges)
 {
 	BfSpec	   *spec = ctx->spec;
 	int			c,
@@ -2322,14 +2395,9 @@ spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges,
 				return spec_nomem(ctx);
 			if (dep == NULL)
 			{
-				BfSpecWarning *w = &warnings[spec->warning_count++];
-
-				w->loc = graph[c].dep_locs[k];
-				w->path = path;
-				w->message = bf_arena_printf(ctx->arena, "no endpoint named \"%s\"; ignored",
-											 ep->depends_on.items[k]);
-				if (w->message == NULL)
-					return spec_nomem(ctx);
+				if (!spec_warn(ctx, graph[c].dep_locs[k], path,
+							   "no endpoint named \"%s\"; ignored", ep->depends_on.items[k]))
+					return false;
 			}
 			else
 			{
@@ -2476,17 +2544,9 @@ static bool
 spec_build_graph(SpecCtx *ctx, const SpecEpGraph *graph)
 {
 	SpecEdges	edges = {NULL, 0, 0};
-	BfSpecWarning *warnings;
-	int			ndeps = 0;
-	int			c;
 	bool		ok;
 
-	for (c = 0; c < ctx->spec->endpoint_count; c++)
-		ndeps += ctx->spec->endpoints[c].depends_on.count;
-	warnings = spec_alloc(ctx, sizeof(BfSpecWarning) * (ndeps + 1));
-	ctx->spec->warnings = warnings;
-	ok = warnings != NULL && spec_graph_edges(ctx, graph, &edges, warnings) &&
-		spec_graph_order(ctx, &edges);
+	ok = spec_graph_edges(ctx, graph, &edges) && spec_graph_order(ctx, &edges);
 	free(edges.items);
 	return ok;
 }
@@ -2718,7 +2778,7 @@ bf_spec_load_tree(const BfYamlNode *root, const char *name_for_errors, BfError *
 {
 	BfSpecPrivate *priv = calloc(1, sizeof(BfSpecPrivate));
 	BfArena		scratch = {NULL};
-	SpecCtx		ctx;
+	SpecCtx		ctx = {0};
 	BfSpec	   *spec;
 	bool		ok;
 

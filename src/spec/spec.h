@@ -136,6 +136,7 @@ typedef struct BfRecords
 {
 	BfTmplField jmespath;		/* may hold {state.x}; src NULL = the body */
 	JpExpr	   *jmespath_expr;	/* compiled when jmespath has no {...}, else NULL */
+	BfTmplField jq;				/* a jq program instead of jmespath; may hold {state.x} */
 	BfStrList	primary_key;
 	const char *update_key;
 	int			limit;			/* 0 = no limit */

@@ -276,6 +276,84 @@ def cookbook_route(handler, parts, query):
     return False
 
 
+# -- queues: parents, children, grandchildren (sql/queues*.sql) ------------
+#
+# Five parents p1..p5, created 2024-01-01 .. 2024-01-05, two a page by a
+# cursor (?cursor=<last id>), only those created on or after ?since=.
+# Parent pN has N children pN-c1.., two a page (?page=, from 1), each with
+# the parent's created date; each child has one grandchild.  /q/batch
+# answers a record per id of ?ids=a,b,c; /q/fail is a 500.  The Stripe-like
+# /q/v1/customers (three, ?limit= a page after ?starting_after=) and
+# /q/v1/charges?customer=cus_K (K charges) answer in Stripe's list format.
+# /q/ids?page=N&size=S&pages=P: page N of S ids (bench: a big queue).
+Q_PARENTS = [{"id": "p%d" % n, "name": "parent %d" % n,
+              "created": "2024-01-0%d" % n} for n in range(1, 6)]
+Q_CUSTOMERS = ["cus_%d" % n for n in range(1, 4)]
+
+
+def queue_route(handler, parts, query):
+    """Answer the queue tests' routes and return True, else False."""
+    if parts[:1] != ["q"]:
+        return False
+    if parts == ["q", "parents"]:
+        rows = [p for p in Q_PARENTS if p["created"] >= query.get("since", "")]
+        after = query.get("cursor") or ""
+        if after:
+            rows = [p for p in rows if p["id"] > after]
+        page = rows[:2]
+        handler.send_body(200, {"data": page,
+                                "next_cursor": page[-1]["id"] if len(rows) > 2 else None})
+        return True
+    if len(parts) == 4 and parts[1] == "parents" and parts[3] == "children":
+        parent = next((p for p in Q_PARENTS if p["id"] == parts[2]), None)
+        if parent is None:
+            handler.send_body(404, {"error": "no parent %s" % parts[2]})
+            return True
+        n = int(parent["id"][1:])
+        page = int(query.get("page") or 1)
+        ids = list(range(1, n + 1))[(page - 1) * 2:page * 2]
+        handler.send_body(200, {"items": [{"id": "%s-c%d" % (parent["id"], k),
+                                           "parent_id": parent["id"],
+                                           "created": parent["created"]} for k in ids],
+                                "more": page * 2 < n})
+        return True
+    if len(parts) == 4 and parts[1] == "children" and parts[3] == "grandchildren":
+        handler.send_body(200, {"items": [{"id": parts[2] + "-g", "child_id": parts[2]}]})
+        return True
+    if parts == ["q", "batch"]:
+        ids = [i for i in query.get("ids", "").split(",") if i]
+        handler.send_body(200, {"items": [{"id": i, "batch": query.get("ids", "")} for i in ids]})
+        return True
+    if parts == ["q", "fail"]:
+        handler.send_body(500, {"error": "the parents are unavailable"})
+        return True
+    if parts == ["q", "v1", "customers"]:
+        after = query.get("starting_after") or ""
+        rest = [c for c in Q_CUSTOMERS if c > after]
+        limit = int(query.get("limit") or 10)
+        handler.send_body(200, {"object": "list", "url": "/v1/customers",
+                                "data": [{"id": c, "object": "customer",
+                                          "email": "%s@example.com" % c} for c in rest[:limit]],
+                                "has_more": len(rest) > limit})
+        return True
+    if parts == ["q", "v1", "charges"]:
+        cust = query.get("customer", "")
+        n = int(cust[4:]) if cust.startswith("cus_") and cust[4:].isdigit() else 0
+        handler.send_body(200, {"object": "list", "url": "/v1/charges",
+                                "data": [{"id": "ch_%d_%d" % (n, k), "object": "charge",
+                                          "customer": cust, "amount": 100 * k}
+                                         for k in range(1, n + 1)],
+                                "has_more": False})
+        return True
+    if parts == ["q", "ids"]:
+        page, size = int(query.get("page", "0")), int(query.get("size", "1000"))
+        pages = int(query.get("pages", "1"))
+        ids = range(page * size, (page + 1) * size) if page < pages else []
+        handler.send_body(200, {"ids": list(ids), "more": page + 1 < pages})
+        return True
+    return False
+
+
 # -- Sling's official specs (sql/official_specs.sql) ------------------------
 # /official/<spec>/<any path>, any method: one answer for every path, so
 # that each endpoint of test/specs/official/ gets through its pages.  A
@@ -681,6 +759,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if cookbook_route(self, parts, query):
+            return None
+
+        if queue_route(self, parts, query):
             return None
 
         if official_route(self, parts, query, body):

@@ -727,6 +727,43 @@ test_record_transforms(void)
 	run_free(&run);
 }
 
+/*
+ * records.jq picks the records with a jq program (its template rendered
+ * first; an output that is a list gives its elements); a jq error names the
+ * key; records.casing recases every record's keys after the processors.
+ */
+static void
+test_jq_and_casing(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {field: data}\n"
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jq: '.{state.field} | map({recordId: .id})', casing: snake}\n"
+				  "      processors:\n"
+				  "        - {expression: record.recordId * 10, output: record.bigValue}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(json_object_to_json_string_ext(run.records, JSON_TEXT),
+			  "[{\"record_id\":1,\"big_value\":10},{\"record_id\":2,\"big_value\":20}]");
+	run_free(&run);
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jq: '.data[] | .id.x', casing: camel}\n",
+				  NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR);
+	CHECK_MSG(strstr(run.err.message, "endpoints.e.response.records.jq") != NULL &&
+			  strstr(run.err.message, "jq: Cannot index number with string \"x\"") != NULL,
+			  "%s", run.err.message);
+	run_free(&run);
+}
+
 /* Stored sync.* values are read; bf_sync_merge never moves a maximum back. */
 static void
 test_sync(void)
@@ -2121,6 +2158,7 @@ main(int argc, char **argv)
 	test_limits();
 	test_formats();
 	test_select();
+	test_jq_and_casing();
 	test_setup_teardown();
 	test_setup_calls();
 	test_store_and_over();

@@ -682,10 +682,24 @@ test_errors(void)
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      format: xml\n",
 				 "t.yaml:6:7: endpoints.e.response.format: \"xml\" is not supported "
 				 "(supported: json, jsonlines, csv)");
+	/* records.jq: compiled by libjq at load time, and not beside jmespath */
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
-				 "        jq: .data[]\n",
-				 "t.yaml:7:9: endpoints.e.response.records.jq: not supported: jq record selectors "
-				 "are not implemented; use jmespath");
+				 "        jq: '.data[] |'\n",
+				 "t.yaml:7:9: endpoints.e.response.records.jq: invalid jq program: jq: syntax error, "
+				 "unexpected $end (Unix shell quoting issues?) at <top-level>, line 1");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
+				 "        jq: .data[]\n        jmespath: data\n",
+				 "t.yaml:6:7: endpoints.e.response.records: give jmespath or jq, not both");
+	{
+		BfError		err;
+		BfSpec	   *spec = load("endpoints:\n  e:\n    request:\n      url: x\n    response:\n"
+								"      records:\n        jq: '.{state.key}[]'\n", &err);
+
+		CHECK_MSG(spec != NULL, "%s", err.message);
+		if (spec != NULL)
+			CHECK_STR(spec->endpoints[0].response.records.jq.src, ".{state.key}[]");
+		bf_spec_free(spec);
+	}
 	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
 				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
@@ -695,9 +709,6 @@ test_errors(void)
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
 	/* cross checks */
-	expect_error("endpoints:\n  e:\n    sync: [last]\n    request:\n      url: x\n",
-				 "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any processor "
-				 "(add a processor with output: state.last)");
 	/* a sync.x the endpoint does not list (issue 14: it fell back to a full reload) */
 	expect_error("endpoints:\n  e:\n    sync: [last_updated]\n    state:\n"
 				 "      since: \"{coalesce(sync.last_updatd, 0)}\"\n    request:\n      url: x\n"
@@ -1202,6 +1213,32 @@ test_queue_warnings(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A sync key no processor writes loads, with a warning (sling-cli's Shopify
+ * specs have one), and more warnings than the first allocation holds keep.
+ */
+static void
+test_sync_warnings(void)
+{
+	BfError		err;
+	char		buf[256];
+	BfSpec	   *spec = load("endpoints:\n  e:\n    sync: [last, a, b, c, d, f, g, h, i, j]\n"
+							"    request:\n      url: x\n", &err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	CHECK(spec->warning_count == 10);
+	if (spec->warning_count == 10)
+	{
+		CHECK_STR(bf_spec_warning_text(spec, 0, buf, sizeof(buf)),
+				  "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any "
+				  "processor, so it never advances (add a processor with output: state.last)");
+		CHECK_STR(spec->warnings[9].path, "endpoints.e.sync[9]");
+	}
+	bf_spec_free(spec);
+}
+
 /* The queue graph's load errors, placed where the offending read is. */
 static void
 test_queue_errors(void)
@@ -1326,6 +1363,7 @@ main(int argc, char **argv)
 	test_prefetch();
 	test_queue_graph();
 	test_queue_warnings();
+	test_sync_warnings();
 	test_queue_errors();
 	test_cache();
 	test_suite(argc > 1 ? argv[1] : "../shared/conformance/sling/api_suite.yaml");
