@@ -276,6 +276,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
 	ctx.inputs = rs->inputs;
+	bf_bound_dedup(&ctx);
 	ctx.trace = bf_trace_level != 0;
 	start_producers(server, spec_path, rs->spec, ep, &ctx);
 	bf_error_clear(&err);
