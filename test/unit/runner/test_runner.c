@@ -1764,6 +1764,54 @@ test_queue_stream(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A queue item as deep as a response body may be (its records nest up to
+ * 512 levels) reads back: a processor wrote it from such a record, and
+ * json-c's default tokener stops at 32 levels.
+ */
+static void
+test_queue_deep_item(void)
+{
+	BfSpec	   *spec = load_spec("name: t\nendpoints:\n"
+								 "  deep:\n"
+								 "    iterate: {over: queue.in, into: response.records}\n"
+								 "    response:\n"
+								 "      processors: [{expression: record, output: queue.back}]\n"
+								 "  back:\n"
+								 "    iterate: {over: \"chunk(queue.back, 2)\", into: response.records}\n"
+								 "  writer:\n"
+								 "    request: {url: x}\n"
+								 "    response:\n"
+								 "      processors: [{expression: record, output: queue.in}]\n");
+	void	   *store = bf_queue_mem_new();
+	struct json_object *records = NULL;
+	BfRunStats	stats;
+	BfError		err;
+	char		item[1024];
+	int			len = 0;
+	int			i;
+
+	if (spec == NULL)
+		return;
+	for (i = 0; i < 100; i++)
+		len += snprintf(item + len, sizeof(item) - len, "{\"a\":");
+	len += snprintf(item + len, sizeof(item) - len, "1");
+	for (i = 0; i < 100; i++)
+		len += snprintf(item + len, sizeof(item) - len, "}");
+	CHECK(bf_queue_mem_ops.append(store, "in", item, (size_t) len, &err));
+	CHECK_MSG(queue_run(spec, "deep", store, NULL, &records, &stats, &err) == BF_RUN_DONE,
+			  "%s", err.message);
+	CHECK(records != NULL && json_object_array_length(records) == 1);
+	json_object_put(records);
+	CHECK(bf_queue_mem_count(store, "back") == 1);
+	CHECK_MSG(queue_run(spec, "back", store, NULL, &records, &stats, &err) == BF_RUN_DONE,
+			  "%s", err.message);
+	CHECK(records != NULL && json_object_array_length(records) == 1);
+	json_object_put(records);
+	bf_queue_mem_free(store);
+	bf_spec_free(spec);
+}
+
 /* into: response.records over a plain list: processors, then de-duplication. */
 static void
 test_into_records(void)
@@ -1836,6 +1884,7 @@ main(int argc, char **argv)
 	test_queue_parent_child();
 	test_queue_only_keep_window();
 	test_queue_stream();
+	test_queue_deep_item();
 	test_into_records();
 	harness_stop_server(&mock);
 	return UNIT_DONE("runner");
