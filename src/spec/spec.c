@@ -1251,11 +1251,13 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
  * A queue name as Sling finds them in a spec (queue\.([a-zA-Z0-9_]+)): a
  * queue named otherwise could never be read back.
  */
+#define SPEC_QUEUE_NAME_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
 static bool
 spec_queue_name(const char *name)
 {
-	size_t		len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							 "0123456789_");
+	size_t		len = strspn(name, SPEC_QUEUE_NAME_CHARS);
 
 	return len > 0 && name[len] == '\0';
 }
@@ -1588,7 +1590,7 @@ spec_over_queue(SpecCtx *ctx, const char *text, BfIterate *it)
 	if (strncmp(p, "queue.", 6) != 0)
 		return true;
 	name = p + 6;
-	len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	len = strspn(name, SPEC_QUEUE_NAME_CHARS);
 	p = name + len;
 	spec_skip_blanks(&p);
 	if (chunk)
