@@ -2473,11 +2473,13 @@ spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, const SpecWriter *write
 
 /*
  * The endpoints left when no order exists wait for each other in a
- * circle: follow first edges from the first of them until one comes back,
+ * circle: follow first edges (out_first and out_idx: the edges by the
+ * endpoint they start from) from the first of them until one comes back,
  * and name that circle where its first edge was written.
  */
 static bool
-spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const bool *placed)
+spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const int *out_first,
+				 const int *out_idx, const bool *placed)
 {
 	BfSpec	   *spec = ctx->spec;
 	int		   *seen = calloc(spec->endpoint_count + 1, sizeof(int));	/* step + 1 */
@@ -2501,26 +2503,32 @@ spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const bool *placed)
 	while (seen[node] == 0)
 	{
 		seen[node] = ++step;
-		for (k = 0; k < edges->n; k++)
-			if (edges->items[k].from == node && !placed[edges->items[k].to])
-				break;
-		chain[step - 1] = &edges->items[k];	/* every one left has such an edge */
-		node = edges->items[k].to;
+		for (k = out_first[node]; placed[edges->items[out_idx[k]].to]; k++)
+			;					/* every one left has an edge to another one left */
+		chain[step - 1] = &edges->items[out_idx[k]];
+		node = chain[step - 1]->to;
 	}
 	first = seen[node] - 1;
 	text[0] = '\0';
-	for (i = first; i < step && len < sizeof(text); i++)
+	for (i = first; i < step; i++)
 	{
 		const SpecEdge *e = chain[i];
+		char		piece[256];
 
 		if (e->queue != NULL)
-			len += snprintf(text + len, sizeof(text) - len, "%s%s reads queue.%s from %s",
-							i > first ? ", " : "", spec->endpoints[e->from].name, e->queue,
-							spec->endpoints[e->to].name);
+			snprintf(piece, sizeof(piece), "%s%s reads queue.%s from %s",
+					 i > first ? ", " : "", spec->endpoints[e->from].name, e->queue,
+					 spec->endpoints[e->to].name);
 		else
-			len += snprintf(text + len, sizeof(text) - len, "%s%s depends_on %s",
-							i > first ? ", " : "", spec->endpoints[e->from].name,
-							spec->endpoints[e->to].name);
+			snprintf(piece, sizeof(piece), "%s%s depends_on %s", i > first ? ", " : "",
+					 spec->endpoints[e->from].name, spec->endpoints[e->to].name);
+		/* a long circle is named by its start and its length, not cut mid-name */
+		if (len + strlen(piece) + 32 >= sizeof(text))
+		{
+			snprintf(text + len, sizeof(text) - len, ", and %d more", step - i);
+			break;
+		}
+		len += (size_t) snprintf(text + len, sizeof(text) - len, "%s", piece);
 	}
 	spec_fail_loc(ctx, chain[first]->loc, chain[first]->path,
 				  "endpoints need each other in a circle: %s", text);
@@ -2687,7 +2695,7 @@ spec_graph_order(SpecCtx *ctx, const SpecEdges *edges)
 	{
 		if (len == 0)
 		{
-			ok = spec_graph_cycle(ctx, edges, placed);
+			ok = spec_graph_cycle(ctx, edges, out_first, out_idx, placed);
 			break;
 		}
 		c = spec_heap_pop(heap, &len);

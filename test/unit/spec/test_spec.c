@@ -1305,6 +1305,32 @@ test_queue_errors(void)
 				 "t.yaml:4:7: endpoints.e.request.url: the queue namespace is read without a "
 				 "queue name; write queue.<name>");
 	expect_error("queues: ids\nendpoints: {}\n", "t.yaml:1:1: queues: expected a list, got \"ids\"");
+	/* a circle too long for one message is named by its start and its length */
+	{
+		char		yaml[8192];
+		size_t		len = 0;
+		BfError		err;
+		BfSpec	   *spec;
+		int			i;
+
+		len += snprintf(yaml + len, sizeof(yaml) - len, "endpoints:\n");
+		for (i = 0; i < 60; i++)
+			len += snprintf(yaml + len, sizeof(yaml) - len,
+							"  endpoint_number_%02d:\n    depends_on: [endpoint_number_%02d]\n"
+							"    request: {url: x}\n", i, (i + 1) % 60);
+		spec = load(yaml, &err);
+		CHECK(spec == NULL);
+		bf_spec_free(spec);
+		CHECK_MSG(strncmp(err.message, "t.yaml:3:18: endpoints.endpoint_number_00.depends_on[0]: "
+						  "endpoints need each other in a circle: endpoint_number_00 "
+						  "depends_on endpoint_number_01, endpoint_number_01 depends_on", 160) == 0,
+				  "%s", err.message);
+		/* 14 named, and the other 46 counted */
+		CHECK_MSG(strlen(err.message) > 13 &&
+				  strcmp(err.message + strlen(err.message) - 13, ", and 46 more") == 0 &&
+				  strstr(err.message, "endpoint_number_14 depends_on endpoint_number_15") == NULL,
+				  "%s", err.message);
+	}
 	/* without into: response.records, a request still needs its url */
 	expect_error("endpoints:\n  e:\n    iterate: {over: [1], into: state.x}\n",
 				 "t.yaml:2:3: endpoints.e.request.url: missing required key");
