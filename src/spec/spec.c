@@ -2225,6 +2225,44 @@ spec_walk_endpoint(SpecQueueWalk *w, const BfEndpoint *ep)
 	}
 }
 
+/* What a walk malloc'd. */
+static void
+spec_queue_walk_free(SpecQueueWalk *w)
+{
+	int			i;
+
+	for (i = 0; i < w->n; i++)
+		free((char *) w->names[i]);
+	free(w->names);
+	free(w->locs);
+	free(w->paths);
+	free(w->loaded);
+}
+
+/*
+ * defaults.state reads no queue: every endpoint renders it, the queue's
+ * writers too, which may not read what they write, so such a read could
+ * never load; say so where it is, rather than blame each writer.
+ */
+static bool
+spec_check_base_queues(SpecCtx *ctx)
+{
+	SpecQueueWalk w;
+	bool		ok = true;
+
+	memset(&w, 0, sizeof(w));
+	spec_walk_value(&w, &ctx->spec->base_state);
+	if (w.failed)
+		ok = spec_nomem(ctx);
+	else if (w.n > 0 || w.unnamed)
+		ok = spec_fail_loc(ctx, w.n > 0 ? w.locs[0] : w.unnamed_loc,
+						   w.n > 0 ? w.paths[0] : w.unnamed_path,
+						   "defaults.state may not read a queue (every endpoint renders it, "
+						   "the queue's writers too); read it in the endpoints that need it");
+	spec_queue_walk_free(&w);
+	return ok;
+}
+
 /* Add name to list (arena strings) unless it is there. */
 static bool
 spec_list_add(SpecCtx *ctx, BfStrList *list, int cap, const char *name)
@@ -2301,12 +2339,7 @@ spec_endpoint_queues(SpecCtx *ctx, const BfYamlNode *node, BfEndpoint *ep, SpecE
 	for (i = 0; ok && i < ep->depends_on.count; i++)
 		if (deps != NULL && deps->kind == BF_YAML_LIST && i < deps->count)
 			g->dep_locs[i] = spec_loc(deps->values[i]);
-	for (i = 0; i < w.n; i++)
-		free((char *) w.names[i]);
-	free(w.names);
-	free(w.locs);
-	free(w.paths);
-	free(w.loaded);
+	spec_queue_walk_free(&w);
 	return ok;
 }
 
@@ -2781,7 +2814,7 @@ spec_parse_endpoints(SpecCtx *ctx, const BfYamlNode *root, const BfYamlNode *def
 		return spec_fail_type(ctx, at, endpoints, "endpoints", "a map");
 	ctx->spec->endpoints = spec_alloc(ctx, sizeof(BfEndpoint) * (endpoints->count + 1));
 	graph = spec_alloc(ctx, sizeof(SpecEpGraph) * (endpoints->count + 1));
-	if (ctx->spec->endpoints == NULL || graph == NULL)
+	if (ctx->spec->endpoints == NULL || graph == NULL || !spec_check_base_queues(ctx))
 		return false;
 	for (i = 0; i < endpoints->count; i++)
 	{

@@ -1305,6 +1305,15 @@ test_queue_errors(void)
 				 "t.yaml:4:7: endpoints.e.request.url: the queue namespace is read without a "
 				 "queue name; write queue.<name>");
 	expect_error("queues: ids\nendpoints: {}\n", "t.yaml:1:1: queues: expected a list, got \"ids\"");
+	/* defaults.state reading a queue was taken as no read at all: run order, producers and values wrong */
+	expect_error("defaults:\n  state:\n    first: \"{queue.ids[0]}\"\n"
+				 "endpoints:\n  p:\n    request: {url: x}\n"
+				 "    response:\n      processors:\n"
+				 "        - {expression: record.id, output: queue.ids}\n"
+				 "  c:\n    request: {url: \"{state.first}\"}\n",
+				 "t.yaml:3:5: defaults.state.first: defaults.state may not read a queue "
+				 "(every endpoint renders it, the queue's writers too); read it in the "
+				 "endpoints that need it");
 	/* a circle too long for one message is named by its start and its length */
 	{
 		char		yaml[8192];
