@@ -1812,6 +1812,39 @@ test_queue_deep_item(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A processor's value that holds what it is written into (record into
+ * record.x, state into state.x, the store into context.store.x) is copied
+ * first: added as it was, the value held itself, a cycle that leaked the
+ * record and overflowed the stack of whatever printed it (fuzz_queue).
+ * Each copy is the value when its processor ran: state.me the empty state,
+ * the store's second me the store holding the first.
+ */
+static void
+test_output_holds_itself(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: '[{\"id\": 1}]', into: response.records}\n"
+				  "    response:\n"
+				  "      processors:\n"
+				  "        - {expression: record, output: record.me}\n"
+				  "        - {expression: \"[record]\", output: record.list}\n"
+				  "        - {expression: state, output: state.me}\n"
+				  "        - {expression: \"state.me\", output: record.st}\n"
+				  "        - {expression: context.store, output: context.store.me, aggregation: last}\n"
+				  "        - {expression: context.store, output: context.store.me, aggregation: last}\n"
+				  "        - {expression: \"context.store.me\", output: record.store}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(all_json(run.records),
+			  "[{\"id\":1,\"me\":{\"id\":1},\"list\":[{\"id\":1,\"me\":{\"id\":1}}],"
+			  "\"st\":{},\"store\":{\"me\":{}}}]");
+	run_free(&run);
+}
+
 /* into: response.records over a plain list: processors, then de-duplication. */
 static void
 test_into_records(void)
@@ -1885,6 +1918,7 @@ main(int argc, char **argv)
 	test_queue_only_keep_window();
 	test_queue_stream();
 	test_queue_deep_item();
+	test_output_holds_itself();
 	test_into_records();
 	harness_stop_server(&mock);
 	return UNIT_DONE("runner");
