@@ -4,7 +4,7 @@
 # module's .c files (<module>_SRCS) and the modules it includes
 # (<module>_USES).  src/pg/ and backfill_fdw.c include postgres.h and go
 # only into the extension; every other module is plain C (json-c, libyaml,
-# libcurl, libcrypto), built on its own into the test programs with PGXS's
+# libcurl, libcrypto, libjq), built on its own into the test programs with PGXS's
 # warning flags plus -Werror.  tools/check-layout (run by test/run) keeps
 # the folders, the lists and the includes in step.
 
@@ -32,7 +32,7 @@ OBJS = backfill_fdw.o $(addprefix src/,$(call mod_objs,$(BF_MODULES)))
 SRC_HDRS = $(wildcard src/*/*.h)
 
 PG_CPPFLAGS = -I$(srcdir)/src
-SHLIB_LINK = -lcurl -lcrypto -lyaml -ljson-c -lm
+SHLIB_LINK = -lcurl -lcrypto -lyaml -ljson-c -ljq -lm
 
 # setup first: it makes what the other tests share
 REGRESS = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard $(srcdir)/sql/*.sql)))))
@@ -53,7 +53,7 @@ $(OBJS): $(SRC_HDRS)
 # <module>: build/unit/<module>/test_<name> (build/unit-asan/... under
 # SANITIZE=1).  test/fuzz/fuzz_<name>.c and test/bench/bench_<name>.c link
 # the modules they include: build/fuzz/fuzz_<name>, build/bench/bench_<name>.
-TEST_LIBS = -lcurl -lcrypto -lyaml -ljson-c -lm
+TEST_LIBS = -lcurl -lcrypto -lyaml -ljson-c -ljq -lm
 TEST_HDRS = $(SRC_HDRS) $(wildcard test/unit/*.h test/unit/*/*.h)
 UNIT_CFLAGS = $(shell $(PG_CONFIG) --cppflags) $(shell $(PG_CONFIG) --cflags) -Werror -Isrc -Itest/unit
 ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all

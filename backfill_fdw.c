@@ -56,6 +56,7 @@
 #include "pg/pg_convert.h"
 #include "pg/pg_import.h"
 #include "pg/pg_options.h"
+#include "pg/pg_queue.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
 #include "runner/runner.h"
@@ -98,9 +99,10 @@ typedef struct BfPlanInfo
 } BfPlanInfo;
 
 /*
- * The options each catalog accepts.  Server options other than these are
- * overrides of the spec's defaults.state (a staging base_url, say); every
- * user-mapping option is a secret, so none is listed and none is refused.
+ * The options each catalog accepts.  Server options other than these set
+ * state keys the spec reads, Sling's connection-level state (a staging
+ * base_url, say); every user-mapping option is a secret, so none is listed
+ * and none is refused.
  */
 typedef struct BfValidOption
 {
@@ -110,6 +112,7 @@ typedef struct BfValidOption
 
 static const BfValidOption valid_options[] = {
 	{"spec", ForeignServerRelationId},
+	{"inputs", ForeignServerRelationId},
 	{"spec", ForeignTableRelationId},
 	{"endpoint", ForeignTableRelationId},
 	{"range_column", ForeignTableRelationId},
@@ -134,6 +137,7 @@ typedef struct BfScanState
 	BfRunner   *runner;
 	struct json_object *secrets;
 	struct json_object *overrides;
+	struct json_object *inputs; /* the server's inputs option, or NULL */
 	struct json_object *sync;	/* a plain SELECT's stored sync values */
 	BfConverter *conv;
 	List	   *range_states;	/* ExprStates of the range bounds */
@@ -148,6 +152,8 @@ typedef struct BfScanState
 	double		first_run_at;	/* bf_http_now() when the first run started */
 	BfRunRequest *run_request;	/* set when backfill_into runs this scan */
 	AttrNumber	range_attnum;	/* backfill_into's filter: the range column */
+	BfQueueScan *queues;		/* its queues and producers; NULL: it has none */
+	BfQueueSet *queue_set;		/* the statement's set, which End releases */
 	MemoryContextCallback release_cb;
 } BfScanState;
 
@@ -267,8 +273,9 @@ nonempty_option(DefElem *def)
 }
 
 /*
- * Server options other than spec must name a key of defaults.state: a typo
- * in an override would otherwise be silently ignored.
+ * Server options other than spec and inputs must name a state key the spec
+ * reads (or a key of defaults.state): a typo would otherwise be silently
+ * ignored.
  */
 static void
 check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
@@ -278,18 +285,15 @@ check_state_overrides(const BfSpec *spec, const char *path, List *overrides)
 	foreach(lc, overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
+		const char *suggestion;
 
-		bool		found = false;
-		int			i;
-
-		for (i = 0; i < spec->base_state.count && !found; i++)
-			found = (strcmp(spec->base_state.keys[i], def->defname) == 0);
-		if (!found)
+		if (!bf_spec_state_key_known(spec, def->defname, &suggestion))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errdetail("Server options other than \"spec\" override keys of defaults.state, and spec file \"%s\" has no defaults.state key \"%s\".",
-							   path, def->defname)));
+					 errdetail("Server options other than \"spec\" and \"inputs\" set state keys, and spec file \"%s\" never reads state.%s.",
+							   path, def->defname),
+					 suggestion ? errhint("Did you mean \"%s\"?", suggestion) : 0));
 	}
 }
 
@@ -331,6 +335,8 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 			check_spec_privilege(catalog);
 			spec_path = nonempty_option(def);
 		}
+		else if (strcmp(def->defname, "inputs") == 0)
+			json_object_put(bf_parse_inputs(defGetString(def)));
 		else if (strcmp(def->defname, "endpoint") == 0)
 			endpoint = nonempty_option(def);
 		else if (strcmp(def->defname, "range_column") == 0)
@@ -370,7 +376,7 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("invalid option \"%s\"", ((DefElem *) linitial(overrides))->defname),
-				 errdetail("Server options other than \"spec\" override keys of the spec's defaults.state, and the server has no spec option."),
+				 errdetail("Server options other than \"spec\" and \"inputs\" set state keys the spec reads, and the server has no spec option."),
 				 errhint("Set spec in the same command, e.g. OPTIONS (ADD spec '/path/to/spec.yaml', ADD %s '...').",
 						 ((DefElem *) linitial(overrides))->defname)));
 	if (spec_path != NULL)
@@ -572,12 +578,7 @@ add_stats(BfScanState *st, BfRunStats *sum)
 	BfRunStats	s;
 
 	bf_runner_stats(st->runner, &s);
-	sum->iterations += s.iterations;
-	sum->requests += s.requests;
-	sum->retries += s.retries;
-	sum->bytes += s.bytes;
-	sum->records += s.records;
-	sum->wait_seconds += s.wait_seconds;
+	bf_add_run_stats(sum, &s);
 }
 
 /*
@@ -616,6 +617,8 @@ release_scan_resources(void *arg)
 	st->secrets = NULL;
 	json_object_put(st->overrides);
 	st->overrides = NULL;
+	json_object_put(st->inputs);
+	st->inputs = NULL;
 	json_object_put(st->sync);
 	st->sync = NULL;
 }
@@ -660,18 +663,18 @@ evaluate_range(ForeignScanState *node, BfScanState *st)
  * spec's default.
  */
 static char *
-unbounded_label(BfScanState *st)
+sync_label(const BfEndpoint *ep, struct json_object *sync)
 {
 	StringInfoData buf;
 	int			i;
 
 	initStringInfo(&buf);
-	for (i = 0; i < st->endpoint->sync.count; i++)
+	for (i = 0; i < ep->sync.count; i++)
 	{
-		const char *key = st->endpoint->sync.items[i];
+		const char *key = ep->sync.items[i];
 		struct json_object *v;
 
-		if (st->sync == NULL || !json_object_object_get_ex(st->sync, key, &v))
+		if (sync == NULL || !json_object_object_get_ex(sync, key, &v))
 			continue;
 		appendStringInfo(&buf, "%s%s = %s", buf.len > 0 ? ", " : "", key,
 						 json_object_is_type(v, json_type_string)
@@ -681,6 +684,13 @@ unbounded_label(BfScanState *st)
 	if (buf.len == 0)
 		return "spec default";
 	return psprintf("from sync state (%s)", buf.data);
+}
+
+/* The same for the scan's endpoint and its stored values. */
+static char *
+unbounded_label(BfScanState *st)
+{
+	return sync_label(st->endpoint, st->sync);
 }
 
 /*
@@ -867,6 +877,8 @@ start_runner(BfScanState *st)
 		st->run_ctx.range_end = run->end;
 		st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
 	}
+	if (st->queues != NULL)
+		bf_queue_scan_start(st->queues, st->spec, &st->run_ctx);
 	bf_error_clear(&err);
 	st->runner = bf_runner_new(st->spec, st->endpoint, &st->run_ctx, &err);
 	if (st->runner == NULL)
@@ -907,6 +919,27 @@ scan_user(ForeignScanState *node)
 		: bms_next_member(fsplan->fs_relids, -1);
 	rte = exec_rt_fetch(rtindex, estate);
 	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+
+/*
+ * The scan's use of queues: backfill_server's set for a load it runs (the
+ * load's run is then the endpoint's fill of its own queues), else the
+ * statement's, shared with every other scan of the statement.
+ */
+static void
+start_queues(ForeignScanState *node, BfScanState *st)
+{
+	BfQueueSet *set;
+	bool		owns;
+
+	if (!bf_queue_used(st->endpoint))
+		return;
+	owns = (st->run_request != NULL && st->run_request->queues != NULL);
+	if (owns)
+		set = st->run_request->queues;
+	else
+		set = st->queue_set = bf_queue_statement_set(node->ss.ps.state);
+	st->queues = bf_queue_scan_new(set, st->opts, scan_user(node), st->endpoint, owns);
 }
 
 static void
@@ -959,9 +992,12 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 
 	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
 	st->overrides = bf_overrides_json(st->opts->overrides);
+	st->inputs = bf_inputs_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
 	st->run_ctx.state_overrides = st->overrides;
+	st->run_ctx.inputs = st->inputs;
 	st->run_ctx.raw_records = st->conv->raw_ok;
+	start_queues(node, st);
 }
 
 /*
@@ -1004,7 +1040,15 @@ backfillIterateForeignScan(ForeignScanState *node)
 			start_runner(st);
 		}
 		if (bf_pull_record(st->runner, st->secrets, &rec))
-			break;
+		{
+			if (!st->endpoint->queue_only)
+				break;
+			/* it runs to fill its queues, and returns no row */
+			json_object_put(rec.value);
+			continue;
+		}
+		if (st->queues != NULL)
+			bf_queue_scan_done(st->queues);
 		finish_run_request(st);
 		free_runner(st);
 	}
@@ -1045,8 +1089,13 @@ backfillEndForeignScan(ForeignScanState *node)
 {
 	BfScanState *st = (BfScanState *) node->fdw_state;
 
-	if (st != NULL)
-		release_scan_resources(st);
+	if (st == NULL)
+		return;
+	release_scan_resources(st);
+	/* after the runner, whose readers are the set's */
+	if (st->queue_set != NULL)
+		bf_queue_set_release(st->queue_set);
+	st->queue_set = NULL;
 }
 
 /*
@@ -1071,6 +1120,71 @@ range_label(BfScanState *st)
 						 st->range.runs[i].start ? st->range.runs[i].start : "(open)",
 						 st->range.runs[i].end ? st->range.runs[i].end : "(open)");
 	return buf.data;
+}
+
+/*
+ * A consumer's producers, one line each ("Producer parents"): the range
+ * each runs over, which is the consumer's, or with no bound what its own
+ * sync state picks; with ANALYZE, its runs and requests, or that an
+ * earlier scan of the statement filled its queues; then each queue they
+ * write with its items.
+ */
+static void
+explain_producers(ForeignScanState *node, BfScanState *st, ExplainState *es)
+{
+	const BfEndpoint *ep = st->endpoint;
+	List	   *shown = NIL;
+	int			i;
+
+	for (i = 0; i < ep->producer_count; i++)
+	{
+		const BfEndpoint *p = ep->producers[i];
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		if (st->evaluated && !st->range.bounded)
+		{
+			struct json_object *sync = bf_producer_sync(st->opts, scan_user(node), p->name);
+
+			appendStringInfoString(&buf, sync_label(p, sync));
+			json_object_put(sync);
+		}
+		else
+			appendStringInfoString(&buf, range_label(st));
+		if (es->analyze && st->queues != NULL)
+		{
+			const BfProducerReport *r = &bf_queue_scan_producers(st->queues)[i];
+
+			if (r->runs > 0)
+				appendStringInfo(&buf, "; %ld run%s, %ld request%s", r->runs,
+								 r->runs == 1 ? "" : "s", r->stats.requests,
+								 r->stats.requests == 1 ? "" : "s");
+			else if (r->reused > 0)
+				appendStringInfoString(&buf, "; its queues were filled by an earlier scan");
+			if (r->runs > 0 && r->reused > 0)
+				appendStringInfo(&buf, ", its queues read again by %ld later run%s",
+								 r->reused, r->reused == 1 ? "" : "s");
+		}
+		ExplainPropertyText(psprintf("Producer %s", p->name), buf.data, es);
+	}
+	if (!es->analyze || st->queues == NULL)
+		return;
+	for (i = 0; i < ep->producer_count; i++)
+	{
+		const BfStrList *written = &ep->producers[i]->queues_written;
+		int			j;
+
+		for (j = 0; j < written->count; j++)
+		{
+			const char *q = written->items[j];
+			long		n = bf_queue_scan_count(st->queues, q);
+
+			if (list_member(shown, makeString((char *) q)) || n < 0)
+				continue;
+			shown = lappend(shown, makeString((char *) q));
+			ExplainPropertyInteger(psprintf("Queue %s", q), "items", n, es);
+		}
+	}
 }
 
 /*
@@ -1102,6 +1216,7 @@ backfillExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								 rq->rate, rq->concurrency,
 								 st->endpoint->iterate.present ? st->endpoint->iterate.concurrency : 1),
 						es);
+	explain_producers(node, st, es);
 	if (es->verbose)
 	{
 		ExplainPropertyText("Spec", st->opts->spec_path, es);

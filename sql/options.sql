@@ -12,7 +12,7 @@
 -- the wrapper itself takes no options
 ALTER FOREIGN DATA WRAPPER backfill_fdw OPTIONS (ADD spec 'x');
 
--- server: spec must load, other options must be keys of defaults.state
+-- server: spec must load, other options must be state keys the spec reads
 CREATE SERVER s_empty FOREIGN DATA WRAPPER backfill_fdw OPTIONS (spec '');
 CREATE SERVER s_missing FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec '/tmp/backfill_fdw_test/specs/no_such_file.yaml');

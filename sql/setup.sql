@@ -38,3 +38,10 @@ END $$;
 CREATE FUNCTION mock_requests(server name) RETURNS jsonb LANGUAGE sql AS $$
   SELECT r -> 'requests' FROM backfill_fdw.records(server, 'logged') AS r
 $$;
+
+-- The same as rows, each request with the times it was made (sql/queues*.sql)
+CREATE FUNCTION mock_request_counts(server name) RETURNS TABLE (request text, n bigint)
+LANGUAGE sql AS $$
+  SELECT r, count(*) FROM jsonb_array_elements_text(mock_requests(server)) r
+   GROUP BY r ORDER BY r
+$$;

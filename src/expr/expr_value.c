@@ -766,6 +766,126 @@ bf_value_to_bool(struct json_object *v, bool yes_no, bool *out)
 	return false;
 }
 
+bool
+bf_key_case_named(const char *name, BfKeyCase *c)
+{
+	static const char *const names[] = {"snake", "camel", "upper", "lower"};
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		if (strcasecmp(name, names[i]) == 0)
+		{
+			*c = (BfKeyCase) i;
+			return true;
+		}
+	return false;
+}
+
+/* Sling's word step: a lower-case letter or digit, then an upper-case letter. */
+static bool
+case_step(const char *s, size_t len, size_t i)
+{
+	return i + 1 < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')) &&
+		s[i + 1] >= 'A' && s[i + 1] <= 'Z';
+}
+
+/* A character Sling keeps in a cleaned name. */
+static bool
+name_char(char ch)
+{
+	return bf_ascii_alnum(ch) || ch == '_';
+}
+
+void
+bf_key_case_append(BfBuf *buf, const char *key, size_t len, BfKeyCase c)
+{
+	BfBuf		clean;
+	size_t		i;
+	bool		cap_next = false;
+	bool		first_word = true;
+
+	/* trim, and split words for snake (camel splits them below) */
+	while (len > 0 && bf_ascii_space(*key))
+		key++, len--;
+	while (len > 0 && bf_ascii_space(key[len - 1]))
+		len--;
+	bf_buf_init(&clean);
+	if (len > 0 && key[0] >= '0' && key[0] <= '9')
+		bf_buf_append_char(&clean, '_');
+	for (i = 0; i < len; i++)
+	{
+		if (!name_char(key[i]))
+		{
+			bf_buf_append_char(&clean, '_');
+			while (i + 1 < len && !name_char(key[i + 1]))
+				i++;
+			continue;
+		}
+		bf_buf_append_char(&clean, key[i]);
+		if ((c == BF_KEYCASE_SNAKE || c == BF_KEYCASE_CAMEL) && case_step(key, len, i))
+			bf_buf_append_char(&clean, '_');
+	}
+	if (clean.failed)
+	{
+		buf->failed = true;
+		bf_buf_free(&clean);
+		return;
+	}
+	for (i = 0; i < clean.len; i++)
+	{
+		char		ch = clean.data[i];
+
+		switch (c)
+		{
+			case BF_KEYCASE_UPPER:
+				bf_buf_append_char(buf, bf_ascii_upper(ch));
+				break;
+			case BF_KEYCASE_SNAKE:
+			case BF_KEYCASE_LOWER:
+				bf_buf_append_char(buf, bf_ascii_lower(ch));
+				break;
+			case BF_KEYCASE_CAMEL:
+				if (ch == '_')
+				{
+					cap_next = !first_word;
+					continue;
+				}
+				bf_buf_append_char(buf, cap_next ? bf_ascii_upper(ch) : bf_ascii_lower(ch));
+				cap_next = false;
+				first_word = false;
+				break;
+		}
+	}
+	bf_buf_free(&clean);
+}
+
+struct json_object *
+bf_object_recase(struct json_object *obj, BfKeyCase c)
+{
+	struct json_object *out = json_object_new_object();
+	struct json_object_iter it;
+	BfBuf		key;
+
+	if (out == NULL)
+		return NULL;
+	bf_buf_init(&key);
+	json_object_object_foreachC(obj, it)
+	{
+		key.len = 0;
+		bf_key_case_append(&key, it.key, strlen(it.key), c);
+		bf_buf_append_char(&key, '\0');
+		if (key.failed)
+		{
+			json_object_put(out);
+			out = NULL;
+			break;
+		}
+		json_object_object_add(out, key.data, json_object_get(it.val));
+	}
+	bf_buf_free(&key);
+	return out;
+}
+
 /* The process-wide interrupt hook (expr.h); NULL never stops. */
 static BfInterruptFn interrupt_hook = NULL;
 
@@ -773,6 +893,12 @@ void
 bf_expr_set_interrupt(BfInterruptFn hook)
 {
 	interrupt_hook = hook;
+}
+
+bool
+bf_interrupted(void)
+{
+	return interrupt_hook != NULL && interrupt_hook();
 }
 
 void
@@ -813,7 +939,7 @@ bf_budget_step(BfBudget *b, size_t n, BfError *err)
 	if (b->steps < BF_EVAL_CHECK_EVERY)
 		return true;
 	b->steps = 0;
-	if (interrupt_hook != NULL && interrupt_hook())
+	if (bf_interrupted())
 		return bf_error_set(err, BF_ERR_CANCELED, "canceled");
 	return true;
 }

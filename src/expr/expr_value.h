@@ -138,6 +138,40 @@ extern bool bf_budget_charge_elements(BfBudget *b, size_t n, BfError *err);
 /* Count n steps of work; false with err set (BF_ERR_CANCELED) if the hook says stop. */
 extern bool bf_budget_step(BfBudget *b, size_t n, BfError *err);
 
+/*
+ * Key casings, as Sling's column casing spells them (object_casing(),
+ * snake(), response.records.casing): snake splits "firstName" at the
+ * lower-to-upper step; every casing then trims blanks, turns each run of
+ * characters other than ASCII letters, digits and "_" into one "_", puts
+ * "_" before a leading digit, and lower-cases (snake, lower), upper-cases
+ * (upper) or joins the "_"-, "-"- and " "-separated words as camelCase
+ * (camel).
+ */
+typedef enum BfKeyCase
+{
+	BF_KEYCASE_SNAKE,
+	BF_KEYCASE_CAMEL,
+	BF_KEYCASE_UPPER,
+	BF_KEYCASE_LOWER
+} BfKeyCase;
+
+/* The casing called name (any case), false for none. */
+extern bool bf_key_case_named(const char *name, BfKeyCase *c);
+/* Append key (len bytes) in casing c. */
+extern void bf_key_case_append(BfBuf *buf, const char *key, size_t len, BfKeyCase c);
+/*
+ * A new object with obj's members under recased keys, in order (a later
+ * key that cases the same replaces the earlier's value); NULL on
+ * allocation failure.
+ */
+extern struct json_object *bf_object_recase(struct json_object *obj, BfKeyCase c);
+
+/*
+ * Ask the interrupt hook (expr.h) now, for a caller that waits on something
+ * else than its own steps (the jq worker); false without a hook.
+ */
+extern bool bf_interrupted(void);
+
 /* A new json string from a buffer (NULL on allocation failure). */
 extern struct json_object *bf_buf_to_json(BfBuf *buf);
 

@@ -32,6 +32,7 @@
 #include "expr/expr.h"
 #include "expr/expr_value.h"
 #include "expr/functions.h"
+#include "expr/jqrun.h"
 #include "jmespath/jmespath.h"
 #include "util/utf8.h"
 
@@ -181,14 +182,17 @@ arg_string(BfCall *c, const char *fname, int i, const char **s)
 }
 
 /*
- * Integer arguments as cast.ToIntE reads them, with the argument named in the
- * error.
+ * Integer arguments as cast.ToIntE reads them, null as 0, with the argument
+ * named in the error.
  */
 static bool
 arg_int(BfCall *c, const char *fname, const char *what, int i, int64_t *out)
 {
 	Desc		d;
 
+	*out = 0;
+	if (c->args[i] == NULL)
+		return true;			/* cast.ToIntE(nil) is 0 */
 	if (!bf_value_to_int64(c->args[i], out))
 		return fn_fail(c, BF_ERR_TYPE, "%s: %s must be an integer, not %s", fname, what,
 					   describe(c->args[i], d));
@@ -236,8 +240,8 @@ value_to_time(struct json_object *v, BfTime *t)
 }
 
 /*
- * Null is an error, not Sling's year 1, so a missing date never passes
- * silently.
+ * A date argument; callers have taken null and "" with no_date, and a
+ * range's ends, where no date is an error, are checked before.
  */
 static bool
 arg_time(BfCall *c, const char *fname, int i, BfTime *t)
@@ -249,6 +253,22 @@ arg_time(BfCall *c, const char *fname, int i, BfTime *t)
 	if (!value_to_time(c->args[i], t))
 		return fn_fail(c, BF_ERR_VALUE, "%s: cannot read %s as a date", fname,
 					   describe(c->args[i], d));
+	return true;
+}
+
+/*
+ * Sling reads null and "" as the zero time, which it treats as no date (its
+ * ParseTime: "return zero time, so it become nil"): a date function given
+ * one gives null, so coalesce(date_parse(inputs.x), ...) falls through.
+ */
+static bool
+no_date(BfCall *c, int i, struct json_object **out)
+{
+	struct json_object *v = c->args[i];
+
+	if (v != NULL && !(bf_value_is_string(v) && json_object_get_string_len(v) == 0))
+		return false;
+	*out = NULL;
 	return true;
 }
 
@@ -458,6 +478,8 @@ do_cast(BfCall *c, const char *fname, struct json_object *v, const char *type, b
 		if ((ok = bf_value_to_bool(v, true, &b)))
 			r = json_object_new_boolean(b);
 	}
+	else if (bf_value_is_string(v) && json_object_get_string_len(v) == 0)
+		return true;			/* "" is Sling's zero time: no date */
 	else
 	{
 		BfTime		t;
@@ -522,12 +544,16 @@ fn_to_bool(BfCall *c, struct json_object **out)
 	return do_cast(c, "to_bool", c->args[0], "bool", false, out);
 }
 
-/* The *_parse functions refuse null rather than read it as 0 or false. */
+/*
+ * The *_parse functions read null as cast.ToIntE and friends do: 0, 0.0,
+ * false (cast(null, type) stays null, as Sling's cast does).
+ */
 static bool
 parse_as(BfCall *c, const char *fname, const char *type, struct json_object **out)
 {
 	if (c->args[0] == NULL)
-		return fn_fail(c, BF_ERR_VALUE, "%s: cannot parse null", fname);
+		return give(c, type[0] == 'i' ? json_object_new_int64(0) :
+					type[0] == 'f' ? bf_value_new_double(0.0) : json_object_new_boolean(0), out);
 	return do_cast(c, fname, c->args[0], type, false, out);
 }
 
@@ -741,7 +767,8 @@ fn_float_format(BfCall *c, struct json_object **out)
 	char		tail;
 	bool		ok;
 
-	if (!bf_value_to_double(c->args[0], &v))
+	v = 0.0;					/* cast.ToFloat64E(nil) */
+	if (c->args[0] != NULL && !bf_value_to_double(c->args[0], &v))
 		return fn_fail(c, BF_ERR_TYPE, "float_format: the value must be a number, not %s",
 					   describe(c->args[0], d));
 	if (!arg_string(c, "float_format", 1, &fmt))
@@ -792,10 +819,10 @@ fn_date_parse(BfCall *c, struct json_object **out)
 	Desc		d;
 	char	   *copy;
 
-	if (c->args[0] == NULL)
-		return fn_fail(c, BF_ERR_VALUE, "date_parse: the date is null");
 	if (c->nargs > 1 && !arg_string(c, "date_parse", 1, &fmt))
 		return false;
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_text(c, "date_parse", 0, &s))
 		return false;
 	if (strcmp(fmt, "auto") == 0)
@@ -825,7 +852,13 @@ fn_date_format(BfCall *c, struct json_object **out)
 	const char *fmt;
 	char	   *s;
 
-	if (!arg_time(c, "date_format", 0, &t) || !arg_string(c, "date_format", 1, &fmt))
+	if (c->args[1] != NULL && !arg_string(c, "date_format", 1, &fmt))
+		return false;
+	if (no_date(c, 0, out))
+		return true;
+	if (c->args[1] == NULL)
+		return give_string(c, "", 0, out);	/* Sling formats with "" */
+	if (!arg_time(c, "date_format", 0, &t))
 		return false;
 	s = bf_time_format(&t, fmt);
 	if (s == NULL)
@@ -850,6 +883,8 @@ fn_now(BfCall *c, struct json_object **out)
 		const char *tz;
 		int32_t		offset;
 
+		if (c->args[0] == NULL)
+			return give_time(c, &t, out);	/* Sling: LoadLocation("") is UTC */
 		if (!arg_string(c, "now", 0, &tz))
 			return false;
 		if (!bf_parse_zone(tz, strlen(tz), &offset))
@@ -959,6 +994,8 @@ fn_date_add(BfCall *c, struct json_object **out)
 	Desc		d1;
 	Desc		d2;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_add", 0, &t))
 		return false;
 	if (c->nargs == 3)
@@ -973,7 +1010,9 @@ fn_date_add(BfCall *c, struct json_object **out)
 			return fn_fail(c, BF_ERR_VALUE,
 						   "date_add: unknown unit \"%s\" (second, minute, hour, day, week, month or year)",
 						   unit);
-		if (!bf_value_to_int64(c->args[1], &n))
+		if (c->args[1] == NULL)
+			n = 0;				/* cast.ToIntE(nil) */
+		else if (!bf_value_to_int64(c->args[1], &n))
 			return fn_fail(c, BF_ERR_TYPE, "date_add: cannot add %s %s to %s",
 						   describe(c->args[1], d1), unit, describe(c->args[0], d2));
 		if (!add_units(&t, n, u))
@@ -1022,6 +1061,8 @@ fn_date_diff(BfCall *c, struct json_object **out)
 	int64_t		dsec;
 	int64_t		r;
 
+	if (no_date(c, 0, out) || no_date(c, 1, out))
+		return true;
 	if (!arg_time(c, "date_diff", 0, &t1) || !arg_time(c, "date_diff", 1, &t2) ||
 		(c->nargs > 2 && !arg_word(c, "date_diff", 2, unit, sizeof(unit))))
 		return false;
@@ -1146,6 +1187,8 @@ fn_date_trunc(BfCall *c, struct json_object **out)
 	char		unit[32];
 	DateUnit	u;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_trunc", 0, &t) || !arg_word(c, "date_trunc", 1, unit, sizeof(unit)))
 		return false;
 	u = long_unit(unit);
@@ -1178,6 +1221,8 @@ fn_date_first(BfCall *c, struct json_object **out)
 	BfTime		t;
 	DateUnit	u;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_first", 0, &t) || !arg_period(c, "date_first", &u))
 		return false;
 	if (!truncate_time(&t, u))
@@ -1193,6 +1238,8 @@ fn_date_last(BfCall *c, struct json_object **out)
 	DateUnit	u;
 	BfCivil		civ;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_last", 0, &t) || !arg_period(c, "date_last", &u))
 		return false;
 	bf_time_to_civil(&t, &civ);
@@ -1258,6 +1305,8 @@ fn_date_extract(BfCall *c, struct json_object **out)
 	char		part[32];
 	int64_t		v;
 
+	if (no_date(c, 0, out))
+		return true;
 	if (!arg_time(c, "date_extract", 0, &t) || !arg_word(c, "date_extract", 1, part, sizeof(part)))
 		return false;
 	bf_time_to_civil(&t, &civ);
@@ -1673,7 +1722,10 @@ fn_split_part(BfCall *c, struct json_object **out)
 	return true;
 }
 
-/* contains(s, sub). */
+/*
+ * contains(s, sub), or contains(list, item) as Sling's own pipelines use it
+ * (contains(keys(x), "id")): an element equal to item.
+ */
 static bool
 fn_contains(BfCall *c, struct json_object **out)
 {
@@ -1681,6 +1733,15 @@ fn_contains(BfCall *c, struct json_object **out)
 	ArgText		sub;
 	bool		ok = false;
 
+	if (json_object_is_type(c->args[0], json_type_array))
+	{
+		size_t		i;
+
+		for (i = 0; i < json_object_array_length(c->args[0]); i++)
+			if (bf_value_equal(json_object_array_get_idx(c->args[0], i), c->args[1]))
+				return give_bool(c, true, out);
+		return give_bool(c, false, out);
+	}
 	if (arg_text(c, "contains", 0, &s))
 	{
 		if (arg_text(c, "contains", 1, &sub))
@@ -2473,9 +2534,19 @@ compare_pair(BfCall *c, const char *fname, int sign, struct json_object **out)
 {
 	int			cmp;
 
-	if (c->args[0] == NULL && c->args[1] == NULL)
+	struct json_object *a = c->args[0];
+	struct json_object *b = c->args[1];
+	double		x;
+
+	if (a == NULL && b == NULL)
 		return give_bool(c, false, out);
-	if (!order_or_fail(c, fname, c->args[0], c->args[1], &cmp))
+	/* beside a number, null is 0, as cast.ToFloat64E(nil) makes it */
+	if ((a == NULL && numeric(b, &x)) || (b == NULL && numeric(a, &x)))
+	{
+		cmp = a == NULL ? (0.0 > x) - (0.0 < x) : (x > 0.0) - (x < 0.0);
+		return give_bool(c, cmp * sign > 0, out);
+	}
+	if (!order_or_fail(c, fname, a, b, &cmp))
 		return false;
 	return give_bool(c, cmp * sign > 0, out);
 }
@@ -2806,6 +2877,164 @@ fn_null_if(BfCall *c, struct json_object **out)
 	return true;
 }
 
+/*
+ * chunk(array, size): the array in consecutive lists of size elements, the
+ * last one shorter, as Sling's chunk does for an array (its queue form is
+ * the runner's); an empty array gives no chunks.
+ */
+static bool
+fn_chunk(BfCall *c, struct json_object **out)
+{
+	struct json_object *arr = c->args[0];
+	int64_t		size;
+	size_t		n;
+	size_t		i;
+	Desc		d;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return fn_fail(c, BF_ERR_TYPE, "chunk: expects an array or a queue, not %s",
+					   describe(arr, d));
+	if (!arg_int(c, "chunk", "the chunk size", 1, &size))
+		return false;
+	if (size <= 0)
+		return fn_fail(c, BF_ERR_VALUE, "chunk: the chunk size must be greater than 0, not %lld",
+					   (long long) size);
+	n = json_object_array_length(arr);
+	if (!bf_budget_charge_elements(c->budget, n + n / (size_t) size + 1, c->err) ||
+		!give(c, json_object_new_array_ext((int) (n / (size_t) size + 1)), out))
+		return false;
+	for (i = 0; i < n; i += (size_t) size)
+	{
+		size_t		end = n - i < (size_t) size ? n : i + (size_t) size;
+		struct json_object *part = json_object_new_array_ext((int) (end - i));
+		size_t		k;
+
+		if (part == NULL)
+		{
+			drop_result(out);
+			return fn_nomem(c);
+		}
+		for (k = i; k < end; k++)
+			json_object_array_add(part, json_object_get(json_object_array_get_idx(arr, k)));
+		json_object_array_add(*out, part);
+	}
+	return true;
+}
+
+/*
+ * filter() and map() take their expression as a string over `value`; a
+ * literal one compiles with the spec.
+ */
+static void *
+value_expr_prepare(struct json_object *literal, BfError *err)
+{
+	if (!bf_value_is_string(literal))
+		return NULL;
+	return bf_expr_compile(json_object_get_string(literal), err);
+}
+
+/* Frees a prepared filter or map expression. */
+static void
+value_expr_release(void *prepared)
+{
+	bf_expr_free(prepared);
+}
+
+/*
+ * filter(array, "expression") and map(array, "expression"): the expression
+ * evaluated for each element as `value`, with every namespace of the call
+ * still in sight; filter keeps the elements it is true for, map gives what
+ * it evaluates to.  A null array gives [], as in Sling.
+ */
+static bool
+filter_or_map(BfCall *c, const char *fname, bool keep, struct json_object **out)
+{
+	struct json_object *arr = c->args[0];
+	BfExpr	   *expr = c->prepared;
+	BfExpr	   *owned = NULL;
+	struct json_object *vars;
+	struct json_object_iter it;
+	const char *text;
+	size_t		i;
+	size_t		n;
+	Desc		d;
+	bool		ok = true;
+
+	if (!arg_string(c, fname, 1, &text))
+		return false;
+	if (arr == NULL)
+		return give(c, json_object_new_array(), out);
+	if (!json_object_is_type(arr, json_type_array))
+		return fn_fail(c, BF_ERR_TYPE, "%s: expects an array, not %s", fname, describe(arr, d));
+	if (expr == NULL && (expr = owned = bf_expr_compile(text, c->err)) == NULL)
+	{
+		bf_error_prefix(c->err, "%s: ", fname);
+		return false;
+	}
+	n = json_object_array_length(arr);
+	vars = json_object_new_object();
+	if (vars == NULL || !bf_budget_charge_elements(c->budget, n, c->err) ||
+		!give(c, json_object_new_array_ext((int) n), out))
+	{
+		json_object_put(vars);
+		bf_expr_free(owned);
+		return vars == NULL ? fn_nomem(c) : false;
+	}
+	if (c->vars != NULL)
+	{
+		json_object_object_foreachC(c->vars, it)
+			json_object_object_add(vars, it.key, json_object_get(it.val));
+	}
+	for (i = 0; ok && i < n; i++)
+	{
+		struct json_object *item = json_object_array_get_idx(arr, i);
+		struct json_object *res;
+		bool		yes;
+
+		json_object_object_add(vars, "value", json_object_get(item));
+		res = bf_expr_eval(expr, vars, c->err);
+		if (c->err->kind != BF_OK || !bf_budget_step(c->budget, 1, c->err))
+		{
+			json_object_put(res);
+			bf_error_prefix(c->err, "%s: element %zu: ", fname, i);
+			ok = false;
+		}
+		else if (!keep)
+			json_object_array_add(*out, res);
+		else if (!bf_value_to_bool(res, false, &yes))
+		{
+			ok = fn_fail(c, BF_ERR_TYPE, "%s: the condition must be true or false, not %s",
+						 fname, describe(res, d));
+			json_object_put(res);
+		}
+		else
+		{
+			json_object_put(res);
+			if (yes)
+				json_object_array_add(*out, json_object_get(item));
+		}
+	}
+	json_object_put(vars);
+	bf_expr_free(owned);
+	if (!ok)
+		drop_result(out);
+	return ok;
+}
+
+/* filter(array, "condition over value"). */
+static bool
+fn_filter(BfCall *c, struct json_object **out)
+{
+	return filter_or_map(c, "filter", true, out);
+}
+
+/* map(array, "expression over value"). */
+static bool
+fn_map(BfCall *c, struct json_object **out)
+{
+	return filter_or_map(c, "map", false, out);
+}
+
 /* ---- objects ------------------------------------------------------------- */
 
 /* Object arguments, with the function named in the error. */
@@ -2949,6 +3178,184 @@ fn_object_rename(BfCall *c, struct json_object **out)
 	return true;
 }
 
+/*
+ * explode(record, field): one record per element of the list in field, each
+ * the record without field plus the element's members when it is an object
+ * (the element's win), or with field set to the element otherwise.  An
+ * empty list gives no record; a field that is missing, null or not a list
+ * leaves the record as it is.  With output: record, the runner turns the
+ * list into records (Sling's cases 11 and 12).
+ */
+static bool
+fn_explode(BfCall *c, struct json_object **out)
+{
+	struct json_object *rec = c->args[0];
+	struct json_object *list = NULL;
+	char	   *field;
+	size_t		i;
+	size_t		n;
+
+	if (rec == NULL)
+	{
+		*out = NULL;
+		return true;
+	}
+	if (!arg_object(c, "explode", 0) || !arg_key(c, "explode", 1, &field))
+		return false;
+	json_object_object_get_ex(rec, field, &list);
+	if (!json_object_is_type(list, json_type_array))
+	{
+		free(field);
+		if (!give(c, json_object_new_array(), out))
+			return false;
+		json_object_array_add(*out, json_object_get(rec));
+		return true;
+	}
+	n = json_object_array_length(list);
+	if (!bf_budget_charge_elements(c->budget, n * ((size_t) json_object_object_length(rec) + 1),
+								   c->err) ||
+		!give(c, json_object_new_array_ext((int) n), out))
+	{
+		free(field);
+		return false;
+	}
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *item = json_object_array_get_idx(list, i);
+		struct json_object *one = json_object_new_object();
+		struct json_object_iter it;
+
+		if (one == NULL)
+		{
+			free(field);
+			drop_result(out);
+			return fn_nomem(c);
+		}
+		json_object_object_foreachC(rec, it)
+		{
+			if (strcmp(it.key, field) != 0)
+				json_object_object_add(one, it.key, json_object_get(it.val));
+		}
+		if (json_object_is_type(item, json_type_object))
+		{
+			json_object_object_foreachC(item, it)
+				json_object_object_add(one, it.key, json_object_get(it.val));
+		}
+		else
+			json_object_object_add(one, field, json_object_get(item));
+		json_object_array_add(*out, one);
+	}
+	free(field);
+	return true;
+}
+
+/* The casing argument of object_casing: snake, camel, upper or lower. */
+static bool
+arg_casing(BfCall *c, const char *fname, int i, BfKeyCase *kc)
+{
+	char		word[16];
+
+	if (!arg_word(c, fname, i, word, sizeof(word)))
+		return false;
+	if (!bf_key_case_named(word, kc) || json_object_get_string_len(c->args[i]) >= (int) sizeof(word))
+		return fn_fail(c, BF_ERR_VALUE,
+					   "%s: the casing must be \"snake\", \"camel\", \"upper\" or \"lower\", not \"%s\"",
+					   fname, word);
+	return true;
+}
+
+/* object_casing(object, casing): the keys recased (null stays null). */
+static bool
+fn_object_casing(BfCall *c, struct json_object **out)
+{
+	BfKeyCase	kc;
+
+	if (!arg_casing(c, "object_casing", 1, &kc))
+		return false;
+	if (c->args[0] == NULL)
+	{
+		*out = NULL;
+		return true;
+	}
+	if (!arg_object(c, "object_casing", 0) ||
+		!bf_budget_charge_elements(c->budget, (size_t) json_object_object_length(c->args[0]),
+								   c->err))
+		return false;
+	return give(c, bf_object_recase(c->args[0], kc), out);
+}
+
+/* snake(s): the text in snake_case, as object_casing cases keys. */
+static bool
+fn_snake(BfCall *c, struct json_object **out)
+{
+	ArgText		t;
+	BfBuf		buf;
+	bool		ok;
+
+	if (c->args[0] == NULL)
+	{
+		*out = NULL;
+		return true;
+	}
+	if (!arg_text(c, "snake", 0, &t))
+		return false;
+	bf_buf_init(&buf);
+	bf_key_case_append(&buf, t.s, t.len, BF_KEYCASE_SNAKE);
+	ok = give(c, bf_buf_to_json(&buf), out);
+	bf_buf_free(&buf);
+	text_done(&t);
+	return ok;
+}
+
+/*
+ * object_zip(keys, values): keys[i] to values[i]; a key without a value
+ * gets null, values past the keys are dropped; null keys give {}.
+ */
+static bool
+fn_object_zip(BfCall *c, struct json_object **out)
+{
+	struct json_object *keys = c->args[0];
+	struct json_object *vals = c->args[1];
+	size_t		n;
+	size_t		i;
+	Desc		d;
+
+	if (keys != NULL && !json_object_is_type(keys, json_type_array))
+		return fn_fail(c, BF_ERR_TYPE, "object_zip: the keys must be an array, not %s",
+					   describe(keys, d));
+	if (vals != NULL && !json_object_is_type(vals, json_type_array))
+		return fn_fail(c, BF_ERR_TYPE, "object_zip: the values must be an array, not %s",
+					   describe(vals, d));
+	n = keys != NULL ? json_object_array_length(keys) : 0;
+	if (!bf_budget_charge_elements(c->budget, n, c->err) ||
+		!give(c, json_object_new_object(), out))
+		return false;
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *k = json_object_array_get_idx(keys, i);
+		char	   *text;
+
+		if (k == NULL || json_object_is_type(k, json_type_array) ||
+			json_object_is_type(k, json_type_object))
+		{
+			drop_result(out);
+			return fn_fail(c, BF_ERR_TYPE, "object_zip: key %zu must be a string, not %s", i,
+						   describe(k, d));
+		}
+		text = bf_value_to_text(k);
+		if (text == NULL)
+		{
+			drop_result(out);
+			return fn_nomem(c);
+		}
+		json_object_object_add(*out, text,
+							   json_object_get(vals != NULL && i < json_object_array_length(vals) ?
+											   json_object_array_get_idx(vals, i) : NULL));
+		free(text);
+	}
+	return true;
+}
+
 /* keys() and values() in the object's order; null gives an empty list. */
 static bool
 keys_or_values(BfCall *c, const char *fname, bool keys, struct json_object **out)
@@ -3075,6 +3482,43 @@ fn_jmespath(BfCall *c, struct json_object **out)
 	return true;
 }
 
+/* ---- jq ------------------------------------------------------------------ */
+
+/* A literal jq program compiles (in the jq worker) with the spec. */
+static void *
+jq_prepare(struct json_object *literal, BfError *err)
+{
+	char	   *text;
+
+	if (!bf_value_is_string(literal))
+		return NULL;
+	if (!bf_jq_check(json_object_get_string(literal), err))
+		return NULL;
+	text = strdup(json_object_get_string(literal));
+	if (text == NULL)
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+	return text;
+}
+
+/* Frees a prepared jq program's text. */
+static void
+jq_release(void *prepared)
+{
+	free(prepared);
+}
+
+/* jq(value, program): the list of the program's outputs over value. */
+static bool
+fn_jq(BfCall *c, struct json_object **out)
+{
+	const char *text;
+
+	if (!arg_string(c, "jq", 1, &text))
+		return false;
+	*out = bf_jq_run(text, c->args[0], c->budget, c->err);
+	return *out != NULL;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 #define STRICT(name, lo, hi, fn, usage) {name, lo, hi, -1, false, fn, -1, NULL, NULL, usage}
@@ -3082,12 +3526,15 @@ fn_jmespath(BfCall *c, struct json_object **out)
 #define PAIRS(name, lo, after, fn, usage) {name, lo, -1, after, false, fn, -1, NULL, NULL, usage}
 #define REGEX(name, lo, hi, fn, usage) \
 	{name, lo, hi, -1, false, fn, 1, regex_prepare, regex_release, usage}
+#define VALUE_EXPR(name, fn, usage) \
+	{name, 2, 2, -1, false, fn, 1, value_expr_prepare, value_expr_release, usage}
 
 /* In name order: bf_function_lookup searches it by halves. */
 static const BfFunction functions[] = {
 	STRICT("array", 0, -1, fn_array, "array(v, ...)"),
 	STRICT("bool_parse", 1, 1, fn_bool_parse, "bool_parse(v)"),
 	STRICT("cast", 2, 2, fn_cast, "cast(v, type)"),
+	STRICT("chunk", 2, 2, fn_chunk, "chunk(array, size)"),
 	LAZY("coalesce", 1, -1, fn_coalesce, "coalesce(v, ...)"),
 	STRICT("contains", 2, 2, fn_contains, "contains(s, sub)"),
 	STRICT("date_add", 2, 3, fn_date_add, "date_add(date, amount[, unit])"),
@@ -3106,6 +3553,8 @@ static const BfFunction functions[] = {
 	STRICT("encode_url", 1, 1, fn_encode_url, "encode_url(s)"),
 	STRICT("equals", 2, 2, fn_equals, "equals(a, b)"),
 	STRICT("exists", 2, 2, fn_exists, "exists(collection, item)"),
+	STRICT("explode", 2, 2, fn_explode, "explode(record, field)"),
+	VALUE_EXPR("filter", fn_filter, "filter(array, expression)"),
 	LAZY("first_valid", 1, -1, fn_first_valid, "first_valid(v, ...)"),
 	STRICT("float_format", 2, 2, fn_float_format, "float_format(v, format)"),
 	STRICT("float_parse", 1, 1, fn_float_parse, "float_parse(v)"),
@@ -3123,24 +3572,29 @@ static const BfFunction functions[] = {
 	{"jmespath", 2, 2, -1, false, fn_jmespath, 1, jmespath_prepare, jmespath_release,
 	"jmespath(object, expression)"},
 	STRICT("join", 2, 2, fn_join, "join(array, separator)"),
+	{"jq", 2, 2, -1, false, fn_jq, 1, jq_prepare, jq_release, "jq(value, program)"},
 	STRICT("json_parse", 1, 1, fn_json_parse, "json_parse(s)"),
 	STRICT("keys", 1, 1, fn_keys, "keys(object)"),
 	STRICT("least", 1, -1, fn_least, "least(array) or least(v, ...)"),
 	STRICT("length", 1, 1, fn_length, "length(v)"),
 	STRICT("log", 1, 2, fn_log, "log(v[, level])"),
 	STRICT("lower", 1, 1, fn_lower, "lower(s)"),
+	VALUE_EXPR("map", fn_map, "map(array, expression)"),
 	STRICT("now", 0, 1, fn_now, "now([zone])"),
 	STRICT("null_if", 2, 2, fn_null_if, "null_if(v, sentinel)"),
 	PAIRS("object", 0, 0, fn_object, "object(key, value, ...)"),
+	STRICT("object_casing", 2, 2, fn_object_casing, "object_casing(object, casing)"),
 	STRICT("object_delete", 1, -1, fn_object_delete, "object_delete(object, key, ...)"),
 	STRICT("object_merge", 1, -1, fn_object_merge, "object_merge(object, ...)"),
 	PAIRS("object_rename", 1, 1, fn_object_rename, "object_rename(object, old, new, ...)"),
+	STRICT("object_zip", 2, 2, fn_object_zip, "object_zip(keys, values)"),
 	STRICT("range", 2, 4, fn_range, "range(start, end[, step[, unit]])"),
 	REGEX("regex_extract", 2, 3, fn_regex_extract, "regex_extract(s, pattern[, group])"),
 	REGEX("regex_match", 2, 2, fn_regex_match, "regex_match(s, pattern)"),
 	REGEX("regex_replace", 3, 3, fn_regex_replace, "regex_replace(s, pattern, replacement)"),
 	STRICT("replace", 3, 3, fn_replace, "replace(s, old, new)"),
 	STRICT("require", 1, 2, fn_require, "require(v[, message])"),
+	STRICT("snake", 1, 1, fn_snake, "snake(s)"),
 	STRICT("sort", 1, 2, fn_sort, "sort(array[, order])"),
 	STRICT("split", 2, 2, fn_split, "split(s, separator)"),
 	STRICT("split_part", 3, 3, fn_split_part, "split_part(s, separator, index)"),

@@ -11,6 +11,15 @@
  * is a compile error.  As in Sling, a part that names no namespace and
  * calls no known function ({id}, a GraphQL selection) stays text.
  *
+ * A block that holds braces of its own is compiled when it is an
+ * expression (an object literal: {object_merge({"a": 1}, state.b)}); when
+ * it is not (a GraphQL query, "{ customers(first: 10) { edges { ... } } }"
+ * around a {state.cursor}), it is text and the scan goes on inside it, as
+ * FindMatches does with a block holding nested braces, so the parts within
+ * are still found.  Each level of such nesting is scanned once more, so
+ * braces may nest BF_EXPR_MAX_DEPTH deep at most (an expression cannot
+ * nest deeper either): a template costs a bounded number of passes.
+ *
  * A template that is one whole part renders to that part's typed value;
  * otherwise the parts are spliced in as text (null as nothing, arrays and
  * objects as compact JSON).
@@ -139,6 +148,7 @@ scan(BfTemplate *t, BfError *err)
 	size_t		text_start = 0;
 	size_t		open = 0;		/* the '{' of the part being scanned */
 	int			depth = 0;
+	bool		nested = false; /* the part holds a '{' of its own */
 	size_t		i = 0;
 
 	while (i < len)
@@ -169,6 +179,7 @@ scan(BfTemplate *t, BfError *err)
 					state = SCAN_PART;
 					open = i;
 					depth = 1;
+					nested = false;
 				}
 				break;
 			case SCAN_PART:
@@ -177,13 +188,29 @@ scan(BfTemplate *t, BfError *err)
 				else if (c == '`')
 					state = SCAN_RAW;
 				else if (c == '{')
-					depth++;
+				{
+					if (++depth > BF_EXPR_MAX_DEPTH)
+						return bf_error_set(err, BF_ERR_SYNTAX,
+											"syntax error at position %zu in \"%.200s\": "
+											"braces nest more than %d deep",
+											i + 1, s, BF_EXPR_MAX_DEPTH);
+					nested = true;
+				}
 				else if (c == '}' && --depth == 0)
 				{
 					BfExpr	   *expr;
 
-					if (!compile_part(s, open + 1, i - open - 1, &expr, err))
-						return false;
+					if (!compile_part(s, open + 1, i - open - 1, &expr, err) ||
+						(nested && expr == NULL))
+					{
+						if (!nested)
+							return false;
+						/* not an expression: text, and the scan goes on inside */
+						bf_error_clear(err);
+						state = SCAN_TEXT;
+						i = open + 1;
+						continue;
+					}
 					if (expr != NULL)
 					{
 						if (!add_part(t, NULL, text_start, open - text_start) ||

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * pg_backfill.c
- *		  backfill_into(), the windows of CALL backfill_fdw.backfill(), and
- *		  the catalog they keep: sync state, run history and progress.
+ *		  backfill_into(), the windows of CALL backfill_fdw.backfill(),
+ *		  backfill_server(), and the catalog they keep: sync state, run
+ *		  history and progress.
  *
  * A load runs in its caller's transaction, in this order:
  *
@@ -54,6 +55,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -69,12 +71,14 @@
 #include "pg/pg_convert.h"
 #include "pg/pg_options.h"
 #include "pg/pg_partition.h"
+#include "pg/pg_queue.h"
 #include "pg/pg_range.h"
 #include "pg/pg_util.h"
 
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_into);
 PG_FUNCTION_INFO_V1(backfill_fdw_backfill_window);
 PG_FUNCTION_INFO_V1(backfill_fdw_record_failed_window);
+PG_FUNCTION_INFO_V1(backfill_fdw_backfill_server);
 
 /* What a history row says about one run; strings live in its context. */
 typedef struct BfHistory
@@ -105,6 +109,7 @@ typedef struct BfLoad
 	bool		wait;
 	long		window;			/* iterations per window; 0: a whole run */
 	long		resume_from;	/* a CALL's next iteration; -1: its first window */
+	struct BfQueueSet *queues;	/* backfill_server's, which the load fills; or NULL */
 	Snapshot	before_lock;	/* the caller's snapshot, taken before the lock */
 	bool		finished_elsewhere;	/* a window another run's CALL loaded */
 
@@ -302,25 +307,23 @@ range_filter(BfLoad *load)
 }
 
 /*
- * A load from the SQL arguments.  Its history lives in hist_cxt: the
- * function's context for backfill_into, one that survives the rollback for
- * a window.
+ * A load of foreign table relid over a range (NULL ends: the spec's chain
+ * decides).  Its history lives in hist_cxt: the function's context for
+ * backfill_into and backfill_server, one that survives the rollback for a
+ * window.
  */
 static BfLoad *
-load_new(FunctionCallInfo fcinfo, long window, MemoryContext hist_cxt)
+load_make(Oid relid, char *range_start, char *range_end, long window,
+		  MemoryContext hist_cxt)
 {
 	BfLoad	   *load = palloc0(sizeof(BfLoad));
 	BfHistory  *hist = MemoryContextAllocZero(hist_cxt, sizeof(BfHistory));
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("foreign_table must not be null")));
-	load->ftrelid = PG_GETARG_OID(0);
+	load->ftrelid = relid;
 	check_foreign_table(load->ftrelid);
 	load->opts = bf_table_options(load->ftrelid);
-	load->range_start = text_arg_or_null(fcinfo, 1);
-	load->range_end = text_arg_or_null(fcinfo, 2);
+	load->range_start = range_start;
+	load->range_end = range_end;
 	range_input(load);
 	load->window = window;
 	load->ft_sql = qualified_name(load->ftrelid);
@@ -336,6 +339,18 @@ load_new(FunctionCallInfo fcinfo, long window, MemoryContext hist_cxt)
 	hist->serverid = load->opts->serverid;
 	load->hist = hist;
 	return load;
+}
+
+/* A load from the SQL arguments (foreign_table, range_start, range_end). */
+static BfLoad *
+load_new(FunctionCallInfo fcinfo, long window, MemoryContext hist_cxt)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("foreign_table must not be null")));
+	return load_make(PG_GETARG_OID(0), text_arg_or_null(fcinfo, 1),
+					 text_arg_or_null(fcinfo, 2), window, hist_cxt);
 }
 
 /*
@@ -1027,6 +1042,7 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	rr->ctx.sync = stored_sync;
 	rr->ctx.first_iteration = load->hist->first_iteration;
 	rr->ctx.max_iterations = load->window;
+	rr->queues = load->queues;
 
 	bf_active_run = rr;
 	PG_TRY();
@@ -1306,4 +1322,167 @@ backfill_fdw_record_failed_window(PG_FUNCTION_ARGS)
 	SPI_finish();
 	forget_window();
 	PG_RETURN_BOOL(true);
+}
+
+/* One table backfill_server loads, and where it comes in the spec's order. */
+typedef struct BfServerTable
+{
+	Oid			relid;
+	int			position;		/* of its endpoint in BfSpec.order */
+} BfServerTable;
+
+/* list_sort's order of server tables: the spec's order, then OID. */
+static int
+server_table_order(const ListCell *a, const ListCell *b)
+{
+	const BfServerTable *x = lfirst(a);
+	const BfServerTable *y = lfirst(b);
+
+	if (x->position != y->position)
+		return (x->position > y->position) - (x->position < y->position);
+	return (x->relid > y->relid) - (x->relid < y->relid);
+}
+
+/* The position of endpoint ep in the spec's dependency order. */
+static int
+order_position(const BfSpec *spec, const BfEndpoint *ep)
+{
+	int			i;
+
+	for (i = 0; i < spec->endpoint_count; i++)
+	{
+		if (spec->order != NULL && spec->order[i] == ep)
+			return i;
+	}
+	return (int) (ep - spec->endpoints);
+}
+
+/* The endpoints argument as a List of C strings; NIL when NULL. */
+static List *
+endpoint_names(ArrayType *arr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	List	   *out = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("endpoints must not contain a null")));
+		out = lappend(out, TextDatumGetCString(elems[i]));
+	}
+	return out;
+}
+
+/*
+ * The tables backfill_server loads, in the order it loads them: every
+ * foreign table of the server that has a target, or, with endpoints, every
+ * one whose endpoint is listed (a listed endpoint no table has is an
+ * error), producers before their consumers as the spec orders them.
+ */
+static List *
+server_loads(ForeignServer *server, List *names)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, bf_server_tables(server->serverid))
+	{
+		BfTableOptions *opts = bf_table_options(lfirst_oid(lc));
+		BfServerTable *t;
+		BfSpec	   *spec;
+
+		if (names != NIL ? !name_in_list(names, opts->endpoint) : opts->target == NULL)
+			continue;
+		t = palloc(sizeof(BfServerTable));
+		t->relid = opts->relid;
+		spec = bf_load_spec(opts->spec_path);
+		PG_TRY();
+		{
+			t->position = order_position(spec, bf_find_endpoint(spec, opts->spec_path,
+																opts->endpoint));
+		}
+		PG_FINALLY();
+		{
+			bf_spec_release(spec);
+		}
+		PG_END_TRY();
+		out = lappend(out, t);
+	}
+	foreach(lc, names)
+	{
+		ListCell   *lt;
+		bool		found = false;
+
+		foreach(lt, out)
+			found |= (strcmp(bf_table_options(((BfServerTable *) lfirst(lt))->relid)->endpoint,
+							 (char *) lfirst(lc)) == 0);
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+					 errmsg("server \"%s\" has no foreign table of endpoint \"%s\"",
+							server->servername, (char *) lfirst(lc))));
+	}
+	list_sort(out, server_table_order);
+	return out;
+}
+
+/*
+ * backfill_fdw.backfill_server(server name, range_start text, range_end
+ * text, endpoints text[]) RETURNS TABLE (foreign_table regclass,
+ * rows_written bigint): each table of server_loads, loaded as
+ * backfill_into loads it (its lock, its target, its sync state and history
+ * row), one after the other in the caller's transaction.  The loads share
+ * one queue set, and a load of a producer fills its queues as it goes, so
+ * that its consumers, loaded after it, read them instead of running it
+ * again: each producer is fetched once.  A producer with no table loaded
+ * runs in fill mode for its first consumer, as in a SELECT.
+ */
+Datum
+backfill_fdw_backfill_server(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ForeignServer *server;
+	ForeignDataWrapper *fdw;
+	char	   *range_start = text_arg_or_null(fcinfo, 1);
+	char	   *range_end = text_arg_or_null(fcinfo, 2);
+	List	   *loads;
+	BfQueueSet *set;
+	ListCell   *lc;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("server must not be null")));
+	server = GetForeignServerByName(NameStr(*PG_GETARG_NAME(0)), false);
+	fdw = GetForeignDataWrapper(server->fdwid);
+	if (strcmp(fdw->fdwname, "backfill_fdw") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("server \"%s\" is not a backfill_fdw server", server->servername)));
+	loads = server_loads(server, PG_ARGISNULL(3) ? NIL
+						 : endpoint_names(PG_GETARG_ARRAYTYPE_P(3)));
+	InitMaterializedSRF(fcinfo, 0);
+	set = bf_queue_set_new();
+	foreach(lc, loads)
+	{
+		BfLoad	   *load = load_make(((BfServerTable *) lfirst(lc))->relid,
+									 range_start, range_end, 0, CurrentMemoryContext);
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		load->wait = true;
+		load->queues = set;
+		(void) run_load(load);
+		values[0] = ObjectIdGetDatum(load->ftrelid);
+		values[1] = Int64GetDatum(load->hist->rows);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	bf_queue_set_release(set);
+	return (Datum) 0;
 }

@@ -37,6 +37,8 @@ typedef struct BfRunRequest
 	bool		finished;
 	BfRunStats	stats;
 	struct json_object *sync_out;	/* new reference: the run's sync values */
+	/* backfill_server's queues, which this load fills; NULL: the statement's */
+	struct BfQueueSet *queues;
 } BfRunRequest;
 
 /* The run in progress in this backend, or NULL; see above. */

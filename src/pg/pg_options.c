@@ -5,8 +5,9 @@
  *
  * The scan, backfill_into and records() all need the same answer to "which
  * spec, which endpoint": the table's spec option wins over the server's,
- * the endpoint defaults to the table's name, and every server option but
- * spec overrides a key of defaults.state.
+ * the endpoint defaults to the table's name, the server's inputs option is
+ * the inputs namespace, and every other server option but spec sets a
+ * state key (Sling's connection-level state).
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +15,10 @@
 
 #include "pg/pg_jsonc.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_foreign_table.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
@@ -89,6 +94,37 @@ bf_table_options(Oid relid)
 	return opts;
 }
 
+/* list_sort's order of OIDs. */
+static int
+oid_order(const ListCell *a, const ListCell *b)
+{
+	Oid			x = lfirst_oid(a);
+	Oid			y = lfirst_oid(b);
+
+	return (x > y) - (x < y);
+}
+
+List *
+bf_server_tables(Oid serverid)
+{
+	Relation	rel = table_open(ForeignTableRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	List	   *out = NIL;
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_foreign_table ft = (Form_pg_foreign_table) GETSTRUCT(tup);
+
+		if (ft->ftserver == serverid)
+			out = lappend_oid(out, ft->ftrelid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	list_sort(out, oid_order);
+	return out;
+}
+
 struct json_object *
 bf_overrides_json(List *overrides)
 {
@@ -99,9 +135,56 @@ bf_overrides_json(List *overrides)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
+		if (strcmp(def->defname, "inputs") != 0)
+			json_object_object_add(out, def->defname, json_object_new_string(defGetString(def)));
 	}
 	return out;
+}
+
+struct json_object *
+bf_parse_inputs(const char *value)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t		len = strlen(value);
+	bool		whole;
+
+	if (tok == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	obj = json_tokener_parse_ex(tok, value, (int) len);
+	jerr = json_tokener_get_error(tok);
+	/* nothing but white space may follow the object */
+	whole = jerr == json_tokener_success &&
+		strspn(value + json_tokener_get_parse_end(tok), " \t\r\n") ==
+		len - json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!whole || !json_object_is_type(obj, json_type_object))
+	{
+		json_object_put(obj);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"inputs\": expected a JSON object"),
+				 errdetail("The value %s.", whole ? "is JSON but not an object" :
+						   "is not JSON"),
+				 errhint("Write it as OPTIONS (inputs '{\"owner\": \"acme\", \"repositories\": [\"api\"]}').")));
+	}
+	return obj;
+}
+
+struct json_object *
+bf_inputs_json(List *overrides)
+{
+	ListCell   *lc;
+
+	foreach(lc, overrides)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "inputs") == 0)
+			return bf_parse_inputs(defGetString(def));
+	}
+	return NULL;
 }
 
 BfSpec *

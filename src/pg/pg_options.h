@@ -2,8 +2,8 @@
  *
  * pg_options.h
  *		  The options of a backfill_fdw foreign table, resolved: which spec,
- *		  which endpoint, which range column and target, and the server's
- *		  overrides of defaults.state.
+ *		  which endpoint, which range column and target, the server's
+ *		  inputs and the state keys it sets.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,7 +26,8 @@ typedef struct BfTableOptions
 	char	   *range_column;	/* or NULL */
 	char	   *target;			/* or NULL */
 	char	   *target_partition;	/* a bf_partition_unit, or NULL */
-	List	   *overrides;		/* DefElems: server options other than spec */
+	List	   *overrides;		/* DefElems: server options other than spec
+								 * (inputs among them) */
 } BfTableOptions;
 
 /*
@@ -39,8 +40,22 @@ extern const char *bf_partition_unit(const char *value);
 /* Read and resolve the options of foreign table relid. */
 extern BfTableOptions *bf_table_options(Oid relid);
 
-/* The server options other than spec, as a json object of strings (new). */
+/* The foreign tables of a server, by OID (a List of Oid). */
+extern List *bf_server_tables(Oid serverid);
+
+/*
+ * The server options other than spec and inputs, the state keys the server
+ * sets, as a json object of strings (new).
+ */
 extern struct json_object *bf_overrides_json(List *overrides);
+
+/*
+ * The inputs option's value as a json object (new), or an error naming the
+ * option when it is not one; bf_inputs_json finds it among a server's
+ * options (NULL when it has none).
+ */
+extern struct json_object *bf_parse_inputs(const char *value);
+extern struct json_object *bf_inputs_json(List *overrides);
 
 /*
  * Load (or take from the backend's cache) the spec at path, raising a

@@ -29,6 +29,7 @@
 #include "expr/expr.h"
 #include "jmespath/jmespath.h"
 #include "pg/pg_options.h"
+#include "pg/pg_queue.h"
 #include "pg/pg_tools.h"
 #include "pg/pg_util.h"
 #include "runner/runner.h"
@@ -184,6 +185,8 @@ release_records_state(void *arg)
 	rs->secrets = NULL;
 	json_object_put(rs->overrides);
 	rs->overrides = NULL;
+	json_object_put(rs->inputs);
+	rs->inputs = NULL;
 }
 
 /* A server of ours that the caller may use, with its spec path. */
@@ -221,9 +224,28 @@ bf_usable_server(const char *servername, char **spec_path, List **overrides)
 }
 
 /*
+ * A consumer's producers, run first as a scan runs them (pg_queue.h), in a
+ * queue set of the run's own that goes with its memory context.
+ */
+static void
+start_producers(ForeignServer *server, char *spec_path, const BfSpec *spec,
+				const BfEndpoint *ep, BfRunContext *ctx)
+{
+	BfTableOptions *opts = palloc0(sizeof(BfTableOptions));
+
+	if (!bf_queue_used(ep))
+		return;
+	opts->serverid = server->serverid;
+	opts->spec_path = spec_path;
+	bf_queue_scan_start(bf_queue_scan_new(bf_queue_set_new(), opts, GetUserId(), ep, false),
+						spec, ctx);
+}
+
+/*
  * Start endpoint of server servername as records() runs it: the caller's
  * user mapping, the server's overrides, no stored sync values, and from
- * base the range, limit and iterations (mode follows the range).  In the
+ * base the range, limit and iterations (mode follows the range); a
+ * consumer's producers first, in fill mode.  In the
  * current memory context, whose reset frees it.
  */
 BfRecordsRun *
@@ -244,10 +266,13 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ep = bf_find_endpoint(rs->spec, spec_path, endpoint);
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
+	rs->inputs = bf_inputs_json(overrides);
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
+	ctx.inputs = rs->inputs;
+	start_producers(server, spec_path, rs->spec, ep, &ctx);
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);
 	if (rs->runner == NULL)

@@ -25,13 +25,14 @@ typedef struct BfRecordsRun
 	BfRunner   *runner;
 	struct json_object *secrets;
 	struct json_object *overrides;
+	struct json_object *inputs;
 	MemoryContextCallback release_cb;
 } BfRecordsRun;
 
 /*
  * The backfill_fdw server named servername, which the caller must have
- * USAGE on, with its spec path and its other options (DefElems: the
- * overrides of defaults.state); an error if it is not one or has no spec.
+ * USAGE on, with its spec path and its other options (DefElems: inputs
+ * and the state keys it sets); an error if it is not one or has no spec.
  */
 extern ForeignServer *bf_usable_server(const char *servername, char **spec_path,
 									   List **overrides);

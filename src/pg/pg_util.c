@@ -208,6 +208,13 @@ report_warnings(BfRunner *runner, struct json_object *secrets)
 bool
 bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 {
+	return bf_pull_record_as(runner, secrets, out, NULL);
+}
+
+bool
+bf_pull_record_as(BfRunner *runner, struct json_object *secrets, BfRecord *out,
+				  const char *context)
+{
 	for (;;)
 	{
 		BfError		err;
@@ -226,7 +233,20 @@ bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 			case BF_RUN_DONE:
 				return false;
 			case BF_RUN_ERROR:
+				if (context != NULL)
+					bf_error_prefix(&err, "%s", context);
 				bf_raise(&err, secrets);
 		}
 	}
+}
+
+void
+bf_add_run_stats(BfRunStats *sum, const BfRunStats *run)
+{
+	sum->iterations += run->iterations;
+	sum->requests += run->requests;
+	sum->retries += run->retries;
+	sum->bytes += run->bytes;
+	sum->records += run->records;
+	sum->wait_seconds += run->wait_seconds;
 }

@@ -65,6 +65,13 @@ extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
 #define BF_POLL_MS 100
 extern bool bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out);
 
+/* The same, a run error prefixed by context ("producer of endpoint ..."). */
+extern bool bf_pull_record_as(BfRunner *runner, struct json_object *secrets,
+							  BfRecord *out, const char *context);
+
+/* Add the statistics of one run to *sum. */
+extern void bf_add_run_stats(BfRunStats *sum, const BfRunStats *run);
+
 /* jsonb Datum from a json-c value (NULL is JSON null), and back. */
 extern Datum bf_json_to_jsonb(struct json_object *value);
 extern struct json_object *bf_jsonb_to_json(Datum jsonb);

@@ -3,7 +3,8 @@
  * runner.c
  *		  The endpoint runner: scheduling iterations and handing out records.
  *
- * iterate.over is evaluated once; each of its values starts an iteration
+ * iterate.over is evaluated once, after the setup calls (so that they can
+ * produce what it iterates over); each of its values starts an iteration
  * with its own copy of the state, at most iterate.concurrency at a time,
  * and each iteration pages on its own.  The request engine caps requests
  * in flight and their rate for the whole endpoint.  Responses become
@@ -17,7 +18,10 @@
  * endpoint's state rendered first, as Sling's suite case 24 wants); the state
  * keys they write are given to every iteration.  Teardown calls run the
  * same way once the iterations are over, on the state the run ends with.
- * A call's records only feed its processors.
+ * A call's records only feed its processors, which run before its rules
+ * (runner_response.c); a stop rule of a setup call ends the setup calls and
+ * leaves the endpoint nothing to iterate, as Sling's setup hands its stop
+ * to the endpoint.
  *
  * Queues (queue.h) come from the caller's store: an over of "queue.X" or
  * "chunk(queue.X, n)" is read from it an iteration at a time, never made
@@ -185,8 +189,9 @@ object_or_empty(struct json_object *value)
 }
 
 /*
- * defaults.state rendered in dependency order; a key the server overrides
- * takes the override's text instead, before the keys that read it render.
+ * The base state: the keys the server sets (connection-level state) first,
+ * so that every key of defaults.state that reads one sees it, then the
+ * other keys of defaults.state rendered in dependency order.
  */
 static bool
 render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
@@ -196,21 +201,19 @@ render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
 
 	r->base_state = json_object_new_object();
 	bf_runner_set_var(r, "state", json_object_get(r->base_state));
+	if (overrides != NULL)
+		bf_merge_into(r->base_state, overrides);
 	for (i = 0; i < r->spec->base_state_order_count; i++)
 	{
 		int			k = r->spec->base_state_order[i];
 		struct json_object *value;
 
-		if (overrides && json_object_object_get_ex(overrides, map->keys[k], &value))
-			value = json_object_get(value);
-		else
-		{
-			bf_error_clear(err);
-			/* an error names its template's path (defaults.state.x) already */
-			value = bf_render_value(&map->items[k], r->vars, err);
-			if (err->kind != BF_OK)
-				return false;
-		}
+		if (overrides && json_object_object_get_ex(overrides, map->keys[k], NULL))
+			continue;
+		bf_error_clear(err);
+		value = bf_render_value(&map->items[k], r->vars, err);
+		if (err->kind != BF_OK)
+			return false;		/* the error names defaults.state.x already */
 		json_object_object_add(r->base_state, map->keys[k], value);
 	}
 	return true;
@@ -381,7 +384,14 @@ open_over_queue(BfRunner *r, BfError *err)
 	return true;
 }
 
-/* Evaluate iterate.over once, into the list the iterations walk. */
+/*
+ * Evaluate iterate.over once, into the list the iterations walk.  It sees
+ * the endpoint's state as well as defaults.state, rendered before any
+ * iteration (iterate.into null), as Sling renders the initial state first:
+ * chunk(state.item_ids, 3) reads a list the endpoint's state holds.  After
+ * setup calls (begin_main) that state is the calls' (call_state), which
+ * holds what they wrote.
+ */
 static bool
 evaluate_over(BfRunner *r, BfError *err)
 {
@@ -399,8 +409,25 @@ evaluate_over(BfRunner *r, BfError *err)
 		r->over = json_object_get(iter->over_list);
 	else
 	{
+		struct json_object *state = NULL;
+		bool		rendered = true;
+
 		bf_error_clear(err);
-		r->over = bf_expr_eval(iter->over.expr, r->vars, err);
+		if (r->call_state == NULL)
+		{
+			/* no setup call ran: render the endpoint's state for over alone */
+			state = json_object_new_object();
+			bf_merge_into(state, r->base_state);
+			bf_runner_set_var(r, "state", json_object_get(state));
+			rendered = bf_render_map_into(&r->ep->state, r->ep->state_order,
+										  r->ep->state_order_count, state, r, err);
+		}
+		r->over = rendered ? bf_expr_eval(iter->over.expr, r->vars, err) : NULL;
+		if (state != NULL)
+		{
+			bf_runner_set_var(r, "state", json_object_get(r->base_state));
+			json_object_put(state);
+		}
 		if (err->kind != BF_OK)
 		{
 			bf_error_prefix(err, "%s", iter->over.path);
@@ -408,7 +435,12 @@ evaluate_over(BfRunner *r, BfError *err)
 		}
 	}
 	if (r->over == NULL)
-		r->over = json_object_new_array();	/* null: nothing to iterate */
+	{
+		/* null: nothing to iterate, which is most likely not what was meant */
+		bf_runner_warn(r, "%s: \"%s\" is null, so the endpoint makes no request",
+					   iter->over.path, iter->over.src);
+		r->over = json_object_new_array();
+	}
 	if (!json_object_is_type(r->over, json_type_array))
 		return bf_error_set(err, BF_ERR_TYPE, "%s must give a list, got %s",
 							iter->over.path ? iter->over.path : "iterate.over",
@@ -419,22 +451,36 @@ evaluate_over(BfRunner *r, BfError *err)
 
 /* Restrict the iterations to the caller's window of over. */
 static void
-apply_window(BfRunner *r, const BfRunContext *ctx)
+apply_window(BfRunner *r)
 {
-	size_t		first = ctx->first_iteration > 0 ? (size_t) ctx->first_iteration : 0;
+	size_t		first = r->window_first > 0 ? (size_t) r->window_first : 0;
 
 	r->total_iterations = (long) r->over_count;
 	r->next_over = first < r->over_count ? first : r->over_count;
-	if (ctx->max_iterations > 0 && r->next_over + (size_t) ctx->max_iterations < r->over_count)
-		r->over_count = r->next_over + (size_t) ctx->max_iterations;
+	if (r->window_max > 0 && r->next_over + (size_t) r->window_max < r->over_count)
+		r->over_count = r->next_over + (size_t) r->window_max;
 }
 
-/* Copy the keys of src into dst (values shared). */
-static void
-merge_into(struct json_object *dst, struct json_object *src)
+/*
+ * The setup calls are over: iterate.over is evaluated now, on the state
+ * they left (Sling renders it with the setup state), so that setup can
+ * produce what the endpoint iterates over.  A setup call's stop rule leaves
+ * nothing to iterate.
+ */
+static bool
+begin_main(BfRunner *r, BfError *err)
 {
-	json_object_object_foreach(src, key, value)
-		json_object_object_add(dst, key, json_object_get(value));
+	r->phase = RUN_MAIN;
+	if (r->stopped)
+	{
+		r->over_count = 0;
+		return true;
+	}
+	bf_runner_set_var(r, "state", json_object_get(r->call_state));
+	if (!evaluate_over(r, err))
+		return false;
+	apply_window(r);
+	return true;
 }
 
 /*
@@ -451,7 +497,7 @@ setup_state(BfRunner *r, BfError *err)
 	if (ep->setup_count == 0 && ep->teardown_count == 0)
 		return true;
 	r->call_state = json_object_new_object();
-	merge_into(r->call_state, r->base_state);
+	bf_merge_into(r->call_state, r->base_state);
 	bf_runner_set_var(r, "state", json_object_get(r->call_state));
 	return bf_render_map_into(&ep->state, ep->state_order, ep->state_order_count,
 							  r->call_state, r, err);
@@ -474,8 +520,6 @@ check_supported(const BfEndpoint *ep, const BfRunContext *ctx, BfError *err)
 		if (c->iterate.src != NULL)
 			what = i < ep->setup_count ? "setup iterate" : "teardown iterate";
 	}
-	if (ep->response.records.casing != BF_CASING_NONE)
-		what = "response.records.casing";
 	if (what != NULL)
 		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
 							ep->name, what);
@@ -506,7 +550,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	bf_runner_set_var(r, "secrets", object_or_empty(ctx->secrets));
 	bf_runner_set_var(r, "sync", object_or_empty(ctx->sync));
 	bf_runner_set_var(r, "context", context_object(ctx));
-	bf_runner_set_var(r, "inputs", json_object_new_object());
+	bf_runner_set_var(r, "inputs", object_or_empty(ctx->inputs));
 	r->aggregates = json_object_new_object();
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
@@ -516,6 +560,8 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->limit = ep->response.records.limit;
 	r->keep = ctx->keep;
 	r->keep_arg = ctx->keep_arg;
+	r->window_first = ctx->first_iteration;
+	r->window_max = ctx->max_iterations;
 	r->queue_ops = ctx->queue_ops;
 	r->queue_store = ctx->queue_store;
 	r->queue_items = json_object_new_object();
@@ -533,14 +579,15 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	limits.timeout_ms = (long) ep->request.timeout * 1000L;
 	r->http = bf_http_new(&limits, err);
 	if (r->http == NULL || !bf_select_compile(r, err) || !load_queues(r, err) ||
-		!render_base_state(r, ctx->state_overrides, err) || !evaluate_over(r, err) ||
-		!setup_state(r, err))
+		!render_base_state(r, ctx->state_overrides, err) ||
+		(ep->setup_count == 0 && !evaluate_over(r, err)) || !setup_state(r, err))
 	{
 		bf_error_prefix(err, "endpoint \"%s\"", ep->name);
 		bf_runner_free(r);
 		return NULL;
 	}
-	apply_window(r, ctx);
+	if (ep->setup_count == 0)
+		apply_window(r);		/* else once setup is over (begin_main) */
 	r->raw = bf_raw_setup(r, ctx);
 	return r;
 }
@@ -562,7 +609,7 @@ new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfErro
 	it->resp = call ? &call->response : &r->ep->response;
 	it->phase = ITER_SUBMIT;
 	it->state = json_object_new_object();
-	merge_into(it->state, state);
+	bf_merge_into(it->state, state);
 	it->next = r->iterations;
 	r->iterations = it;
 	r->active++;
@@ -584,7 +631,7 @@ start_iteration(BfRunner *r, BfError *err)
 	if (it == NULL)
 		return false;
 	it->index = (long) r->next_over++;
-	merge_into(it->state, r->setup_out);
+	bf_merge_into(it->state, r->setup_out);
 	if (ep->iterate.present && !over_value(r, (size_t) it->index, &value, err))
 		return false;
 	if (ep->iterate.present && !ep->iterate.into_records)
@@ -596,7 +643,7 @@ start_iteration(BfRunner *r, BfError *err)
 		json_object_put(value);
 		return false;
 	}
-	merge_into(it->state, r->setup_out);
+	bf_merge_into(it->state, r->setup_out);
 	if (ep->iterate.into_records)
 	{
 		/* the value is the iteration's records: no request, done at once */
@@ -622,7 +669,8 @@ start_call(BfRunner *r, bool *started, BfError *err)
 	const BfCall *calls = r->phase == RUN_SETUP ? r->ep->setup : r->ep->teardown;
 
 	*started = false;
-	while (r->next_call < count)
+	/* a setup call's stop rule ends the setup calls too */
+	while (r->next_call < count && !(r->phase == RUN_SETUP && r->stopped))
 	{
 		const BfCall *c = &calls[r->next_call++];
 
@@ -698,8 +746,8 @@ schedule(BfRunner *r, BfError *err)
 					return true;
 				if (r->phase == RUN_TEARDOWN)
 					r->phase = RUN_DONE;
-				else
-					r->phase = RUN_MAIN;
+				else if (!begin_main(r, err))
+					return false;
 				break;
 			case RUN_MAIN:
 				/*
@@ -1042,11 +1090,11 @@ bf_runner_state(const BfRunner *r)
 	bool		torn = r->phase == RUN_TEARDOWN ||
 		(r->phase == RUN_DONE && r->ep->teardown_count > 0);
 
-	merge_into(out, r->last_state != NULL ? r->last_state : r->call_state != NULL ?
+	bf_merge_into(out, r->last_state != NULL ? r->last_state : r->call_state != NULL ?
 			   r->call_state : r->base_state);
 	/* begin_teardown put the aggregates in last_state, teardown's outputs over them */
 	if (!torn)
-		merge_into(out, r->aggregates);
+		bf_merge_into(out, r->aggregates);
 	return out;
 }
 

@@ -30,7 +30,16 @@ typedef struct BfRunContext
 	long		limit;			/* context.limit; 0 = none */
 	struct json_object *sync;	/* borrowed: the stored sync.* values, or NULL */
 	struct json_object *secrets;	/* borrowed: secrets.*, or NULL */
-	struct json_object *state_overrides;	/* borrowed: over defaults.state */
+	struct json_object *inputs; /* borrowed: inputs.* (Sling's connection
+								 * inputs), or NULL */
+
+	/*
+	 * Borrowed, or NULL: Sling's connection-level state, state keys the
+	 * server sets (their values as they are, not rendered): over a key of
+	 * defaults.state, or as a key of their own that the spec reads.  The
+	 * endpoint's own state still renders over them.
+	 */
+	struct json_object *state_overrides;
 	bool		raw_records;	/* the caller takes records as bytes (BfRecord.raw) */
 	long		first_iteration;	/* run iterations of over from this one ... */
 	long		max_iterations; /* ... this many of them; 0 = to the end */

@@ -57,6 +57,13 @@ bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value)
 	json_object_object_add(r->vars, ns, value);
 }
 
+void
+bf_merge_into(struct json_object *dst, struct json_object *src)
+{
+	json_object_object_foreach(src, key, value)
+		json_object_object_add(dst, key, json_object_get(value));
+}
+
 /* Queue a batch of records. */
 void
 bf_runner_emit_batch(BfRunner *r, Batch *b)

@@ -148,7 +148,8 @@ struct BfRunner
 	Iteration  *iterations;		/* the active ones */
 	int			active;
 	int			max_active;
-	bool		stopped;		/* a stop rule or the limit: no new iterations */
+	bool		stopped;		/* a stop rule (of the endpoint or a setup
+								 * call) or the limit: no new iterations */
 	bool		failed;
 	BfError		error;
 	Batch	   *head;
@@ -160,6 +161,8 @@ struct BfRunner
 	long		handed_out;
 	long		since_drive;	/* records handed out since the last poll */
 	struct json_object *aggregates; /* state keys of aggregating processors */
+	long		window_first;	/* BfRunContext's first_iteration and */
+	long		window_max;		/* max_iterations, applied once over is known */
 	bool		(*keep) (void *arg, struct json_object *record);	/* see BfRunContext */
 	void	   *keep_arg;
 	char	  **raw_keys;		/* the fast path's records path, when it is on */
@@ -196,6 +199,8 @@ extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);
 extern void bf_batch_free(Batch *b);
 extern void bf_runner_add_derived(BfRunner *r, const char *value);
+/* Copy the keys of src into dst (values shared). */
+extern void bf_merge_into(struct json_object *dst, struct json_object *src);
 extern bool bf_runner_queue_append(BfRunner *r, const BfProcessor *p,
 								   struct json_object *value, BfError *err);
 

@@ -90,7 +90,7 @@ bf_runner_takes_bytes(const BfEndpoint *ep)
 
 	if (ep->response.processor_count > 0 || ep->response.records.select.count > 0 ||
 		ep->queue_only || ep->iterate.into_records ||
-		ep->response.records.casing != BF_CASING_NONE ||
+		ep->response.records.casing != BF_CASING_NONE || ep->response.records.jq.src != NULL ||
 		(ep->response.format != BF_FORMAT_AUTO && ep->response.format != BF_FORMAT_JSON) ||
 		bf_runner_reads(ep, "response.json") || bf_runner_reads(ep, "response.records") ||
 		bf_runner_reads(ep, "response.text"))

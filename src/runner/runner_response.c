@@ -11,7 +11,11 @@
  * records.select; then stop_condition, and if it does not hold, next_state
  * for the next page.  A setup or teardown call's response goes the same
  * way with its own rules, records, processors and pagination, but its
- * records stop after the processors.
+ * records stop after the processors, and the processors run before the
+ * rules, so that a rule sees what they wrote (Sling's github spec stops its
+ * setup call on state.quota_remaining, which its processor reads from the
+ * response); a retry, skip or fail of that response undoes their state
+ * writes.
  *
  * Where Sling is silent this file chooses, and docs/spec-reference.md says
  * so: break and stop drop the records of the response that triggered them;
@@ -26,7 +30,8 @@
  * that no rule takes is retried by the default server-error rule, and a
  * server asking to wait longer than BF_HTTP_MAX_SERVER_WAIT fails; retries of
  * a 429 (or of any response with Retry-After) pause the whole endpoint; a
- * stop rule in a setup or teardown call ends that call only; select gives
+ * stop rule in a teardown call ends that call only (in a setup call it
+ * stops the endpoint, as in Sling, with a warning); select gives
  * a column it names but a record lacks as null, so every record has the
  * same columns, as Sling's output does.
  *
@@ -41,6 +46,8 @@
 #include <time.h>
 
 #include "expr/expr.h"
+#include "expr/expr_value.h"
+#include "expr/jqrun.h"
 #include "json/formats.h"
 #include "util/keyset.h"
 #include "runner/runner_raw.h"
@@ -181,16 +188,68 @@ records_path(BfRunner *r, const BfRecords *rec, BfError *err)
 }
 
 /*
+ * The records records.jq gives over a body (the template rendered first):
+ * each output is a record, an output that is an array gives its elements,
+ * and null outputs give none, as for records.jmespath.
+ */
+static struct json_object *
+jq_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError *err)
+{
+	char	   *program;
+	struct json_object *outputs;
+	struct json_object *records;
+	BfBudget	budget;
+	size_t		i;
+
+	bf_error_clear(err);
+	program = bf_template_render_text(rec->jq.tmpl, r->vars, err);
+	if (program == NULL)
+	{
+		bf_error_prefix(err, "%s", rec->jq.path);
+		return NULL;
+	}
+	bf_budget_init(&budget);
+	outputs = bf_jq_run(program, doc, &budget, err);
+	free(program);
+	if (outputs == NULL)
+	{
+		bf_error_prefix(err, "%s", rec->jq.path);
+		return NULL;
+	}
+	records = json_object_new_array();
+	for (i = 0; i < json_object_array_length(outputs); i++)
+	{
+		struct json_object *v = json_object_array_get_idx(outputs, i);
+		size_t		k;
+
+		if (!json_object_is_type(v, json_type_array))
+		{
+			if (v != NULL)
+				json_object_array_add(records, json_object_get(v));
+			continue;
+		}
+		for (k = 0; k < json_object_array_length(v); k++)
+			json_object_array_add(records, json_object_get(json_object_array_get_idx(v, k)));
+	}
+	json_object_put(outputs);
+	return records;
+}
+
+/*
  * The records of a parsed body: records.jmespath over it (the whole body
- * without one), an array as it is, an object as one record, null as none.
+ * without one), an array as it is, an object as one record, null as none;
+ * or those of records.jq.
  */
 static struct json_object *
 pick_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError *err)
 {
-	const JpExpr *path = records_path(r, rec, err);
+	const JpExpr *path;
 	struct json_object *out;
 	struct json_object *arr;
 
+	if (rec->jq.src != NULL)
+		return jq_records(r, rec, doc, err);
+	path = records_path(r, rec, err);
 	if (err->kind != BF_OK)
 	{
 		bf_error_prefix(err, "%s", rec->jmespath.path);
@@ -443,6 +502,10 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 					json_object_put(value);
 				}
 				break;
+			case BF_OUTPUT_NONE:
+				/* evaluated for its effect (log) */
+				json_object_put(value);
+				break;
 			case BF_OUTPUT_QUEUE:
 				/* held back like state (runner.h, keep) */
 				if (filtered)
@@ -462,6 +525,20 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		json_object_put(pending);
 		json_object_put(record);
 		return false;
+	}
+	if (resp->records.casing != BF_CASING_NONE && json_object_is_type(record, json_type_object))
+	{
+		struct json_object *cased = bf_object_recase(record, resp->records.casing ==
+													 BF_CASING_SNAKE ? BF_KEYCASE_SNAKE :
+													 BF_KEYCASE_CAMEL);
+
+		json_object_put(record);
+		if (cased == NULL)
+		{
+			json_object_put(pending);
+			return bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		}
+		record = cased;
 	}
 	if (filtered && !record_kept(r, record))
 	{
@@ -879,6 +956,33 @@ retry(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp
 	return true;
 }
 
+/*
+ * A stop rule of a setup call: no more setup calls and no iterations (the
+ * teardown calls still run), and a warning saying why, with the rule's
+ * message when it has one, since the endpoint then returns no records.
+ */
+static bool
+stop_in_setup(BfRunner *r, Iteration *it, const BfRule *rule, BfError *err)
+{
+	char	   *msg = NULL;
+
+	r->stopped = true;
+	if (rule->message.tmpl != NULL)
+	{
+		bf_error_clear(err);
+		msg = bf_template_render_text(rule->message.tmpl, r->vars, err);
+		if (msg == NULL)
+		{
+			bf_error_prefix(err, "%s", rule->message.path);
+			return false;
+		}
+	}
+	bf_runner_warn(r, "%s stopped the endpoint before its requests%s%s",
+				   it->call->path, msg ? ": " : "", msg ? msg : "");
+	free(msg);
+	return true;
+}
+
 /* A fail rule: its message when it has one, else the HTTP error. */
 static bool
 fail(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp,
@@ -1046,6 +1150,7 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 		bf_raw_extract(r, resp, &fallback, &perr) : NULL;
 	struct json_object *doc = fallback ? parse_response(it, resp, &perr) : NULL;
 	struct json_object *records = NULL;
+	struct json_object *before = NULL;	/* a call's state before its processors */
 	const BfRule *rule;
 	size_t		page_records = 0;
 	bool		ok = true;
@@ -1064,6 +1169,19 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 	bf_runner_set_var(r, "request", json_object_get(it->request));
 	bf_runner_set_var(r, "response", response_namespace(r, it, resp, doc,
 														records ? json_object_get(records) : json_object_new_array()));
+	/* a call's processors first, on a copy of its state kept for an undo */
+	if (it->call != NULL && records != NULL)
+	{
+		before = json_object_new_object();
+		bf_merge_into(before, it->state);
+		if (!accept_records(r, it, records, err))
+		{
+			json_object_put(before);
+			json_object_put(records);
+			bf_runner_set_var(r, "response", NULL);
+			return false;
+		}
+	}
 	rule = match_rule(r, it->resp, err);
 	if (rule == NULL && resp->status == 0 && resp->transient)
 		rule = server_error_rule(it->resp);
@@ -1103,7 +1221,8 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 			}
 			else
 				page_records = records ? json_object_array_length(records) : 0;
-			ok = (records == NULL || accept_records(r, it, records, err)) &&
+			ok = (records == NULL || it->call != NULL ||
+				  accept_records(r, it, records, err)) &&
 				paginate(r, it, page_records, err);
 		}
 	}
@@ -1120,6 +1239,8 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 			case BF_RULE_STOP:
 				if (it->call == NULL)
 					r->stopped = true;
+				else if (r->phase == RUN_SETUP)
+					ok = stop_in_setup(r, it, rule, err);
 				/* FALLTHROUGH */
 			case BF_RULE_BREAK:
 				it->phase = ITER_DONE;
@@ -1131,6 +1252,16 @@ bf_handle_response(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *er
 				break;
 		}
 	}
+	/* a response the call's rules retry, skip or fail leaves no state behind */
+	if (before != NULL && rule != NULL && (rule->action == BF_RULE_RETRY ||
+										   rule->action == BF_RULE_SKIP ||
+										   rule->action == BF_RULE_FAIL))
+	{
+		json_object_put(it->state);
+		it->state = before;
+		before = NULL;
+	}
+	json_object_put(before);
 	json_object_put(records);
 	if (raw != NULL)
 		bf_batch_free(raw);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "expr/jqrun.h"
 #include "spec/spec.h"
 
 #define SPEC_MAX_FILE (64 * 1024 * 1024)
@@ -70,6 +71,10 @@ typedef struct SpecCtx
 	BfArena    *arena;
 	const char *file;
 	BfError    *err;
+	BfArena    *scratch;		/* for merged trees, gone after loading */
+	const BfYamlNode *defaults_request; /* defaults.request, merged into calls */
+	BfSpecWarning *warnings;	/* what spec_warn kept, in the arena */
+	int			warning_cap;
 } SpecCtx;
 
 /* A key Sling knows that this loader refuses, and what to tell the author. */
@@ -285,6 +290,50 @@ spec_alloc(SpecCtx *ctx, size_t size)
 	if (p == NULL)
 		spec_nomem(ctx);
 	return p;
+}
+
+/*
+ * Keep a warning: something the loader works around rather than refuses,
+ * because Sling loads it (a depends_on naming no endpoint, a sync key no
+ * processor writes).  The spec's list grows by doubling in the arena.
+ */
+static bool spec_warn(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+
+static bool
+spec_warn(SpecCtx *ctx, BfLoc loc, const char *path, const char *fmt,...)
+{
+	BfSpec	   *spec = ctx->spec;
+	char		msg[BF_ERROR_MAX];
+	va_list		ap;
+	BfSpecWarning *w;
+
+	if (path == NULL)
+		return spec_nomem(ctx);
+	if (spec->warning_count == ctx->warning_cap)
+	{
+		int			cap = ctx->warning_cap > 0 ? ctx->warning_cap * 2 : 8;
+		BfSpecWarning *grown = spec_alloc(ctx, sizeof(BfSpecWarning) * cap);
+
+		if (grown == NULL)
+			return false;
+		if (spec->warning_count > 0)
+			memcpy(grown, ctx->warnings, sizeof(BfSpecWarning) * spec->warning_count);
+		ctx->warnings = grown;
+		ctx->warning_cap = cap;
+		spec->warnings = grown;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w = &ctx->warnings[spec->warning_count];
+	w->loc = loc;
+	w->path = path;
+	w->message = bf_arena_printf(ctx->arena, "%s", msg);
+	if (w->message == NULL)
+		return spec_nomem(ctx);
+	spec->warning_count++;
+	return true;
 }
 
 /* Each kind of owned object has its own destructor. */
@@ -1215,23 +1264,41 @@ spec_check_tolerance(SpecCtx *ctx, const BfYamlNode *map, const char *path, cons
 					 "expected \"capacity,error_rate\" (e.g. \"1000000,0.001\"), got \"%s\"", text);
 }
 
+/*
+ * A records.jq with no {...} part is compiled (by the jq worker) here, so a
+ * jq syntax error is a load error too.
+ */
+static bool
+spec_check_jq(SpecCtx *ctx, const BfTmplField *f)
+{
+	BfError		cerr;
+	char	   *text;
+	bool		ok;
+
+	bf_error_clear(&cerr);
+	text = bf_template_render_text(f->tmpl, NULL, &cerr);
+	ok = text != NULL && bf_jq_check(text, &cerr);
+	free(text);
+	if (ok)
+		return true;
+	bf_error_prefix(&cerr, "invalid jq program");
+	return spec_compile_fail(ctx, f->loc, f->path, &cerr);
+}
+
 /* response.records: how records are found in a body and told apart. */
 static bool
 spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 				   const char *path, BfRecords *r)
 {
-	static const char *const keys[] = {"jmespath", "primary_key", "update_key", "limit",
+	static const char *const keys[] = {"jmespath", "jq", "primary_key", "update_key", "limit",
 	"casing", "select", "duplicate_tolerance", NULL};
-	static const SpecUnsupported unsupported[] = {
-		{"jq", "jq record selectors are not implemented; use jmespath"},
-		{NULL, NULL}
-	};
 	static const char *const casings[] = {"snake", "camel", NULL};
 	static const int casing_values[] = {BF_CASING_SNAKE, BF_CASING_CAMEL};
 	int			casing = BF_CASING_NONE;
 
-	if (!spec_check_map(ctx, node, at, path, keys, unsupported) ||
+	if (!spec_check_map(ctx, node, at, path, keys, NULL) ||
 		!spec_tmpl_key(ctx, node, path, "jmespath", &r->jmespath) ||
+		!spec_tmpl_key(ctx, node, path, "jq", &r->jq) ||
 		!spec_str_list_key(ctx, node, path, "primary_key", true, &r->primary_key) ||
 		!spec_string_key(ctx, node, path, "update_key", &r->update_key) ||
 		!spec_int_key(ctx, node, path, "limit", 0, &r->limit) ||
@@ -1242,6 +1309,10 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	r->casing = (BfCasing) casing;
 	if (r->duplicate_tolerance != NULL &&
 		!spec_check_tolerance(ctx, node, path, r->duplicate_tolerance))
+		return false;
+	if (r->jq.src != NULL && r->jmespath.src != NULL)
+		return spec_fail(ctx, at, path, "give jmespath or jq, not both");
+	if (r->jq.src != NULL && bf_template_is_constant(r->jq.tmpl) && !spec_check_jq(ctx, &r->jq))
 		return false;
 	return r->jmespath.tmpl == NULL || !bf_template_is_constant(r->jmespath.tmpl) ||
 		spec_compile_jmespath(ctx, &r->jmespath, &r->jmespath_expr);
@@ -1264,8 +1335,7 @@ spec_queue_name(const char *name)
 
 /* Split a processor's output into its kind and name. */
 static bool
-spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
-				  const char *path, BfProcessor *p)
+spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const char *path, BfProcessor *p)
 {
 	static const struct
 	{
@@ -1282,7 +1352,13 @@ spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const BfYamlNode *item,
 	const char *kpath = spec_path(ctx, path, "output");
 	size_t		i;
 
-	if (!spec_require(ctx, map, item, path, "output") || !spec_string(ctx, at, n, kpath, &p->output))
+	/* without an output the expression runs for its effect (Sling: log(record)) */
+	if (n == NULL)
+	{
+		p->output_kind = BF_OUTPUT_NONE;
+		return true;
+	}
+	if (!spec_string(ctx, at, n, kpath, &p->output))
 		return false;
 	if (strcmp(p->output, "record") == 0)
 	{
@@ -1349,7 +1425,7 @@ spec_parse_processor(SpecCtx *ctx, const BfYamlNode *node, const char *path, voi
 		!spec_enum_key(ctx, node, path, "aggregation", aggs, agg_values, false, NULL, &agg))
 		return false;
 	p->aggregation = (BfAggregation) agg;
-	return spec_parse_output(ctx, node, node, path, p);
+	return spec_parse_output(ctx, node, path, p);
 }
 
 /*
@@ -1853,8 +1929,10 @@ spec_block(const BfYamlNode *map, const char *key, const BfYamlNode *dflt,
 }
 
 /*
- * A setup or teardown call: checked like an endpoint's request, never
- * merged with defaults.
+ * A setup or teardown call: its request merged over defaults.request (so
+ * it sends the default headers, an Accept or an API version, as the
+ * endpoint's requests do) and checked like an endpoint's request; its
+ * pagination and response are its own.
  */
 static bool
 spec_parse_call(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *item)
@@ -1878,6 +1956,9 @@ spec_parse_call(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *it
 		!spec_expr_key(ctx, node, path, "if", &c->condition))
 		return false;
 	b = spec_block(node, "request", node, &at);
+	if (ctx->defaults_request != NULL &&
+		(b = bf_yaml_merge_request(ctx->scratch, b, ctx->defaults_request)) == NULL)
+		return spec_nomem(ctx);
 	if (!spec_parse_request(ctx, b, at, spec_path(ctx, path, "request"), true, &c->request))
 		return false;
 	b = spec_block(node, "pagination", node, &at);
@@ -1916,7 +1997,11 @@ spec_parse_overrides(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return *out != NULL ? spec_track_json(ctx, *out) : spec_nomem(ctx);
 }
 
-/* Sling's validateSync: a sync key nobody writes would never advance. */
+/*
+ * A sync key nobody writes never advances.  Sling's validateSync refuses
+ * it, yet sling-cli's own Shopify specs have one (product_variant's
+ * last_id): a warning here, so those specs load unchanged.
+ */
 static bool
 spec_check_sync(SpecCtx *ctx, const BfYamlNode *node, const char *path, BfEndpoint *ep)
 {
@@ -1934,11 +2019,12 @@ spec_check_sync(SpecCtx *ctx, const BfYamlNode *node, const char *path, BfEndpoi
 			if (ep->response.processors[j].output_kind == BF_OUTPUT_STATE &&
 				strcmp(ep->response.processors[j].output_name, key) == 0)
 				written = true;
-		if (!written)
-			return spec_fail(ctx, sync->values[i],
-							 spec_item_path(ctx, spec_path(ctx, path, "sync"), sync, i),
-							 "sync key \"%s\" is not written by any processor "
-							 "(add a processor with output: state.%s)", key, key);
+		if (!written &&
+			!spec_warn(ctx, (BfLoc) {sync->values[i]->line, sync->values[i]->column},
+					   spec_item_path(ctx, spec_path(ctx, path, "sync"), sync, i),
+					   "sync key \"%s\" is not written by any processor, so it never "
+					   "advances (add a processor with output: state.%s)", key, key))
+			return false;
 	}
 	return true;
 }
@@ -2435,7 +2521,7 @@ spec_first_writer(const SpecWriter *writers, int nwriters, const char *queue)
  */
 static bool
 spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, const SpecWriter *writers,
-				 int nwriters, SpecEdges *edges, BfSpecWarning *warnings)
+				 int nwriters, SpecEdges *edges)
 {
 	BfSpec	   *spec = ctx->spec;
 	int			c,
@@ -2482,14 +2568,9 @@ spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, const SpecWriter *write
 				return spec_nomem(ctx);
 			if (dep == NULL)
 			{
-				BfSpecWarning *w = &warnings[spec->warning_count++];
-
-				w->loc = graph[c].dep_locs[k];
-				w->path = path;
-				w->message = bf_arena_printf(ctx->arena, "no endpoint named \"%s\"; ignored",
-											 ep->depends_on.items[k]);
-				if (w->message == NULL)
-					return spec_nomem(ctx);
+				if (!spec_warn(ctx, graph[c].dep_locs[k], path,
+							   "no endpoint named \"%s\"; ignored", ep->depends_on.items[k]))
+					return false;
 			}
 			else
 			{
@@ -2761,15 +2842,11 @@ static bool
 spec_build_graph(SpecCtx *ctx, const SpecEpGraph *graph)
 {
 	SpecEdges	edges = {NULL, 0, 0};
-	BfSpecWarning *warnings;
 	SpecWriter *writers;
-	int			ndeps = 0;
 	int			nwriters = 0;
 	int			c;
 	bool		ok;
 
-	for (c = 0; c < ctx->spec->endpoint_count; c++)
-		ndeps += ctx->spec->endpoints[c].depends_on.count;
 	for (c = 0; c < ctx->spec->endpoint_count; c++)
 		nwriters += ctx->spec->endpoints[c].queues_written.count;
 	writers = malloc(sizeof(SpecWriter) * (nwriters + 1));
@@ -2785,10 +2862,7 @@ spec_build_graph(SpecCtx *ctx, const SpecEpGraph *graph)
 			writers[nwriters++] = (SpecWriter) {written->items[k], c};
 	}
 	qsort(writers, nwriters, sizeof(SpecWriter), spec_writer_cmp);
-	warnings = spec_alloc(ctx, sizeof(BfSpecWarning) * (ndeps + 1));
-	ctx->spec->warnings = warnings;
-	ok = warnings != NULL &&
-		spec_graph_edges(ctx, graph, writers, nwriters, &edges, warnings) &&
+	ok = spec_graph_edges(ctx, graph, writers, nwriters, &edges) &&
 		spec_graph_order(ctx, &edges);
 	free(writers);
 	free(edges.items);
@@ -2884,6 +2958,7 @@ spec_parse(SpecCtx *ctx, const BfYamlNode *root, BfArena *scratch)
 
 		if (defaults->kind != BF_YAML_MAP)
 			return spec_fail_type(ctx, at, defaults, "defaults", "a map");
+		ctx->defaults_request = bf_yaml_get(defaults, "request");
 		folded = bf_yaml_merge_endpoint(scratch, defaults, NULL);
 		if (folded == NULL)
 			return spec_nomem(ctx);
@@ -2915,6 +2990,103 @@ spec_destroy(BfSpec *spec)
 	free(priv);
 }
 
+/* Visitor state for spec_collect_state_keys: the names so far, in the arena. */
+typedef struct StateKeys
+{
+	SpecCtx    *ctx;
+	const char **names;
+	int			count;
+	int			cap;
+	bool		nomem;
+} StateKeys;
+
+/* Add name[0, len) to the list unless it is there. */
+static void
+state_keys_add(StateKeys *k, const char *name, size_t len)
+{
+	char	   *copy;
+	int			i;
+
+	for (i = 0; i < k->count; i++)
+		if (strlen(k->names[i]) == len && strncmp(k->names[i], name, len) == 0)
+			return;
+	if (k->count + 1 >= k->cap)
+	{
+		int			ncap = k->cap == 0 ? 32 : k->cap * 2;
+		const char **n = bf_arena_alloc(k->ctx->arena, sizeof(char *) * ncap);
+
+		if (n == NULL)
+		{
+			k->nomem = true;
+			return;
+		}
+		if (k->count > 0)
+			memcpy(n, k->names, sizeof(char *) * k->count);
+		k->names = n;
+		k->cap = ncap;
+	}
+	copy = bf_arena_alloc(k->ctx->arena, len + 1);
+	if (copy == NULL)
+	{
+		k->nomem = true;
+		return;
+	}
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	k->names[k->count++] = copy;
+	k->names[k->count] = NULL;
+}
+
+/* A read path "state.<key>..." gives its key. */
+static void
+state_keys_visit(const char *path, void *arg)
+{
+	if (strncmp(path, "state.", 6) == 0 && path[6] != '\0')
+		state_keys_add((StateKeys *) arg, path + 6, strcspn(path + 6, ".["));
+}
+
+/*
+ * The state keys a server may set (Sling's connection-level state): those
+ * of defaults.state and every state.<key> an expression or template of the
+ * spec reads, found among the compiled expressions the spec owns.
+ */
+static bool
+spec_collect_state_keys(SpecCtx *ctx)
+{
+	BfSpecPrivate *priv = ctx->spec->priv;
+	StateKeys	k = {ctx, NULL, 0, 0, false};
+	int			i;
+
+	for (i = 0; i < ctx->spec->base_state.count; i++)
+		state_keys_add(&k, ctx->spec->base_state.keys[i], strlen(ctx->spec->base_state.keys[i]));
+	for (i = 0; i < priv->nowned; i++)
+	{
+		if (priv->owned[i].kind == SPEC_OWN_TEMPLATE)
+			bf_template_visit_refs(priv->owned[i].ptr, state_keys_visit, &k);
+		else if (priv->owned[i].kind == SPEC_OWN_EXPR)
+			bf_expr_visit_refs(priv->owned[i].ptr, state_keys_visit, &k);
+	}
+	if (k.nomem)
+		return spec_nomem(ctx);
+	ctx->spec->state_keys.count = k.count;
+	ctx->spec->state_keys.items = k.names;
+	return true;
+}
+
+bool
+bf_spec_state_key_known(const BfSpec *spec, const char *name, const char **suggestion)
+{
+	int			i;
+
+	*suggestion = NULL;
+	for (i = 0; i < spec->state_keys.count; i++)
+		if (strcmp(spec->state_keys.items[i], name) == 0)
+			return true;
+	if (spec->state_keys.count > 0)
+		*suggestion = spec_suggest(name, spec->state_keys.items);
+	return false;
+}
+
 /*
  * Loading works on a tree so that a caller (a test harness, a conformance
  * runner) can edit one first.
@@ -2924,7 +3096,7 @@ bf_spec_load_tree(const BfYamlNode *root, const char *name_for_errors, BfError *
 {
 	BfSpecPrivate *priv = calloc(1, sizeof(BfSpecPrivate));
 	BfArena		scratch = {NULL};
-	SpecCtx		ctx;
+	SpecCtx		ctx = {0};
 	BfSpec	   *spec;
 	bool		ok;
 
@@ -2947,7 +3119,9 @@ bf_spec_load_tree(const BfYamlNode *root, const char *name_for_errors, BfError *
 	ctx.arena = &priv->arena;
 	ctx.file = spec->file;
 	ctx.err = err;
-	ok = spec_parse(&ctx, root, &scratch);
+	ctx.scratch = &scratch;
+	ctx.defaults_request = NULL;
+	ok = spec_parse(&ctx, root, &scratch) && spec_collect_state_keys(&ctx);
 	bf_arena_release(&scratch);
 	if (!ok)
 	{

@@ -136,6 +136,7 @@ typedef struct BfRecords
 {
 	BfTmplField jmespath;		/* may hold {state.x}; src NULL = the body */
 	JpExpr	   *jmespath_expr;	/* compiled when jmespath has no {...}, else NULL */
+	BfTmplField jq;				/* a jq program instead of jmespath; may hold {state.x} */
 	BfStrList	primary_key;
 	const char *update_key;
 	int			limit;			/* 0 = no limit */
@@ -151,7 +152,8 @@ typedef enum BfOutputKind
 	BF_OUTPUT_RECORD_FIELD,		/* record.<name> */
 	BF_OUTPUT_ENV,				/* env.<name> */
 	BF_OUTPUT_STORE,			/* context.store.<name> */
-	BF_OUTPUT_QUEUE				/* queue.<name>: a list is one item per element */
+	BF_OUTPUT_QUEUE,			/* queue.<name>: a list is one item per element */
+	BF_OUTPUT_NONE				/* no output: evaluated for its effect (log) */
 } BfOutputKind;
 
 typedef enum BfAggregation
@@ -168,7 +170,7 @@ typedef struct BfProcessor
 {
 	BfExprField expression;
 	BfExprField condition;		/* "if"; src NULL = always */
-	const char *output;			/* as written: "state.last_date" */
+	const char *output;			/* as written: "state.last_date"; NULL: none */
 	BfOutputKind output_kind;
 	const char *output_name;	/* "last_date"; NULL for BF_OUTPUT_RECORD */
 	BfAggregation aggregation;
@@ -390,6 +392,8 @@ typedef struct BfSpec
 	int			endpoint_count;
 	BfEndpoint *endpoints;		/* in YAML order */
 	const BfEndpoint **order;	/* all endpoints, producers and depends_on first */
+	BfStrList	state_keys;		/* defaults.state's keys and every state.<key>
+								 * the spec reads (NULL-terminated) */
 	int			warning_count;
 	const BfSpecWarning *warnings;	/* in the order the loader found them */
 	BfSpecPrivate *priv;
@@ -410,6 +414,14 @@ extern BfSpec *bf_spec_load_tree(const BfYamlNode *root, const char *name_for_er
 /* Drop a reference (bf_spec_free and bf_spec_release are the same). */
 extern void bf_spec_free(BfSpec *spec);
 extern void bf_spec_release(BfSpec *spec);
+
+/*
+ * Whether a server option may set state key name, Sling's connection-level
+ * state: defaults.state has it or the spec reads state.<name>.  When not,
+ * *suggestion is the closest such key (a likely typo), or NULL.
+ */
+extern bool bf_spec_state_key_known(const BfSpec *spec, const char *name,
+									const char **suggestion);
 
 /*
  * Warning i of the spec as "file:line:col: key.path: message" (the shape of

@@ -390,3 +390,10 @@ bf_yaml_merge_endpoint(BfArena *arena, const BfYamlNode *endpoint, const BfYamlN
 {
 	return merge_map(arena, endpoint, defaults, endpoint_rules);
 }
+
+/* A call's request merges as an endpoint's request does. */
+BfYamlNode *
+bf_yaml_merge_request(BfArena *arena, const BfYamlNode *request, const BfYamlNode *defaults)
+{
+	return merge_map(arena, request, defaults, request_rules);
+}

@@ -120,4 +120,13 @@ extern bool bf_yaml_map_set(BfArena *arena, BfYamlNode *map, const char *key,
 extern BfYamlNode *bf_yaml_merge_endpoint(BfArena *arena, const BfYamlNode *endpoint,
 										  const BfYamlNode *defaults);
 
+/*
+ * A setup or teardown call's request merged over defaults.request by the
+ * same rules as an endpoint's request (headers name by name, any other key
+ * the call writes wins), so a call sends the spec's default headers and
+ * parameters as the endpoint's requests do.  Either may be NULL.
+ */
+extern BfYamlNode *bf_yaml_merge_request(BfArena *arena, const BfYamlNode *request,
+										 const BfYamlNode *defaults);
+
 #endif							/* SPEC_YAML_H */

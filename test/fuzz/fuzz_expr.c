@@ -14,13 +14,16 @@
  *     -close_fd_mask=2 build/fuzz/corpus_expr test/fuzz/seeds_expr
  *
  * now() and uuid() make some results differ between runs; nothing here
- * compares results, so that does not matter.
+ * compares results, so that does not matter.  jq() calls run in the jq
+ * worker (src/expr/jqrun.h), forked by the fuzzer; its time limit is cut to
+ * 2 s so that an endless jq program is an error, not a libFuzzer timeout.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "expr/expr.h"
+#include "expr/jqrun.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,7 +54,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	BfTemplate *tmpl;
 
 	if (vars == NULL)
+	{
 		vars = json_tokener_parse(fixture);
+		/* an endless jq program stops well within -timeout=10 */
+		bf_jq_set_time_limit(2000);
+	}
 	src = malloc(size + 1);
 	if (src == NULL)
 		return 0;

@@ -233,6 +233,156 @@ def import_route(handler, parts):
     return False
 
 
+# -- queues: parents, children, grandchildren (sql/queues*.sql) ------------
+#
+# Five parents p1..p5, created 2024-01-01 .. 2024-01-05, two a page by a
+# cursor (?cursor=<last id>), only those created on or after ?since=.
+# Parent pN has N children pN-c1.., two a page (?page=, from 1), each with
+# the parent's created date; each child has one grandchild.  /q/batch
+# answers a record per id of ?ids=a,b,c; /q/fail is a 500.  The Stripe-like
+# /q/v1/customers (three, ?limit= a page after ?starting_after=) and
+# /q/v1/charges?customer=cus_K (K charges) answer in Stripe's list format.
+# /q/ids?page=N&size=S&pages=P: page N of S ids (bench: a big queue).
+Q_PARENTS = [{"id": "p%d" % n, "name": "parent %d" % n,
+              "created": "2024-01-0%d" % n} for n in range(1, 6)]
+Q_CUSTOMERS = ["cus_%d" % n for n in range(1, 4)]
+
+
+def queue_route(handler, parts, query):
+    """Answer the queue tests' routes and return True, else False."""
+    if parts[:1] != ["q"]:
+        return False
+    if parts == ["q", "parents"]:
+        rows = [p for p in Q_PARENTS if p["created"] >= query.get("since", "")]
+        after = query.get("cursor") or ""
+        if after:
+            rows = [p for p in rows if p["id"] > after]
+        page = rows[:2]
+        handler.send_body(200, {"data": page,
+                                "next_cursor": page[-1]["id"] if len(rows) > 2 else None})
+        return True
+    if len(parts) == 4 and parts[1] == "parents" and parts[3] == "children":
+        parent = next((p for p in Q_PARENTS if p["id"] == parts[2]), None)
+        if parent is None:
+            handler.send_body(404, {"error": "no parent %s" % parts[2]})
+            return True
+        n = int(parent["id"][1:])
+        page = int(query.get("page") or 1)
+        ids = list(range(1, n + 1))[(page - 1) * 2:page * 2]
+        handler.send_body(200, {"items": [{"id": "%s-c%d" % (parent["id"], k),
+                                           "parent_id": parent["id"],
+                                           "created": parent["created"]} for k in ids],
+                                "more": page * 2 < n})
+        return True
+    if len(parts) == 4 and parts[1] == "children" and parts[3] == "grandchildren":
+        handler.send_body(200, {"items": [{"id": parts[2] + "-g", "child_id": parts[2]}]})
+        return True
+    if parts == ["q", "batch"]:
+        ids = [i for i in query.get("ids", "").split(",") if i]
+        handler.send_body(200, {"items": [{"id": i, "batch": query.get("ids", "")} for i in ids]})
+        return True
+    if parts == ["q", "fail"]:
+        handler.send_body(500, {"error": "the parents are unavailable"})
+        return True
+    if parts == ["q", "v1", "customers"]:
+        after = query.get("starting_after") or ""
+        rest = [c for c in Q_CUSTOMERS if c > after]
+        limit = int(query.get("limit") or 10)
+        handler.send_body(200, {"object": "list", "url": "/v1/customers",
+                                "data": [{"id": c, "object": "customer",
+                                          "email": "%s@example.com" % c} for c in rest[:limit]],
+                                "has_more": len(rest) > limit})
+        return True
+    if parts == ["q", "v1", "charges"]:
+        cust = query.get("customer", "")
+        n = int(cust[4:]) if cust.startswith("cus_") and cust[4:].isdigit() else 0
+        handler.send_body(200, {"object": "list", "url": "/v1/charges",
+                                "data": [{"id": "ch_%d_%d" % (n, k), "object": "charge",
+                                          "customer": cust, "amount": 100 * k}
+                                         for k in range(1, n + 1)],
+                                "has_more": False})
+        return True
+    if parts == ["q", "ids"]:
+        page, size = int(query.get("page", "0")), int(query.get("size", "1000"))
+        pages = int(query.get("pages", "1"))
+        ids = range(page * size, (page + 1) * size) if page < pages else []
+        handler.send_body(200, {"ids": list(ids), "more": page + 1 < pages})
+        return True
+    return False
+
+
+# -- Sling's official specs (sql/official_specs.sql) ------------------------
+# /official/<spec>/<any path>, any method: one answer for every path, so
+# that each endpoint of test/specs/official/ gets through its pages.  A
+# first page holds one record in each shape those specs read (a top-level
+# array for github, else an object whose usual list keys each hold it); a
+# later page (an offset past 0, a page past 1, a cursor, or the record's
+# own time sent back as the next start) holds none, which ends every
+# pagination of those specs.  /rate_limit answers as GitHub's does, with a
+# quota high enough for github's setup call.  The record carries what the
+# request looked like (method, path, query, whether it had an
+# Authorization header, its Accept header), never a header's secret value.
+OFFICIAL_LIST_KEYS = ("data", "items", "results", "records", "connections", "executions",
+                      "response")
+OFFICIAL_TIME = "2025-01-02T03:04:05"
+OFFICIAL_CURSOR_KEYS = ("cursor", "after", "starting_after", "ending_before", "page_info")
+
+
+def official_record(handler, rest, query):
+    return {
+        "id": 1, "name": "official-1", "exec_id": "exec-1", "number": 1,
+        "start_time": OFFICIAL_TIME + ".000000Z", "created": 1735787045,
+        "created_at": OFFICIAL_TIME + "Z", "updated_at": OFFICIAL_TIME + "Z",
+        "request": {"method": handler.command, "path": "/" + "/".join(rest),
+                    "query": query,
+                    "authorization": bool(handler.headers.get("Authorization")),
+                    "accept": handler.headers.get("Accept")},
+    }
+
+
+def official_later_page(query, body):
+    """Whether the query or a JSON payload (and its GraphQL variables) asks
+    for a page after the first."""
+    values = dict(query)
+    try:
+        payload = json.loads(body) if body else {}
+    except ValueError:
+        payload = {}
+    if isinstance(payload, dict):
+        values.update(payload)
+        if isinstance(payload.get("variables"), dict):
+            values.update(payload["variables"])
+    for key, value in values.items():
+        text = "" if value is None else str(value)
+        if key == "offset" and text not in ("", "0"):
+            return True
+        if key == "page" and text not in ("", "1"):
+            return True
+        if key in OFFICIAL_CURSOR_KEYS and text != "":
+            return True
+        if OFFICIAL_TIME in text:
+            return True
+    return False
+
+
+def official_route(handler, parts, query, body):
+    """Answer /official/<spec>/... and return True, else False."""
+    if parts[:1] != ["official"] or len(parts) < 2:
+        return False
+    spec, rest = parts[1], parts[2:]
+    record = official_record(handler, rest, query)
+    records = [] if official_later_page(query, body) else [record]
+    if rest == ["rate_limit"]:
+        body = {"rate": {"limit": 5000, "remaining": 4999, "request": record["request"]}}
+    elif spec == "github":
+        body = records
+    else:
+        body = {key: records for key in OFFICIAL_LIST_KEYS}
+        body.update(has_more=False, next=None)
+    handler.send_body(200, body)
+    return True
+
+
 # -- authentication that signs requests (sql/auth.sql) ---------------------
 #
 # /aws/<name> checks an AWS Signature Version 4 (the canonical request,
@@ -563,6 +713,12 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if import_route(self, parts):
+            return None
+
+        if queue_route(self, parts, query):
+            return None
+
+        if official_route(self, parts, query, body):
             return None
 
         if bench_route(self, parts, query):

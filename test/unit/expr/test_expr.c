@@ -521,6 +521,44 @@ test_templates(void)
 	RT("{a + * b}", "\"{a + * b}\"");
 	RT("{null}", "null");
 	RT("{1}", "1");
+	/*
+	 * a block with braces of its own that is no expression is text, and
+	 * the parts inside it are found (FindMatches), even next to a bare
+	 * namespace word such as a GraphQL field called state
+	 */
+	RT("query { customers(first: {state.n}) { edges { node { id address { city } state } } } }",
+	   "\"query { customers(first: 5) { edges { node { id address { city } state } } } }\"");
+	RT("{ a(q: \"{state.s}\") { b } }", "\"{ a(q: \\\"abc\\\") { b } }\"");
+	RT("{ node { id } state }", "\"{ node { id } state }\"");
+	RT("{ x { {state.n} } {state.s} }", "\"{ x { 5 } abc }\"");
+	/* ... but a block with no braces of its own that names a namespace must compile */
+	RT("{ x { state y } }", "error: syntax");
+	/* and a nested block that is an expression stays one */
+	RT("{ {\"a\": {\"b\": state.n}}.a.b }", "5");
+	/* each level is scanned once more, so braces nest 256 deep at most */
+	{
+		char		deep[4 * 257 + 16];
+		char		want[4 * 257 + 16];
+		int			k;
+
+		for (k = 0, deep[0] = want[0] = '\0'; k < 256; k++)
+			strcat(deep, "{ ");
+		strcat(deep, "state.n");
+		for (k = 0; k < 256; k++)
+			strcat(deep, " }");
+		for (k = 0, strcat(want, "\""); k < 255; k++)
+			strcat(want, "{ ");
+		strcat(want, "5");
+		for (k = 0; k < 255; k++)
+			strcat(want, " }");
+		strcat(want, "\"");
+		RT(deep, want);
+		memmove(deep + 2, deep, strlen(deep) + 1);
+		memcpy(deep, "{ ", 2);
+		strcat(deep, " }");
+		RT(deep, "error: syntax");
+		MSG_HAS("braces nest more than 256 deep");
+	}
 	/* errors */
 	RT("{state.n", "error: syntax");
 	CHECK_STR(msg, "syntax error at position 1 in \"{state.n\": unbalanced '{'");

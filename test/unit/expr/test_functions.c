@@ -14,6 +14,7 @@
 
 #include "expr_check.h"
 #include "expr/functions.h"
+#include "expr/jqrun.h"
 
 static const char *const fixture =
 "{"
@@ -116,17 +117,16 @@ test_casts(void)
 	EV("to_bool(\"yes\")", "true");
 	EV("int_parse(\"42\")", "42");
 	EV("int_parse(42.9)", "42");
-	EV("int_parse(null)", "error: value");
-	MSG_HAS("int_parse: cannot parse null");
+	EV("int_parse(null)", "0");	/* cast.ToIntE(nil), as in Sling */
 	EV("int_parse(\"4.2\")", "error: value");
 	EV("int_parse([1])", "error: value");
 	EV("float_parse(\"4.2\") == 4.2", "true");
 	EV("float_parse(\"1e3\")", "1000.0");
 	EV("float_parse(\"inf\")", "error: value");
-	EV("float_parse(null)", "error: value");
+	EV("float_parse(null)", "0.0");
 	EV("bool_parse(\"false\")", "false");
 	EV("bool_parse(\"yes\")", "true");
-	EV("bool_parse(null)", "error: value");
+	EV("bool_parse(null)", "false");
 	EV("json_parse(\"{\\\"a\\\": [1, 2.5]}\")", "{\"a\":[1,2.5]}");
 	EV("json_parse(\"7\")", "7");
 	EV("json_parse(\" [1] \\n\")", "[1]");
@@ -204,15 +204,20 @@ test_dates(void)
 	EV("date_parse(\"2024-02-30\")", "error: value");
 	MSG_HAS("date_parse: cannot parse \"2024-02-30\" with format \"auto\"");
 	EV("date_parse(\"x\", \"%Y\")", "error: value");
-	EV("date_parse(null)", "error: value");
+	EV("date_parse(null)", "null");	/* Sling's zero time, which it reads as no date */
+	EV("date_parse(\"\")", "null");
+	EV("date_parse(null, \"%Y\")", "null");
+	EV("date_parse(null, 5)", "error: type");
+	EV("coalesce(date_parse(state.missing), \"2024-01-01\")", "\"2024-01-01\"");
 	EV("date_parse([1])", "error: type");
 	EV("date_format(\"2024-01-05T10:20:30Z\", \"%Y-%m-%d %H:%M:%S\")", "\"2024-01-05 10:20:30\"");
 	EV("date_format(\"2024-01-05T10:20:30.25Z\", \"%S.%f\")", "\"30.250000\"");
 	EV("date_format(\"2024-01-01\", \"%s\")", "\"1704067200\"");
 	EV("date_format(1704067200, \"%F\")", "\"2024-01-01\"");
 	EV("date_format(\"2024-01-05T10:00:00+02:00\", \"%H %:z\")", "\"10 +02:00\"");
-	EV("date_format(null, \"%Y\")", "error: value");
-	CHECK_STR(msg, "date_format: the date is null in expression: date_format(null, \"%Y\")");
+	EV("date_format(null, \"%Y\")", "null");
+	EV("date_format(\"\", \"%Y\")", "null");
+	EV("date_format(\"2024-01-01\", null)", "\"\"");	/* Sling formats with "" */
 	EV("date_format(\"nope\", \"%Y\")", "error: value");
 	MSG_HAS("date_format: cannot read \"nope\" as a date");
 	EV("date_format(\"2024-01-01\", 5)", "error: type");
@@ -253,7 +258,18 @@ test_dates(void)
 	EV("date_add(\"9999-12-31\", 1, \"day\")", "error: value");
 	MSG_HAS("leaves years 1 to 9999");
 	EV("date_add(\"2024-01-01\", 9223372036854775807, \"week\")", "error: value");
-	EV("date_add(null, 1, \"day\")", "error: value");
+	EV("date_add(null, 1, \"day\")", "null");
+	EV("date_add(\"2024-01-01\", null, \"day\")", "\"2024-01-01T00:00:00Z\"");
+	EV("date_add(\"2024-01-01\", null)", "error: type");
+	EV("date_add(\"2024-01-01\", 1, null)", "error: type");
+	EV("date_diff(null, \"2024-01-01\")", "null");
+	EV("date_diff(\"2024-01-01\", null, \"day\")", "null");
+	EV("date_trunc(null, \"day\")", "null");
+	EV("date_trunc(\"2024-01-01\", null)", "error: type");
+	EV("date_first(null)", "null");
+	EV("date_last(null, \"year\")", "null");
+	EV("date_extract(null, \"year\")", "null");
+	EV("date_extract(\"2024-01-01\", null)", "error: type");
 
 	EV("date_diff(\"2024-01-31\", \"2024-01-01\")", "30.0");
 	EV("date_diff(\"2024-01-01\", \"2024-01-31\")", "-30.0");
@@ -463,6 +479,9 @@ test_strings(void)
 	EV("contains(12345, 34)", "true");
 	EV("contains(null, \"a\")", "false");
 	EV("contains({}, \"a\")", "error: type");
+	EV("contains(keys({\"id\": 1}), \"id\")", "true");
+	EV("contains([1, [2]], [2])", "true");
+	EV("contains([1, 2], \"1\")", "false");
 	EV("replace(\"aXbXc\", \"X\", \"-\")", "\"a-b-c\"");
 	EV("replace(\"aaa\", \"a\", \"bb\")", "\"bbbbbb\"");
 	EV("replace(\"ab\", \"\", \"-\")", "\"-a-b-\"");
@@ -558,7 +577,12 @@ test_comparisons(void)
 	EV("is_greater(\"2024-02-01\", \"2024-01-15T00:00:00Z\")", "true");
 	EV("is_greater(1, \"a\")", "error: type");
 	EV("is_greater(null, null)", "false");
-	EV("is_greater(null, 1)", "error: type");
+	EV("is_greater(null, 1)", "false");	/* null beside a number is 0 */
+	EV("is_greater(1, null)", "true");
+	EV("is_less(null, 1)", "true");
+	EV("is_less(null, -1)", "false");
+	EV("is_less(null, \"2\")", "true");
+	EV("is_greater(null, \"x\")", "error: type");
 	EV("is_less(1, 2)", "true");
 	EV("is_less(\"9\", \"10\")", "true");
 	EV("equals(1, 1.0)", "true");
@@ -861,6 +885,211 @@ test_table(void)
 	free(docs);
 }
 
+/*
+ * Null and wrong-typed arguments as the old public functions.go reads them
+ * (cast.ToStringE(nil) is "", cast.ToIntE(nil) 0), one call per function the
+ * other tests do not already cover that way.
+ */
+static void
+test_sling_nulls(void)
+{
+	EV("int_format(null, \"05\")", "\"00000\"");
+	EV("int_format(5, null)", "error: type");
+	EV("float_format(null, \".2\")", "\"0.00\"");
+	EV("float_format(\"x\", \".2\")", "error: type");
+	EV("split(null, \",\")", "[\"\"]");
+	EV("split(\"a,b\", null)", "[\"a\",\",\",\"b\"]");
+	EV("split([1], \",\")", "error: type");
+	EV("split_part(null, \",\", 0)", "\"\"");
+	EV("split_part(\"a,b\", \",\", null)", "\"a\"");
+	EV("contains(null, \"a\")", "false");
+	EV("contains(\"abc\", null)", "true");
+	EV("contains({}, \"a\")", "error: type");
+	EV("contains(keys({\"id\": 1}), \"id\")", "true");
+	EV("contains([1, [2]], [2])", "true");
+	EV("contains([1, 2], \"1\")", "false");
+	EV("replace(null, \"a\", \"b\")", "\"\"");
+	EV("trim(null)", "\"\"");
+	EV("trim(null, \"x\")", "\"\"");
+	EV("substring(null, 0, 1)", "\"\"");
+	EV("substring(\"abc\", null)", "\"abc\"");
+	EV("substring(\"abc\", 0, null)", "\"\"");
+	EV("substring(\"abcdef\", \"1\", \"3\")", "\"bc\"");
+	EV("upper(null)", "\"\"");
+	EV("lower(null)", "\"\"");
+	EV("upper(12)", "\"12\"");
+	EV("upper([1])", "error: type");
+	EV("length(null)", "0");
+	EV("length(5)", "error: type");
+	EV("encode_url(null)", "\"\"");
+	EV("decode_url(null)", "\"\"");
+	EV("encode_base64(null)", "\"\"");
+	EV("decode_base64(null)", "\"\"");
+	EV("hash(null)", "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"");
+	EV("hash(\"a\", null)", "error: type");
+	EV("regex_match(null, \"a\")", "false");
+	EV("regex_extract(null, \"a\")", "null");
+	EV("regex_replace(null, \"a\", \"b\")", "\"\"");
+	EV("element([1, 2], null)", "1");
+	EV("element(null, 0)", "error: type");
+	EV("join(null, \",\")", "error: type");
+	EV("join([\"a\", \"b\"], null)", "\"ab\"");
+	EV("sort(null)", "[null]");
+	EV("sort(\"x\")", "[\"x\"]");
+	EV("sort([3, 1], null)", "[1,3]");
+	EV("greatest(null)", "null");
+	EV("greatest(null, 1)", "1");
+	EV("least(null, 1)", "1");	/* nulls skipped: Sling would read null as 0 */
+	EV("keys(null)", "[]");
+	EV("values(null)", "[]");
+	EV("get_path(null, \"a\")", "null");
+	EV("jmespath(null, \"a\")", "null");
+	EV("exists(null, 1)", "false");
+	EV("is_empty(null)", "true");
+	EV("equals(null, null)", "true");
+	EV("equals(null, 0)", "false");
+	EV("if(null, 1, 2)", "2");
+	EV("cast(null, \"int\")", "null");
+	EV("try_cast(null, \"date\")", "null");
+	EV("cast(\"\", \"date\")", "null");	/* "" is the zero time, no date */
+	EV("cast(\"\", \"int\")", "error: value");
+	EV("to_int(null)", "null");
+	EV("json_parse(null)", "null");
+	EV("type_of(null)", "\"null\"");
+	EV("object_merge(null, {\"a\": 1})", "{\"a\":1}");
+	EV("object_delete(null, \"a\")", "null");
+	EV("object_rename(null, \"a\", \"b\")", "null");
+	EV("null_if(null, 1)", "null");
+	CHECK(strncmp(ev("now(null)"), "\"", 1) == 0 && strstr(result, "Z\"") != NULL);
+	/* range ends stay strict: Sling's 0 or year 1 would iterate from the epoch */
+	EV("range(null, 3)", "error: value");
+	EV("int_range(1, null)", "error: value");
+	EV("date_range(null, \"2024-01-03\")", "error: value");
+}
+
+/* The guide's functions the old source lacked, and the closed build's explode. */
+static void
+test_new_functions(void)
+{
+	EV("chunk([1, 2, 3, 4, 5], 2)", "[[1,2],[3,4],[5]]");
+	EV("chunk([1, 2], 5)", "[[1,2]]");
+	EV("chunk([], 2)", "[]");
+	EV("chunk([1, 2], \"1\")", "[[1],[2]]");
+	EV("chunk([1, 2], 0)", "error: value");
+	MSG_HAS("chunk: the chunk size must be greater than 0");
+	EV("chunk([1, 2], null)", "error: value");
+	EV("chunk(null, 2)", "error: type");
+	EV("chunk({\"a\": 1}, 2)", "error: type");
+	EV("chunk([1], \"x\")", "error: type");
+
+	EV("explode({\"id\": 1, \"items\": [{\"sku\": \"A\"}, {\"sku\": \"B\"}]}, \"items\")",
+	   "[{\"id\":1,\"sku\":\"A\"},{\"id\":1,\"sku\":\"B\"}]");
+	EV("explode({\"id\": 1, \"tags\": [\"x\", \"y\"]}, \"tags\")",
+	   "[{\"id\":1,\"tags\":\"x\"},{\"id\":1,\"tags\":\"y\"}]");
+	EV("explode({\"id\": 1, \"items\": [{\"id\": 9}]}, \"items\")", "[{\"id\":9}]");
+	EV("explode({\"id\": 1, \"tags\": []}, \"tags\")", "[]");
+	EV("explode({\"id\": 1}, \"tags\")", "[{\"id\":1}]");
+	EV("explode({\"id\": 1, \"tags\": \"x\"}, \"tags\")", "[{\"id\":1,\"tags\":\"x\"}]");
+	EV("explode(null, \"tags\")", "null");
+	EV("explode([1], \"tags\")", "error: type");
+	EV("explode({}, null)", "error: value");
+
+	EV("filter([1, 2, 3], \"value > 1\")", "[2,3]");
+	EV("filter(response.json.data, \"value.kind == \\\"a\\\"\")",
+	   "[{\"id\":1,\"kind\":\"a\"},{\"id\":3,\"kind\":\"a\"}]");
+	EV("filter([1, 2], \"value > record.id\")", "[]");	/* other namespaces stay in sight */
+	EV("filter(null, \"value\")", "[]");
+	EV("filter(5, \"value\")", "error: type");
+	EV("filter([1], \"[value]\")", "error: type");
+	MSG_HAS("filter: the condition must be true or false");
+	EV("filter([1], \"upper(\")", "error: syntax");
+	EV("filter([1], state.key)", "[]");	/* "a": a path to nothing, null, false */
+	EV("map([1, 2, 3], \"value * 2\")", "[2,4,6]");
+	EV("map(response.json.data, \"value.id\")", "[1,2,3]");
+	EV("map([\"a\"], \"upper(value) + record.value\")", "[\"Av\"]");
+	EV("map(null, \"value\")", "[]");
+	EV("map([1], 5)", "error: type");
+	EV("map([0], \"1 / value\")", "error: value");
+	MSG_HAS("map: element 0:");
+
+	EV("object_casing({\"firstName\": 1, \"last name\": 2, \"HTTPServer\": 3, \"user_id\": 4, \"2fa\": 5}, \"snake\")",
+	   "{\"first_name\":1,\"last_name\":2,\"httpserver\":3,\"user_id\":4,\"_2fa\":5}");
+	EV("object_casing({\"first_name\": 1, \"a-b c\": 2, \"User ID\": 3}, \"camel\")",
+	   "{\"firstName\":1,\"aBC\":2,\"userId\":3}");
+	EV("object_casing({\"firstName\": 1}, \"UPPER\")", "{\"FIRSTNAME\":1}");
+	EV("object_casing({\"firstName\": 1}, \"lower\")", "{\"firstname\":1}");
+	EV("object_casing(null, \"snake\")", "null");
+	EV("object_casing({}, \"kebab\")", "error: value");
+	EV("object_casing([1], \"snake\")", "error: type");
+	EV("snake(\"userID\")", "\"user_id\"");
+	EV("snake(null)", "null");
+
+	EV("object_zip([\"a\", \"b\"], [1, 2])", "{\"a\":1,\"b\":2}");
+	EV("object_zip([\"a\", \"b\"], [1])", "{\"a\":1,\"b\":null}");
+	EV("object_zip([\"a\"], [1, 2])", "{\"a\":1}");
+	EV("object_zip([1], [\"x\"])", "{\"1\":\"x\"}");
+	EV("object_zip(null, [1])", "{}");
+	EV("object_zip([\"a\"], null)", "{\"a\":null}");
+	EV("object_zip([null], [1])", "error: type");
+	EV("object_zip(\"a\", [1])", "error: type");
+}
+
+/* The hook test_jq installs: stop at once. */
+static bool
+stop_now(void)
+{
+	return true;
+}
+
+/*
+ * jq() through libjq in the worker: outputs as a list, jq's own errors, the
+ * programs refused, and the limits (outputs, memory, time, cancel).
+ */
+static void
+test_jq(void)
+{
+	EV("jq({\"a\": [1, 2]}, \".a[]\")", "[1,2]");
+	EV("jq(record, \"map_values(if . == 7 then null else . end)\")", "[{\"id\":null,\"value\":\"v\"}]");
+	EV("jq([1, 2, 3], \".[] | select(. > 1)\")", "[2,3]");
+	EV("jq(null, \".\")", "[null]");
+	EV("jq(1, \"empty\")", "[]");
+	EV("jq(1, \"halt\")", "[]");
+	EV("jq({\"n\": 145.2}, \".n\")", "[145.2]");
+	EV("jq(1, \"error(\\\"boom\\\")\")", "error: value");
+	CHECK_STR(msg, "jq: boom in expression: jq(1, \"error(\\\"boom\\\")\")");
+	EV("jq(1, \"\\\"bye\\\" | halt_error\")", "error: value");
+	MSG_HAS("jq: bye");
+	EV("jq(1, \".a\")", "error: value");
+	MSG_HAS("Cannot index number with string");
+	EV("jq(1, \".a |\")", "error: syntax");	/* a literal program compiles with the spec */
+	MSG_HAS("jq: syntax error");
+	EV("jq(1, \"import \\\"a\\\" as a; .\")", "error: syntax");
+	MSG_HAS("import, include and module are not allowed");
+	EV("jq(1, \"$ENV | length\")", "[0]");	/* the worker has no environment */
+	EV("jq(1, 5)", "error: type");
+	EV("jq(1, state.key)", "error: syntax");	/* "a": compiled when called, not a jq program */
+	EV("jq(1, \"[-1] | implode | length\")", "[1]");
+	EV("jq(1, \"range(2000000)\")", "error: limit");
+	MSG_HAS("BF_JQ_MAX_OUTPUTS");
+	/* one output of 2.1 million values: charged by its values, before it is parsed */
+	EV("jq(1, \"[range(2100000)]\")", "error: limit");
+	MSG_HAS("BF_EVAL_MAX_BYTES");
+	EV("jq(1, \"[range(3)] | map(\\\"a,[{\\\")\")", "[[\"a,[{\",\"a,[{\",\"a,[{\"]]");
+	/* past BF_JQ_MAX_MEMORY libjq fails; the worker dies, the caller does not */
+	EV("jq(1, \"(\\\"x\\\" * 1000) * 1000000 | length\")", "error: limit");
+	MSG_HAS("stopped the jq worker");
+	EV("jq(2, \". * 3\")", "[6]");	/* a fresh worker */
+	bf_jq_set_time_limit(300);
+	EV("jq(1, \"last(range(infinite))\")", "error: limit");
+	MSG_HAS("BF_JQ_TIME_LIMIT_MS");
+	bf_jq_set_time_limit(0);
+	bf_expr_set_interrupt(stop_now);
+	EV("jq(1, \"last(range(infinite))\")", "error: canceled");
+	bf_expr_set_interrupt(NULL);
+	EV("jq(1, \". + 1\")", "[2]");
+	bf_jq_stop();
+}
+
 int
 main(void)
 {
@@ -878,6 +1107,9 @@ main(void)
 	test_jmespath_function();
 	test_encodings();
 	test_log();
+	test_sling_nulls();
+	test_new_functions();
+	test_jq();
 	test_table();
 	json_object_put(vars);
 	return UNIT_DONE("functions");

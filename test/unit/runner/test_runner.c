@@ -655,6 +655,43 @@ test_record_transforms(void)
 	run_free(&run);
 }
 
+/*
+ * records.jq picks the records with a jq program (its template rendered
+ * first; an output that is a list gives its elements); a jq error names the
+ * key; records.casing recases every record's keys after the processors.
+ */
+static void
+test_jq_and_casing(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {field: data}\n"
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jq: '.{state.field} | map({recordId: .id})', casing: snake}\n"
+				  "      processors:\n"
+				  "        - {expression: record.recordId * 10, output: record.bigValue}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(json_object_to_json_string_ext(run.records, JSON_TEXT),
+			  "[{\"record_id\":1,\"big_value\":10},{\"record_id\":2,\"big_value\":20}]");
+	run_free(&run);
+
+	if (!run_spec(&run, HEAD
+				  "    request: {url: \"@URL@/paged/cursor?limit=2\"}\n"
+				  "    response:\n"
+				  "      records: {jq: '.data[] | .id.x', casing: camel}\n",
+				  NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR);
+	CHECK_MSG(strstr(run.err.message, "endpoints.e.response.records.jq") != NULL &&
+			  strstr(run.err.message, "jq: Cannot index number with string \"x\"") != NULL,
+			  "%s", run.err.message);
+	run_free(&run);
+}
+
 /* Stored sync.* values are read; bf_sync_merge never moves a maximum back. */
 static void
 test_sync(void)
@@ -1033,6 +1070,230 @@ test_setup_teardown(void)
 	CHECK(run.status == BF_RUN_ERROR && strstr(run.err.message, "HTTP 404") != NULL);
 	CHECK(run.stats.requests == 1);
 	run_free(&run);
+}
+
+/*
+ * Setup calls as Sling's github spec writes them (issue 12): in defaults,
+ * sending defaults.request's headers and parameters; a processor without
+ * output runs; the call's rule sees what its processor wrote, and a stop
+ * there stops the endpoint with a warning.
+ */
+#define GITHUB_LIKE \
+	"name: t\n" \
+	"defaults:\n" \
+	"  request:\n" \
+	"    rate: 0\n" \
+	"    headers: {X-Api-Version: v9}\n" \
+	"    parameters: {per: 5}\n" \
+	"  setup:\n" \
+	"    - request: {url: \"@URL@/echo?n=%d\"}\n" \
+	"      response:\n" \
+	"        records: {jmespath: \"records[0]\"}\n" \
+	"        processors:\n" \
+	"          - expression: 'require(record.query.n, \"the processor ran\")'\n" \
+	"          - {expression: 'to_int(record.query.n)', output: state.quota, aggregation: last}\n" \
+	"          - {expression: 'record.headers[\"x-api-version\"] + \" \" + record.query.per'," \
+	" output: state.sent, aggregation: last}\n" \
+	"        rules:\n" \
+	"          - {action: stop, condition: state.quota < 5, message: \"low quota {state.quota}\"}\n" \
+	"endpoints:\n" \
+	"  e:\n" \
+	"    request: {url: \"@URL@/echo\", parameters: {}}\n" \
+	"    response: {records: {jmespath: \"records[]\"}}\n"
+
+static void
+test_setup_calls(void)
+{
+	char		yaml[2048];
+	Run			run;
+	struct json_object *state;
+	char	   *w;
+
+	snprintf(yaml, sizeof(yaml), GITHUB_LIKE, 7);
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK(json_object_array_length(run.records) == 1);
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "quota"), "7");
+	/* the call sent defaults.request's header and parameter */
+	CHECK_STR(json_at(state, "sent"), "\"v9 5\"");
+	json_object_put(state);
+	CHECK(bf_runner_take_warning(run.runner) == NULL);
+	run_free(&run);
+
+	/* the rule sees the quota its processor wrote: a stop ends the endpoint */
+	snprintf(yaml, sizeof(yaml), GITHUB_LIKE, 3);
+	if (!run_spec(&run, yaml, NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK(json_object_array_length(run.records) == 0);
+	CHECK(run.stats.requests == 1);
+	w = bf_runner_take_warning(run.runner);
+	CHECK_MSG(w != NULL && strstr(w, "endpoint \"e\": ") == w &&
+			  strstr(w, "setup[0] stopped the endpoint before its requests: low quota 3") != NULL,
+			  "%s", w ? w : "(none)");
+	free(w);
+	run_free(&run);
+
+	/* the processor without output runs: its require fails the run */
+	if (!run_spec(&run, HEAD
+				  "    setup:\n"
+				  "      - request: {url: \"@URL@/echo\"}\n"
+				  "        response:\n"
+				  "          records: {jmespath: \"records[0]\"}\n"
+				  "          processors:\n"
+				  "            - expression: 'require(record.query.n, \"the processor ran\")'\n"
+				  "    request: {url: \"@URL@/echo\"}\n", NULL))
+		return;
+	CHECK(run.status == BF_RUN_ERROR);
+	CHECK_MSG(strstr(run.err.message, "the processor ran") != NULL, "%s", run.err.message);
+	CHECK(run.stats.requests == 1);
+	run_free(&run);
+
+	/* a retried response's state writes are undone: collect sees one value */
+	if (!run_spec(&run, HEAD
+				  "    setup:\n"
+				  "      - request: {url: \"@URL@/echo?x=1\"}\n"
+				  "        response:\n"
+				  "          records: {jmespath: \"records[0]\"}\n"
+				  "          processors:\n"
+				  "            - {expression: request.attempts, output: state.tries, aggregation: collect}\n"
+				  "          rules:\n"
+				  "            - {action: retry, condition: request.attempts < 2, max_attempts: 3}\n"
+				  "    request: {url: \"@URL@/echo\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "tries"), "[2]");
+	json_object_put(state);
+	CHECK(run.stats.requests == 3);
+	run_free(&run);
+}
+
+/*
+ * context.store within an endpoint, and iterate.over evaluated after setup:
+ * a setup call's processor writes the store, a later processor and the
+ * next call read it, and over iterates what setup stored.  An over that is
+ * null warns.
+ */
+static void
+test_store_and_over(void)
+{
+	Run			run;
+	struct json_object *state;
+	struct json_object *store;
+	char	   *w;
+
+	if (!run_spec(&run, HEAD
+				  "    setup:\n"
+				  "      - request: {url: \"@URL@/echo\"}\n"
+				  "        response:\n"
+				  "          records: {jmespath: \"records[0]\"}\n"
+				  "          processors:\n"
+				  "            - {expression: '[\"x\", \"y\"]', output: context.store.ids, aggregation: last}\n"
+				  "            - {expression: 'length(context.store.ids)', output: state.n, aggregation: last}\n"
+				  "      - request:\n"
+				  "          url: \"@URL@/echo\"\n"
+				  "          parameters: {ids: '{join(context.store.ids, \",\")}'}\n"
+				  "        response:\n"
+				  "          records: {jmespath: \"records[0]\"}\n"
+				  "          processors:\n"
+				  "            - {expression: record.query.ids, output: state.joined, aggregation: last}\n"
+				  "    iterate: {over: context.store.ids, into: state.id}\n"
+				  "    request: {url: \"@URL@/echo\", parameters: {id: \"{state.id}\"}}\n"
+				  "    response: {records: {jmespath: \"records[]\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK(json_object_array_length(run.records) == 2);
+	CHECK(run.stats.iterations == 2);
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "n"), "2");
+	CHECK_STR(json_at(state, "joined"), "\"x,y\"");
+	json_object_put(state);
+	store = bf_runner_store(run.runner);
+	CHECK_STR(json_at(store, "ids"), "[\"x\",\"y\"]");
+	json_object_put(store);
+	run_free(&run);
+
+	/* an over that is null: no request, and a warning naming it */
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: context.store.records, into: state.r}\n"
+				  "    request: {url: \"@URL@/echo\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK(json_object_array_length(run.records) == 0 && run.stats.requests == 0);
+	w = bf_runner_take_warning(run.runner);
+	CHECK_STR(w, "endpoint \"e\": endpoints.e.iterate.over: \"context.store.records\" is null, "
+			  "so the endpoint makes no request");
+	free(w);
+	run_free(&run);
+}
+
+/*
+ * A GraphQL payload as shopify_graphql's customer endpoint writes it: the
+ * query's nested blocks are text (one holds a field called state), the
+ * {state.x} inside them and the variables are rendered.
+ */
+static void
+test_graphql_payload(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    state: {cursor: c1, limit: 3}\n"
+				  "    request:\n"
+				  "      url: \"@URL@/echo\"\n"
+				  "      method: POST\n"
+				  "      payload:\n"
+				  "        query: >\n"
+				  "          query ($cursor: String) {\n"
+				  "            customers(first: {state.limit}, after: $cursor) {\n"
+				  "              edges { node { id defaultAddress { city } state } }\n"
+				  "            }\n"
+				  "          }\n"
+				  "        variables:\n"
+				  "          cursor: '{state.cursor}'\n"
+				  "    response: {records: {jmespath: \"records[]\"}}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "body"),
+			  "{\"query\":\"query ($cursor: String) {\\n  customers(first: 3, "
+			  "after: $cursor) {\\n    edges { node { id defaultAddress { city } state } }\\n"
+			  "  }\\n}\\n\",\"variables\":{\"cursor\":\"c1\"}}");
+	run_free(&run);
+}
+
+/* inputs.* and connection-level state: a state key only the server sets */
+static void
+test_inputs_and_server_state(void)
+{
+	BfRunContext ctx;
+	Run			run;
+	char		overrides[128];
+
+	memset(&ctx, 0, sizeof(ctx));
+	snprintf(overrides, sizeof(overrides), "{\"base\": \"%s\", \"page\": \"2\"}", mock.url);
+	ctx.state_overrides = json_tokener_parse(overrides);
+	ctx.inputs = json_tokener_parse("{\"repos\": [\"r1\", \"r2\"]}");
+	if (run_spec(&run, "name: t\n"
+				 "defaults:\n"
+				 "  state: {page: 1, url: \"{state.base}/echo\"}\n"
+				 "  request: {rate: 0}\n"
+				 "endpoints:\n"
+				 "  e:\n"
+				 "    iterate: {over: inputs.repos, into: state.repo, concurrency: 1}\n"
+				 "    request: {url: \"{state.url}\", parameters: {repo: \"{state.repo}\","
+				 " page: \"{state.page}\"}}\n"
+				 "    response: {records: {jmespath: \"records[]\"}}\n", &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "query"),
+				  "{\"repo\":\"r1\",\"page\":\"2\"},{\"repo\":\"r2\",\"page\":\"2\"}");
+		run_free(&run);
+	}
+	json_object_put(ctx.state_overrides);
+	json_object_put(ctx.inputs);
 }
 
 /* ---- authentication -------------------------------------------------------- */
@@ -1905,7 +2166,12 @@ main(int argc, char **argv)
 	test_limits();
 	test_formats();
 	test_select();
+	test_jq_and_casing();
 	test_setup_teardown();
+	test_setup_calls();
+	test_store_and_over();
+	test_inputs_and_server_state();
+	test_graphql_payload();
 	test_auth_headers();
 	test_oauth2();
 	test_hmac();

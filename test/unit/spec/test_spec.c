@@ -679,10 +679,24 @@ test_errors(void)
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      format: xml\n",
 				 "t.yaml:6:7: endpoints.e.response.format: \"xml\" is not supported "
 				 "(supported: json, jsonlines, csv)");
+	/* records.jq: compiled by libjq at load time, and not beside jmespath */
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
-				 "        jq: .data[]\n",
-				 "t.yaml:7:9: endpoints.e.response.records.jq: not supported: jq record selectors "
-				 "are not implemented; use jmespath");
+				 "        jq: '.data[] |'\n",
+				 "t.yaml:7:9: endpoints.e.response.records.jq: invalid jq program: jq: syntax error, "
+				 "unexpected $end (Unix shell quoting issues?) at <top-level>, line 1");
+	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    response:\n      records:\n"
+				 "        jq: .data[]\n        jmespath: data\n",
+				 "t.yaml:6:7: endpoints.e.response.records: give jmespath or jq, not both");
+	{
+		BfError		err;
+		BfSpec	   *spec = load("endpoints:\n  e:\n    request:\n      url: x\n    response:\n"
+								"      records:\n        jq: '.{state.key}[]'\n", &err);
+
+		CHECK_MSG(spec != NULL, "%s", err.message);
+		if (spec != NULL)
+			CHECK_STR(spec->endpoints[0].response.records.jq.src, ".{state.key}[]");
+		bf_spec_free(spec);
+	}
 	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
 				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
@@ -692,9 +706,6 @@ test_errors(void)
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
 	/* cross checks */
-	expect_error("endpoints:\n  e:\n    sync: [last]\n    request:\n      url: x\n",
-				 "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any processor "
-				 "(add a processor with output: state.last)");
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: [1]\n"
 				 "      into: current\n",
 				 "t.yaml:7:7: endpoints.e.iterate.into: must be \"state.<name>\", got \"current\"");
@@ -1260,6 +1271,32 @@ test_queue_warnings(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A sync key no processor writes loads, with a warning (sling-cli's Shopify
+ * specs have one), and more warnings than the first allocation holds keep.
+ */
+static void
+test_sync_warnings(void)
+{
+	BfError		err;
+	char		buf[256];
+	BfSpec	   *spec = load("endpoints:\n  e:\n    sync: [last, a, b, c, d, f, g, h, i, j]\n"
+							"    request:\n      url: x\n", &err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	CHECK(spec->warning_count == 10);
+	if (spec->warning_count == 10)
+	{
+		CHECK_STR(bf_spec_warning_text(spec, 0, buf, sizeof(buf)),
+				  "t.yaml:3:12: endpoints.e.sync[0]: sync key \"last\" is not written by any "
+				  "processor, so it never advances (add a processor with output: state.last)");
+		CHECK_STR(spec->warnings[9].path, "endpoints.e.sync[9]");
+	}
+	bf_spec_free(spec);
+}
+
 /* The queue graph's load errors, placed where the offending read is. */
 static void
 test_queue_errors(void)
@@ -1345,9 +1382,64 @@ test_queue_errors(void)
 				 "t.yaml:2:3: endpoints.e.request.url: missing required key");
 }
 
+/*
+ * Issue 12: a setup call's request merged over defaults.request, a
+ * processor without output, and the state keys a server may set.
+ */
+static void
+test_calls_and_state_keys(void)
+{
+	static const char yaml[] =
+		"name: t\n"
+		"defaults:\n"
+		"  state: {page: 1}\n"
+		"  request:\n"
+		"    method: POST\n"
+		"    headers: {Accept: application/json, X-Version: \"2\"}\n"
+		"    parameters: {per_page: 100}\n"
+		"  setup:\n"
+		"    - request:\n"
+		"        url: \"{state.base_url}/rate_limit\"\n"
+		"        headers: {X-Version: \"3\"}\n"
+		"      response:\n"
+		"        processors:\n"
+		"          - expression: log(record)\n"
+		"          - {expression: record.remaining, output: state.quota_remaining}\n"
+		"endpoints:\n"
+		"  e:\n"
+		"    request: {url: \"{state.base_url}/x/{state.test_record.id}\"}\n";
+	BfError		err;
+	BfSpec	   *spec = load(yaml, &err);
+	const BfCall *c;
+	const char *suggestion;
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	c = &spec->endpoints[0].setup[0];
+	CHECK_STR(c->request.method, "POST");
+	CHECK_STR(header(&c->request.headers, "Accept"), "application/json");
+	CHECK_STR(header(&c->request.headers, "X-Version"), "3");
+	CHECK(map_get(&c->request.parameters, "per_page") != NULL);
+	CHECK(c->response.processors[0].output_kind == BF_OUTPUT_NONE);
+	CHECK(c->response.processors[0].output == NULL);
+	CHECK(c->response.processors[1].output_kind == BF_OUTPUT_STATE);
+	/* read only: base_url, test_record; in defaults.state: page */
+	CHECK(bf_spec_state_key_known(spec, "base_url", &suggestion) && suggestion == NULL);
+	CHECK(bf_spec_state_key_known(spec, "test_record", &suggestion));
+	CHECK(bf_spec_state_key_known(spec, "page", &suggestion));
+	CHECK(!bf_spec_state_key_known(spec, "base_urll", &suggestion));
+	CHECK_STR(suggestion, "base_url");
+	CHECK(!bf_spec_state_key_known(spec, "zzz", &suggestion) && suggestion == NULL);
+	/* a key written but never read is not one a server may set */
+	CHECK(!bf_spec_state_key_known(spec, "quota_remaining", &suggestion));
+	bf_spec_free(spec);
+}
+
 int
 main(int argc, char **argv)
 {
+	test_calls_and_state_keys();
 	test_analytics();
 	test_sales_and_orders();
 	test_merge();
@@ -1365,6 +1457,7 @@ main(int argc, char **argv)
 	test_queue_graph();
 	test_queue_chain();
 	test_queue_warnings();
+	test_sync_warnings();
 	test_queue_errors();
 	test_cache();
 	test_suite(argc > 1 ? argv[1] : "../shared/conformance/sling/api_suite.yaml");
