@@ -100,7 +100,7 @@ $(FUZZ_BINS):
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)
 
-.PHONY: unit fuzz bench-build check-layout
+.PHONY: unit fuzz bench-build bench check-layout
 ifdef SANITIZE
 unit: $(ASAN_BINS)
 else
@@ -108,5 +108,9 @@ unit: $(UNIT_BINS)
 endif
 fuzz: $(FUZZ_BINS)
 bench-build: $(BENCH_BINS)
+# issue 16's ratios (test/bench/bench_bulk.sh; BENCH_ARGS=--full for 1M/10M);
+# not part of test/run: a benchmark, not a test
+bench:
+	test/bench/bench_bulk.sh $(BENCH_ARGS)
 check-layout:
 	tools/check-layout

@@ -997,6 +997,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->run_ctx.state_overrides = st->overrides;
 	st->run_ctx.inputs = st->inputs;
 	st->run_ctx.raw_records = st->conv->raw_ok;
+	bf_bound_dedup(&st->run_ctx);
 	start_queues(node, st);
 }
 

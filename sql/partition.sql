@@ -80,7 +80,9 @@ SELECT requests();
 CREATE TABLE nokey (event_id text, date date, kind text) PARTITION BY RANGE (date);
 CREATE TABLE nokey_jan PARTITION OF nokey FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
 CREATE UNIQUE INDEX ON nokey (date, kind);
-\set VERBOSITY verbose
+SELECT backfill_into('days', '2024-01-05', '2024-01-06', 'part.nokey');
+-- its SQLSTATE (verbose would print a LOCATION line that moves with the code)
+\set VERBOSITY sqlstate
 SELECT backfill_into('days', '2024-01-05', '2024-01-06', 'part.nokey');
 \set VERBOSITY default
 SELECT requests() AS no_index_made_no_request;

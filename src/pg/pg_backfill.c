@@ -22,6 +22,8 @@
  *	  4. INSERT INTO target SELECT FROM foreign_table ON CONFLICT ... DO
  *		 UPDATE through SPI, with bf_active_run giving the scan its context
  *		 (pg_backfill.h), and no row of it left in a default partition;
+ *		 without a primary key, an append through COPY's multi-insert from
+ *		 a cursor over the foreign table (pg_bulk.c);
  *	  5. the sync values merged with the stored ones, the history row and,
  *		 for a window, its progress.
  *
@@ -68,6 +70,7 @@
 #include "utils/typcache.h"
 
 #include "pg/pg_backfill.h"
+#include "pg/pg_bulk.h"
 #include "pg/pg_convert.h"
 #include "pg/pg_options.h"
 #include "pg/pg_partition.h"
@@ -1023,6 +1026,19 @@ upsert_sql(BfLoad *load)
 }
 
 /*
+ * Append the foreign table's rows over the range with COPY's multi-insert;
+ * false when COPY cannot take the target (bf_bulk_append).
+ */
+static bool
+append_by_copy(BfLoad *load, uint64 *rows)
+{
+	char	   *cols = column_list(load->columns, NULL);
+	char	   *select = psprintf("SELECT %s FROM %s%s", cols, load->ft_sql, range_filter(load));
+
+	return bf_bulk_append(load->target, load->columns, select, rows);
+}
+
+/*
  * Run the load statement with the scan taking its context from the run
  * request.  Returns the run's sync values (new reference).  On an error the
  * run's statistics so far go to the history row before the error goes on.
@@ -1033,7 +1049,8 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	BfRunRequest *rr = palloc0(sizeof(BfRunRequest));
 	BfRunRequest *outer = bf_active_run;	/* when called from a trigger of another */
 	char	   *sql = upsert_sql(load);
-	int			ret;
+	int			ret = SPI_OK_INSERT;
+	uint64		rows = 0;
 
 	rr->relid = load->ftrelid;
 	rr->ctx.range_start = load->range_start;
@@ -1047,7 +1064,12 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	bf_active_run = rr;
 	PG_TRY();
 	{
-		ret = SPI_execute(sql, false, 0);
+		/* an append goes through COPY's multi-insert when it can (pg_bulk.c) */
+		if (load->key_columns != NIL || !append_by_copy(load, &rows))
+		{
+			ret = SPI_execute(sql, false, 0);
+			rows = SPI_processed;
+		}
 	}
 	PG_CATCH();
 	{
@@ -1069,7 +1091,7 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 			 load->opts->relname);
 	}
 	load->hist->stats = rr->stats;
-	load->hist->rows = (int64) SPI_processed;
+	load->hist->rows = (int64) rows;
 	return rr->sync_out;
 }
 

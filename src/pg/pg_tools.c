@@ -272,6 +272,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ctx.secrets = rs->secrets;
 	ctx.state_overrides = rs->overrides;
 	ctx.inputs = rs->inputs;
+	bf_bound_dedup(&ctx);
 	start_producers(server, spec_path, rs->spec, ep, &ctx);
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);

@@ -16,11 +16,14 @@
 
 #include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "catalog/pg_tablespace.h"
+#include "commands/tablespace.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/syscache.h"
@@ -249,4 +252,26 @@ bf_add_run_stats(BfRunStats *sum, const BfRunStats *run)
 	sum->bytes += run->bytes;
 	sum->records += run->records;
 	sum->wait_seconds += run->wait_seconds;
+}
+
+/*
+ * work_mem is what a sort or a hash may hold before it spills, and the set
+ * of seen keys is such a hash.  Its files go where PostgreSQL's own
+ * temporary files go (base/pgsql_tmp, or a temp_tablespaces one), made if
+ * missing as fd.c makes it; they are unlinked as soon as made, so a crash
+ * leaves none, and the runner's memory context callback closes them on
+ * ERROR.  They are not counted against temp_file_limit.
+ */
+void
+bf_bound_dedup(BfRunContext *ctx)
+{
+	char		path[MAXPGPATH];
+	Oid			tablespace;
+
+	PrepareTempTablespaces();
+	tablespace = GetNextTempTableSpace();
+	TempTablespacePath(path, OidIsValid(tablespace) ? tablespace : DEFAULTTABLESPACE_OID);
+	(void) MakePGDirectory(path);
+	ctx->dedup_memory = (size_t) work_mem * 1024;
+	ctx->spill_dir = pstrdup(path);
 }

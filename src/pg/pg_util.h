@@ -79,4 +79,10 @@ extern struct json_object *bf_jsonb_to_json(Datum jsonb);
 /* Parse JSON text into json-c, raising invalid_json_text on failure. */
 extern struct json_object *bf_parse_json_text(const char *text, const char *what);
 
+/*
+ * Bound the runner's de-duplication set to work_mem, spilling to the
+ * temporary-file directory of a temp_tablespaces tablespace (keyset.h).
+ */
+extern void bf_bound_dedup(BfRunContext *ctx);
+
 #endif							/* PG_UTIL_H */

@@ -43,6 +43,7 @@
 #include "expr/expr.h"
 #include "json/formats.h"
 #include "runner/runner_phase.h"
+#include "runner/runner_prefetch.h"
 #include "runner/runner_raw.h"
 #include "runner/runner_request.h"
 #include "runner/runner_response.h"
@@ -109,6 +110,7 @@ bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 			break;
 		}
 	}
+	bf_prefetch_orphan(r, it);
 	json_object_put(it->state);
 	json_object_put(it->request);
 	free(it);
@@ -568,8 +570,10 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	if (ctx->limit > 0 && (r->limit == 0 || ctx->limit < r->limit))
 		r->limit = ctx->limit;
 	r->needs_text = bf_runner_reads(ep, "response.text");
+	/* with a limit, pages past it would be asked for only to be dropped */
+	r->prefetch = r->limit > 0 ? 0 : bf_prefetch_window(ep);
 	if (ep->response.records.primary_key.count > 0)
-		r->seen = bf_keyset_new();
+		r->seen = bf_keyset_new_bounded(ctx->dedup_memory, ctx->spill_dir);
 	if (ep->auth != NULL && ep->auth->type == BF_AUTH_OAUTH2)
 		r->auth_phase = AUTH_NEEDED;
 
@@ -808,6 +812,13 @@ advance(BfRunner *r, BfError *err)
 		if (!bf_submit_request(r, it, err))
 			return false;
 	}
+	for (it = r->iterations; it != NULL; it = it->next)
+	{
+		/* pages ahead need a token that lasts; an expired one waits for the next page */
+		if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+			break;
+		bf_prefetch_fill(r, it);
+	}
 	return true;
 }
 
@@ -825,6 +836,27 @@ find_iteration(BfRunner *r, void *user)
 	return NULL;
 }
 
+/*
+ * Handle an iteration's current page, then the pages after it that came
+ * ahead of their turn (runner_prefetch.c), in page order.
+ */
+static bool
+handle_pages(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *err)
+{
+	bool		ok = bf_handle_response(r, it, resp, err);
+
+	/* ITER_SUBMIT after a response: paginate moved on to the next page */
+	while (ok && it->phase == ITER_SUBMIT && (resp = bf_prefetch_take(r, it)) != NULL)
+	{
+		ok = bf_handle_response(r, it, resp, err);
+		bf_http_response_free(resp);
+	}
+	/* the response phase says an iteration is over; ending it is ours */
+	if (ok && it->phase == ITER_DONE)
+		bf_runner_iteration_done(r, it);
+	return ok;
+}
+
 /* Handle one completed response: the token's, or an iteration's. */
 static bool
 dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
@@ -835,14 +867,11 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	r->stats.bytes += (long) resp->bytes_received;
 	if (resp->user == (void *) r)
 		ok = bf_handle_token_response(r, resp, err);
-	else if ((it = find_iteration(r, resp->user)) != NULL)
-	{
-		ok = bf_handle_response(r, it, resp, err);
-		/* the response phase says an iteration is over; ending it is ours */
-		if (ok && it->phase == ITER_DONE)
-			bf_runner_iteration_done(r, it);
-	}
-	bf_http_response_free(resp);
+	else if ((it = find_iteration(r, resp->user)) != NULL ||
+			 (it = bf_prefetch_arrived(r, &resp)) != NULL)
+		ok = handle_pages(r, it, resp, err);
+	if (resp != NULL)
+		bf_http_response_free(resp);
 	return ok;
 }
 
@@ -1044,6 +1073,7 @@ bf_runner_free(BfRunner *r)
 		bf_batch_free(b);
 	}
 	bf_http_free(r->http);
+	bf_prefetch_free(r);
 	json_object_put(r->vars);
 	json_object_put(r->base_state);
 	json_object_put(r->call_state);

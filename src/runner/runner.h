@@ -63,6 +63,14 @@ typedef struct BfRunContext
 	 */
 	const BfQueueOps *queue_ops;
 	void	   *queue_store;
+
+	/*
+	 * The primary_key de-duplication set's memory budget in bytes (past
+	 * it, keys spill to temporary files in spill_dir: keyset.h); 0: no
+	 * bound.  spill_dir NULL: $TMPDIR, else /tmp.
+	 */
+	size_t		dedup_memory;
+	const char *spill_dir;
 } BfRunContext;
 
 typedef enum BfRunStatus

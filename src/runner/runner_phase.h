@@ -17,6 +17,7 @@
  *
  *	  runner.c -> runner_response.c -> runner_raw.c, runner_request.c
  *	  runner.c -> runner_request.c -> runner_sign.c (hmac signatures)
+ *	  runner.c -> runner_prefetch.c -> runner_request.c (pages ahead)
  *	  runner.c -> runner_raw.c
  *	  all of them -> runner_phase.c, which calls none of them
  *
@@ -43,9 +44,10 @@
  */
 /*
  * One iteration of iterate.over (or the single one of an endpoint without
- * iterate), or one setup or teardown call.  It has at most one request in
- * flight: its pages follow each other, since each page's next_state may
- * read the last response.
+ * iterate), or one setup or teardown call.  Its pages follow each other,
+ * since each page's next_state may read the last response; when it cannot
+ * (runner_prefetch.c), the pages after the current one are asked for ahead,
+ * but their responses are still handled one after another, in page order.
  */
 typedef enum IterPhase
 {
@@ -72,6 +74,9 @@ typedef struct Iteration
 	uint64_t	last_hash;		/* bf_keyset_hash of its last page's body */
 	size_t		last_len;		/* that body's length; with the hash, how a */
 	bool		have_last;		/* page repeating the last one shows */
+	struct PageAhead *ahead;	/* pages asked for ahead, in page order
+								 * (runner_prefetch.c) */
+	bool		ahead_end;		/* next_state changes nothing: ask no more */
 } Iteration;
 
 /*
@@ -189,6 +194,8 @@ struct BfRunner
 	struct json_object *queue_items;	/* queue name -> items this run appended */
 	BfRunStats	stats;			/* wait_seconds: slept for retries here, the
 								 * engine's waits are added by bf_runner_stats */
+	int			prefetch;		/* pages an iteration asks for ahead; 0: none */
+	struct PageAhead *orphans;	/* asked for by iterations now ended */
 };
 
 /* runner_phase.c */

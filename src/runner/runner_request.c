@@ -397,7 +397,21 @@ payload_body(struct json_object *payload, PairList *headers)
 bool
 bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 {
-	const BfRequest *rq = it->rq;
+	bool		ok = bf_submit_page(r, it->rq, it->state, it->attempts + 1, it,
+									&it->request, err);
+
+	if (ok)
+	{
+		it->attempts++;
+		it->phase = ITER_IN_FLIGHT;
+	}
+	return ok;
+}
+
+bool
+bf_submit_page(BfRunner *r, const BfRequest *rq, struct json_object *state, int attempt,
+			   void *user, struct json_object **request, BfError *err)
+{
 	PairList	headers = {0};
 	PairList	params = {0};
 	struct json_object *payload = NULL;
@@ -409,7 +423,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 	char	   *tls[3] = {NULL, NULL, NULL};	/* mtls: cert, key, ca */
 	bool		ok = false;
 
-	bf_runner_set_var(r, "state", json_object_get(it->state));
+	bf_runner_set_var(r, "state", json_object_get(state));
 	if ((url = render_text(&rq->url, r, err)) == NULL ||
 		!auth_headers(r, &headers, err) || !spec_headers(r, rq, &headers, err) ||
 		!render_parameters(r, rq, &params, err))
@@ -488,12 +502,10 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 		req.headers = headers.items;
 		req.n_headers = headers.count;
 	}
-	json_object_put(it->request);
-	it->request = request_namespace(full_url, rq->method, &headers, payload, it->attempts + 1);
-	if (!bf_http_submit(r->http, &req, it, err))
+	json_object_put(*request);
+	*request = request_namespace(full_url, rq->method, &headers, payload, attempt);
+	if (!bf_http_submit(r->http, &req, user, err))
 		goto done;
-	it->attempts++;
-	it->phase = ITER_IN_FLIGHT;
 	ok = true;
 done:
 	pairs_free(&headers);

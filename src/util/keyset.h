@@ -10,6 +10,13 @@
  * about 3 in 10^8, which is the price of a flat footprint (Sling offers a
  * Bloom filter for the same reason, with a far higher rate).
  *
+ * Even 8 bytes a record grow with the range, so a set made by
+ * bf_keyset_new_bounded keeps no more than its memory budget in memory:
+ * past it, the hashes held go to a temporary file as a sorted run, and a
+ * key is new when it is neither in memory nor in any run.  The answer is
+ * the same as the unbounded set's for every key, in any order (first
+ * wins, across a spill too).  See keyset.c for the runs.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef KEYSET_H
@@ -23,10 +30,22 @@ typedef struct BfKeySet BfKeySet;
 
 extern BfKeySet *bf_keyset_new(void);
 
+/*
+ * A set that holds at most about memory_bytes in memory (0: no bound, as
+ * bf_keyset_new) and spills the rest to unlinked temporary files in
+ * spill_dir (copied; NULL: $TMPDIR, else /tmp).  A file that cannot be
+ * made or written leaves the keys in memory: the set then grows past its
+ * budget rather than forget a key.  bf_keyset_free closes every file.
+ */
+extern BfKeySet *bf_keyset_new_bounded(size_t memory_bytes, const char *spill_dir);
+
 /* Add a key (bytes); true when it was not in the set before. */
 extern bool bf_keyset_add(BfKeySet *set, const char *key, size_t len);
 
 extern size_t bf_keyset_count(const BfKeySet *set);
+
+/* Keys held in temporary files, and in how many runs (for tests and EXPLAIN). */
+extern size_t bf_keyset_spilled(const BfKeySet *set, int *runs);
 extern void bf_keyset_free(BfKeySet *set);
 
 /*

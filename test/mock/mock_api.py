@@ -175,6 +175,26 @@ def range_route(handler, parts, query):
     return False
 
 
+# -- page prefetch and bounded de-duplication (sql/bulk_load.sql) --------
+# /dedup_pages?page=P&size=S&modulo=M&ms=D: S records after D ms, ids
+# (P*S + i) % M, each saying its page: an id repeats every M/S pages, so
+# the page a row keeps shows which copy won; every page has records, so
+# rows from a page past a stop would show too.
+def bulk_load_route(handler, parts, query):
+    """Answer the bulk_load test's routes and return True, else False."""
+    if parts != ["dedup_pages"]:
+        return False
+    page = int(query.get("page", "0"))
+    size = int(query.get("size", "10"))
+    modulo = int(query.get("modulo", "1000000000"))
+    delay = float(query.get("ms", "0")) / 1000.0
+    if delay:
+        time.sleep(delay)
+    items = [{"id": (page * size + i) % modulo, "page": page} for i in range(size)]
+    handler.send_body(200, {"items": items, "page": page})
+    return True
+
+
 # -- partitioned targets (test/bench/bench_partition.sh) -----------------------
 # /bulk_daily?day=YYYY-MM-DD&size=N: N records dated that day, ids unique
 # across days, each body made once and then served from memory (as
@@ -335,7 +355,8 @@ def official_record(handler, rest, query):
         "created_at": OFFICIAL_TIME + "Z", "updated_at": OFFICIAL_TIME + "Z",
         "request": {"method": handler.command, "path": "/" + "/".join(rest),
                     "query": query,
-                    "authorization": bool(handler.headers.get("Authorization")),
+                    "authorization": bool(handler.headers.get("Authorization")
+                                          or handler.headers.get("X-Shopify-Access-Token")),
                     "accept": handler.headers.get("Accept")},
     }
 
@@ -365,6 +386,28 @@ def official_later_page(query, body):
     return False
 
 
+# Shopify's REST lists, one key per resource, and its GraphQL connections
+# (edges of nodes): what the two shopify specs' records.jmespath read.
+SHOPIFY_LEGACY_KEYS = ("products", "product_variants", "images", "custom_collections",
+                       "smart_collections", "orders", "transactions", "refunds",
+                       "customers", "addresses", "inventory_items", "inventory_levels",
+                       "checkouts")
+
+
+def shopify_graphql_data(record, records):
+    """A GraphQL data object holding every connection the spec reads."""
+    def conn():
+        return {"edges": [{"node": r} for r in records],
+                "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    item = dict(record, inventoryLevels=conn())
+    return {"shop": record, "products": conn(), "productVariants": conn(),
+            "product": {"images": conn()}, "collections": conn(), "orders": conn(),
+            "order": {"transactions": conn(), "refunds": conn()}, "customers": conn(),
+            "customer": {"addresses": conn(), "orders": conn()},
+            "nodes": [{"inventoryItem": item} for _ in records],
+            "abandonedCheckouts": conn()}
+
+
 def official_route(handler, parts, query, body):
     """Answer /official/<spec>/... and return True, else False."""
     if parts[:1] != ["official"] or len(parts) < 2:
@@ -374,8 +417,17 @@ def official_route(handler, parts, query, body):
     records = [] if official_later_page(query, body) else [record]
     if rest == ["rate_limit"]:
         body = {"rate": {"limit": 5000, "remaining": 4999, "request": record["request"]}}
+    elif spec == "github" and rest[-2:] == ["actions", "workflows"]:
+        body = {"total_count": len(records), "workflows": records}
+    elif spec == "github" and rest[-2:] == ["actions", "runs"]:
+        body = {"total_count": len(records), "workflow_runs": records}
     elif spec == "github":
         body = records
+    elif spec == "shopify_legacy":
+        body = {key: records for key in SHOPIFY_LEGACY_KEYS}
+        body["shop"] = record
+    elif spec == "shopify_graphql":
+        body = {"data": shopify_graphql_data(record, records)}
     else:
         body = {key: records for key in OFFICIAL_LIST_KEYS}
         body.update(has_more=False, next=None)
@@ -725,6 +777,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if auth_route(self, parts, body):
+            return None
+
+        if bulk_load_route(self, parts, query):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:

@@ -1,6 +1,11 @@
-/* Unit tests of keyset: first wins, growth keeps every key, distinct hashes. */
+/*
+ * Unit tests of keyset: first wins, growth keeps every key, distinct hashes;
+ * a bounded set spills to runs and answers as the unbounded one does.
+ */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/keyset.h"
 #include "unit.h"
@@ -74,6 +79,73 @@ test_parts(void)
 	bf_keyset_free(set);
 }
 
+/*
+ * A set bounded to 16 kB (a table of 1024 slots, 768 keys, then a run)
+ * against an unbounded one: 50k keys in a shuffled order with every third
+ * one repeated at once and again much later, across many spills and
+ * merges; both give the same answer for every add (first wins), the
+ * bounded table never grows past its budget, and freeing it closes every
+ * file.  A directory that cannot take files keeps the keys in memory.
+ */
+static void
+test_bounded(void)
+{
+	int			fds = unit_count_fds();
+	BfKeySet   *plain = bf_keyset_new();
+	BfKeySet   *bounded = bf_keyset_new_bounded(16 * 1024, NULL);
+	char		key[32];
+	int			runs = -1;
+	int			differ = 0;
+	int			fresh = 0;
+	int			i;
+	int			pass;
+
+	for (pass = 0; pass < 2; pass++)
+	{
+		for (i = 0; i < 50000; i++)
+		{
+			int			k = (int) (((long) i * 7919) % 50000);	/* a permutation */
+			int			rep;
+
+			for (rep = 0; rep < (k % 3 == 0 ? 2 : 1); rep++)
+			{
+				bool		a;
+				bool		b;
+
+				snprintf(key, sizeof(key), "k%d", k);
+				a = bf_keyset_add(plain, key, strlen(key));
+				b = bf_keyset_add(bounded, key, strlen(key));
+				differ += a != b;
+				fresh += b;
+			}
+		}
+	}
+	CHECK_MSG(differ == 0, "%d answers differ", differ);
+	CHECK_MSG(fresh == 50000, "%d new", fresh);
+	CHECK(bf_keyset_count(bounded) == 50000);
+	CHECK(bf_keyset_spilled(bounded, &runs) > 40000);
+	/* about log2(50000 / 768) runs, never one a spill */
+	CHECK_MSG(runs >= 1 && runs <= 8, "%d runs", runs);
+	CHECK(fds < 0 || unit_count_fds() == fds + runs);
+	bf_keyset_free(bounded);
+	bf_keyset_free(plain);
+	CHECK(fds < 0 || unit_count_fds() == fds);
+
+	/* no file can be made: the keys stay in memory, none is forgotten */
+	bounded = bf_keyset_new_bounded(16 * 1024, "/nonexistent/dir");
+	fresh = 0;
+	for (i = 0; i < 5000; i++)
+	{
+		snprintf(key, sizeof(key), "k%d", i);
+		fresh += bf_keyset_add(bounded, key, strlen(key));
+		fresh -= bf_keyset_add(bounded, key, strlen(key));
+	}
+	CHECK(fresh == 5000);
+	CHECK(bf_keyset_spilled(bounded, &runs) == 0 && runs == 0);
+	CHECK(bf_keyset_count(bounded) == 5000);
+	bf_keyset_free(bounded);
+}
+
 int
 main(void)
 {
@@ -105,5 +177,6 @@ main(void)
 	CHECK(bf_keyset_hash("", 0) != 0);
 	bf_keyset_free(set);
 	test_parts();
+	test_bounded();
 	return UNIT_DONE("keyset");
 }
