@@ -446,8 +446,13 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		value = eval_field(r, &p->expression, err);
 		if ((failed = err->kind != BF_OK))
 			break;
-		/* a record output replaces the record, a queue output is written out as text */
-		if (p->output_kind != BF_OUTPUT_RECORD && p->output_kind != BF_OUTPUT_QUEUE &&
+		/*
+		 * a record output replaces the record, and a queue output is
+		 * written out as text at once, unless it is held back (the record
+		 * may change before it is written)
+		 */
+		if (p->output_kind != BF_OUTPUT_RECORD &&
+			(p->output_kind != BF_OUTPUT_QUEUE || filtered) &&
 			(failed = !own_value(&value, err)))
 		{
 			json_object_put(value);

@@ -2302,6 +2302,55 @@ test_output_holds_itself(void)
 	run_free(&run);
 }
 
+/*
+ * A queue output held back for a keep filter is the value when its
+ * processor ran: the record as it was then, not as the processors after
+ * it changed it (those went into the queue too, by reference).  The same
+ * spec without a filter writes the same item.
+ */
+static void
+test_queue_held_back_value(void)
+{
+	BfSpec	   *spec = load_spec("name: t\nendpoints:\n"
+								 "  p:\n"
+								 "    iterate: {over: '[{\"id\": 1}]', into: response.records}\n"
+								 "    response:\n"
+								 "      processors:\n"
+								 "        - {expression: record, output: queue.q}\n"
+								 "        - {expression: 2, output: record.later}\n"
+								 "  c:\n"
+								 "    iterate: {over: queue.q, into: response.records}\n");
+	KeepUpTo	k = {"id", 4};
+	int			filtered;
+
+	if (spec == NULL)
+		return;
+	for (filtered = 0; filtered < 2; filtered++)
+	{
+		void	   *store = bf_queue_mem_new();
+		struct json_object *records = NULL;
+		BfRunContext ctx;
+		BfRunStats	stats;
+		BfError		err;
+
+		memset(&ctx, 0, sizeof(ctx));
+		if (filtered)
+		{
+			ctx.keep = keep_up_to;
+			ctx.keep_arg = &k;
+		}
+		CHECK(queue_run(spec, "p", store, &ctx, &records, &stats, &err) == BF_RUN_DONE);
+		CHECK_STR(all_json(records), "[{\"id\":1,\"later\":2}]");
+		json_object_put(records);
+		CHECK(queue_run(spec, "c", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+		CHECK_MSG(strcmp(all_json(records), "[{\"id\":1}]") == 0, "filtered %d: %s", filtered,
+				  all_json(records));
+		json_object_put(records);
+		bf_queue_mem_free(store);
+	}
+	bf_spec_free(spec);
+}
+
 /* into: response.records over a plain list: processors, then de-duplication. */
 static void
 test_into_records(void)
@@ -2381,6 +2430,7 @@ main(int argc, char **argv)
 	test_queue_stream();
 	test_queue_deep_item();
 	test_output_holds_itself();
+	test_queue_held_back_value();
 	test_into_records();
 	test_prefetch();
 	harness_stop_server(&mock);
