@@ -994,6 +994,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	st->overrides = bf_overrides_json(st->opts->overrides);
 	st->inputs = bf_inputs_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
+	bf_user_tokens(scan_user(node), st->opts->serverid, &st->run_ctx);
 	st->run_ctx.state_overrides = st->overrides;
 	st->run_ctx.inputs = st->inputs;
 	st->run_ctx.raw_records = st->conv->raw_ok;

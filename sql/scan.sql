@@ -137,7 +137,9 @@ UNION ALL SELECT 'next_url', array_agg(id ORDER BY id) FROM next_url;
 SELECT explain_figure('SELECT * FROM cursor', 'Requests') AS cursor_requests,
        explain_figure('SELECT * FROM "offset"', 'Requests') AS offset_requests;
 
--- processors: each aggregation into state, as each record saw it
+-- processors: each aggregation into state, as each record saw it: the
+-- state its page started with, the aggregates of the pages before (as in
+-- Sling, whose suite's case 8 wants it)
 CREATE FOREIGN TABLE aggregates (id int, max_v int, min_v int, first_v int, last_v int, odd_ids int[])
   SERVER runner;
 SELECT * FROM aggregates ORDER BY id;

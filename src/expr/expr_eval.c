@@ -927,9 +927,18 @@ void
 bf_hide_secrets(char *msg, struct json_object *vars)
 {
 	struct json_object *secrets = NULL;
+	struct json_object *auth = NULL;
+	struct json_object *headers = NULL;
 
 	if (json_object_object_get_ex(vars, "secrets", &secrets))
 		bf_error_mask_secrets(msg, secrets);
+	/* what authentication made (auth.token, a sequence's auth.*) is as secret */
+	if (json_object_object_get_ex(vars, "auth", &auth))
+	{
+		bf_error_mask_secrets(msg, auth);
+		if (json_object_object_get_ex(auth, "headers", &headers))
+			bf_error_mask_secrets(msg, headers);
+	}
 }
 
 /*

@@ -42,7 +42,10 @@ typedef struct BfCall
 	struct BfBudget *budget;	/* the evaluation's account (expr_value.h) */
 } BfCall;
 
-/* bf_error_mask_secrets over the secrets namespace of vars. */
+/*
+ * bf_error_mask_secrets over the secrets namespace of vars, and over what
+ * authentication made (the auth namespace and its headers).
+ */
 extern void bf_hide_secrets(char *msg, struct json_object *vars);
 
 /* Put the result (a new reference; NULL is JSON null) in *out; false on error. */

@@ -270,6 +270,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 
 	ctx.mode = (ctx.range_start || ctx.range_end) ? "backfill" : "incremental";
 	ctx.secrets = rs->secrets;
+	bf_user_tokens(GetUserId(), server->serverid, &ctx);
 	ctx.state_overrides = rs->overrides;
 	ctx.inputs = rs->inputs;
 	bf_bound_dedup(&ctx);

@@ -26,6 +26,7 @@
 #include "storage/fd.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "expr/expr.h"
@@ -151,6 +152,62 @@ bf_user_secrets(Oid userid, Oid serverid)
 	if (out == NULL)
 		out = mapping_options(InvalidOid, serverid);
 	return out != NULL ? out : json_object_new_object();
+}
+
+/*
+ * The backend's oauth2 tokens, kept across scans (malloc'd, as the runner's
+ * memory is), and emptied whenever a user mapping or a server changes: the
+ * keys would miss the old tokens anyway (they digest the credentials), but
+ * a token made from a secret that was replaced should not stay in memory.
+ */
+static BfTokenCache *backend_tokens;
+
+#define BF_BACKEND_TOKENS 64
+
+static void
+forget_tokens(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (backend_tokens != NULL)
+		bf_token_cache_clear(backend_tokens);
+}
+
+/* The OID of the user mapping bf_user_secrets reads, or InvalidOid. */
+static Oid
+mapping_oid(Oid userid, Oid serverid)
+{
+	Oid			users[2] = {userid, InvalidOid};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		HeapTuple	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(users[i]),
+										 ObjectIdGetDatum(serverid));
+
+		if (HeapTupleIsValid(tp))
+		{
+			Oid			umid = ((Form_pg_user_mapping) GETSTRUCT(tp))->oid;
+
+			ReleaseSysCache(tp);
+			return umid;
+		}
+	}
+	return InvalidOid;
+}
+
+void
+bf_user_tokens(Oid userid, Oid serverid, BfRunContext *ctx)
+{
+	if (backend_tokens == NULL)
+	{
+		backend_tokens = bf_token_cache_new(BF_BACKEND_TOKENS);
+		if (backend_tokens == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, forget_tokens, (Datum) 0);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, forget_tokens, (Datum) 0);
+	}
+	ctx->token_cache = backend_tokens;
+	ctx->token_scope = psprintf("server %u role %u mapping %u", serverid, userid,
+								mapping_oid(userid, serverid));
 }
 
 Datum

@@ -57,6 +57,14 @@ extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
 
 /*
+ * Give a run the backend's token cache and the scope of (userid,
+ * serverid): the server, the role and the user mapping in force, so that
+ * the scans of a session share an oauth2 token until it expires, and never
+ * with another role or mapping.
+ */
+extern void bf_user_tokens(Oid userid, Oid serverid, BfRunContext *ctx);
+
+/*
  * The runner's next record into *out (see BfRecord), or false when the
  * endpoint is done.  It waits in steps of BF_POLL_MS and checks for
  * interrupts between them, so a cancel is honoured even while the API

@@ -23,6 +23,13 @@
  * leaves the endpoint nothing to iterate, as Sling's setup hands its stop
  * to the endpoint.
  *
+ * Authentication that takes requests of its own comes before any of
+ * these: an oauth2 token (runner_request.c), or the calls of a sequence,
+ * run one after another like setup calls, whose state.* outputs become
+ * the base state and whose auth.* outputs the auth namespace.  It is done
+ * again when it expires and a request is due, and when the API answers a
+ * request with 401 (that request is then sent again, once).
+ *
  * Queues (queue.h) come from the caller's store: an over of "queue.X" or
  * "chunk(queue.X, n)" is read from it an iteration at a time, never made
  * one array (memory does not grow with the queue), and any other read of
@@ -96,6 +103,14 @@ copy_outputs(const BfResponse *resp, struct json_object *state, struct json_obje
 	}
 }
 
+static void
+free_iteration(Iteration *it)
+{
+	json_object_put(it->state);
+	json_object_put(it->request);
+	free(it);
+}
+
 /* Unlink an iteration and free it. */
 static void
 bf_runner_drop_iteration(BfRunner *r, Iteration *it)
@@ -111,9 +126,7 @@ bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 		}
 	}
 	bf_prefetch_orphan(r, it);
-	json_object_put(it->state);
-	json_object_put(it->request);
-	free(it);
+	free_iteration(it);
 	r->active--;
 }
 
@@ -522,6 +535,9 @@ check_supported(const BfEndpoint *ep, const BfRunContext *ctx, BfError *err)
 		if (c->iterate.src != NULL)
 			what = i < ep->setup_count ? "setup iterate" : "teardown iterate";
 	}
+	for (i = 0; ep->auth != NULL && i < ep->auth->sequence_count; i++)
+		if (ep->auth->sequence[i].iterate.src != NULL)
+			what = "authentication.sequence iterate";
 	if (what != NULL)
 		return bf_error_set(err, BF_ERR_VALUE, "endpoint \"%s\": %s is not supported yet",
 							ep->name, what);
@@ -553,6 +569,7 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	bf_runner_set_var(r, "sync", object_or_empty(ctx->sync));
 	bf_runner_set_var(r, "context", context_object(ctx));
 	bf_runner_set_var(r, "inputs", object_or_empty(ctx->inputs));
+	bf_runner_set_var(r, "auth", json_object_new_object());
 	r->aggregates = json_object_new_object();
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
@@ -574,14 +591,25 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->prefetch = r->limit > 0 ? 0 : bf_prefetch_window(ep);
 	if (ep->response.records.primary_key.count > 0)
 		r->seen = bf_keyset_new_bounded(ctx->dedup_memory, ctx->spill_dir);
-	if (ep->auth != NULL && ep->auth->type == BF_AUTH_OAUTH2)
+	if (ep->auth != NULL &&
+		(ep->auth->type == BF_AUTH_OAUTH2 || ep->auth->type == BF_AUTH_SEQUENCE))
 		r->auth_phase = AUTH_NEEDED;
+	r->tokens = ctx->token_cache;
+	if (r->tokens == NULL)
+		r->tokens = r->own_tokens = bf_token_cache_new(4);
+	r->token_scope = strdup(ctx->token_scope ? ctx->token_scope : "");
 
 	bf_http_limits_default(&limits);
 	limits.max_concurrency = ep->request.concurrency;
 	limits.rate = ep->request.rate;
 	limits.timeout_ms = (long) ep->request.timeout * 1000L;
 	r->http = bf_http_new(&limits, err);
+	if (r->tokens == NULL || r->token_scope == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		bf_runner_free(r);
+		return NULL;
+	}
 	if (r->http == NULL || !bf_select_compile(r, err) || !load_queues(r, err) ||
 		!render_base_state(r, ctx->state_overrides, err) ||
 		(ep->setup_count == 0 && !evaluate_over(r, err)) || !setup_state(r, err))
@@ -596,9 +624,9 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	return r;
 }
 
-/* A new active iteration of the runner, sending rq and reading resp and pg. */
+/* An iteration sending rq and reading resp and pg (of call, else of the endpoint). */
 static Iteration *
-new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfError *err)
+make_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfError *err)
 {
 	Iteration  *it = calloc(1, sizeof(Iteration));
 
@@ -614,6 +642,17 @@ new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfErro
 	it->phase = ITER_SUBMIT;
 	it->state = json_object_new_object();
 	bf_merge_into(it->state, state);
+	return it;
+}
+
+/* A new active iteration of the runner. */
+static Iteration *
+new_iteration(BfRunner *r, const BfCall *call, struct json_object *state, BfError *err)
+{
+	Iteration  *it = make_iteration(r, call, state, err);
+
+	if (it == NULL)
+		return NULL;
 	it->next = r->iterations;
 	r->iterations = it;
 	r->active++;
@@ -784,6 +823,64 @@ schedule(BfRunner *r, BfError *err)
 	}
 }
 
+/*
+ * Start the next call of the authentication sequence, on the state the
+ * calls before it left; when none is left, the sequence's state outputs go
+ * where every request's state comes from (defaults.state's rendering, the
+ * setup calls' state, the iterations that are running: Sling writes them
+ * to the connection's state) and the endpoint's requests may go.
+ */
+static bool
+next_auth_call(BfRunner *r, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	Iteration  *it;
+
+	if (r->auth_next_call < auth->sequence_count)
+	{
+		r->auth_call = make_iteration(r, &auth->sequence[r->auth_next_call++], r->auth_state,
+									  err);
+		return r->auth_call != NULL;
+	}
+	bf_merge_into(r->base_state, r->auth_state);
+	if (r->call_state != NULL)
+		bf_merge_into(r->call_state, r->auth_state);
+	for (it = r->iterations; it != NULL; it = it->next)
+		bf_merge_into(it->state, r->auth_state);
+	r->auth_expires = auth->expires > 0 ? bf_http_now() + auth->expires : 0;
+	r->auth_phase = AUTH_READY;
+	r->auth_generation++;
+	r->auth_unused = true;
+	return true;
+}
+
+/* (Re)authenticate: ask for a token, or run the sequence from its first call. */
+static bool
+start_auth(BfRunner *r, BfError *err)
+{
+	if (r->ep->auth->type == BF_AUTH_OAUTH2)
+		return bf_submit_token_request(r, err);
+	json_object_put(r->auth_state);
+	r->auth_state = json_object_new_object();
+	bf_merge_into(r->auth_state, r->base_state);
+	r->auth_next_call = 0;
+	r->auth_phase = AUTH_PENDING;
+	return next_auth_call(r, err);
+}
+
+/* Send the sequence call's page when it is due. */
+static bool
+advance_auth_call(BfRunner *r, double now, BfError *err)
+{
+	Iteration  *it = r->auth_call;
+
+	if (it == NULL)
+		return true;
+	if (it->phase == ITER_RETRY_WAIT && it->retry_at <= now)
+		it->phase = ITER_SUBMIT;
+	return it->phase != ITER_SUBMIT || bf_submit_request(r, it, err);
+}
+
 /* Send what is due: new iterations, first pages, retries whose time came. */
 static bool
 advance(BfRunner *r, BfError *err)
@@ -791,10 +888,10 @@ advance(BfRunner *r, BfError *err)
 	Iteration  *it;
 	double		now = bf_http_now();
 
-	if (r->auth_phase == AUTH_NEEDED)
-		return bf_submit_token_request(r, err);
+	if (r->auth_phase == AUTH_NEEDED && !start_auth(r, err))
+		return false;
 	if (r->auth_phase == AUTH_PENDING)
-		return true;
+		return advance_auth_call(r, now, err);
 	if (!schedule(r, err))
 		return false;
 	for (it = r->iterations; it != NULL; it = it->next)
@@ -803,14 +900,17 @@ advance(BfRunner *r, BfError *err)
 			it->phase = ITER_SUBMIT;
 		if (it->phase != ITER_SUBMIT)
 			continue;
-		/* renew an expired token when a request needs it, not while none does */
-		if (r->auth_phase == AUTH_READY && r->auth_expires > 0 && now >= r->auth_expires)
+		/* renew an expired authentication when a request needs it, not while none does */
+		if (r->auth_phase == AUTH_READY && !r->auth_unused && r->auth_expires > 0 &&
+			now >= r->auth_expires)
 		{
 			r->auth_phase = AUTH_NEEDED;
-			return bf_submit_token_request(r, err);
+			return start_auth(r, err) &&
+				(r->auth_phase != AUTH_PENDING || advance_auth_call(r, now, err));
 		}
 		if (!bf_submit_request(r, it, err))
 			return false;
+		r->auth_unused = false;
 	}
 	for (it = r->iterations; it != NULL; it = it->next)
 	{
@@ -836,20 +936,81 @@ find_iteration(BfRunner *r, void *user)
 	return NULL;
 }
 
+/* A sequence call's response: on to the next call once its pages are done. */
+static bool
+handle_auth_call(BfRunner *r, BfHttpResponse *resp, BfError *err)
+{
+	Iteration  *it = r->auth_call;
+	int			n = r->auth_next_call - 1;
+
+	if (!bf_handle_response(r, it, resp, err))
+	{
+		bf_error_prefix(err, "authentication.sequence[%d]", n);
+		return false;
+	}
+	if (it->phase != ITER_DONE)
+		return true;
+	copy_outputs(it->resp, it->state, r->auth_state);
+	free_iteration(it);
+	r->auth_call = NULL;
+	return next_auth_call(r, err);
+}
+
+/*
+ * An API's 401 to a request of an endpoint whose authentication takes
+ * requests (an oauth2 token, a sequence): the token may have been revoked
+ * or have lapsed early, so authenticate again (once for the token the
+ * request carried, however many requests it refused) and send the page
+ * again, once; a second 401 goes to the rules like any status.
+ */
+static bool
+reauthenticate(BfRunner *r, Iteration *it, const BfHttpResponse *resp)
+{
+	if (resp->status != 401 || r->auth_phase == AUTH_NONE || it->auth_retried)
+		return false;
+	it->auth_retried = true;
+	it->attempts--;				/* the rules' attempts count the API's answers */
+	it->phase = ITER_SUBMIT;
+	r->stats.retries++;
+	if (it->auth_generation == r->auth_generation && r->auth_phase == AUTH_READY)
+	{
+		if (r->token_key != NULL)
+			bf_token_cache_revoke(r->tokens, r->token_key);
+		r->auth_phase = AUTH_NEEDED;
+	}
+	return true;
+}
+
 /*
  * Handle an iteration's current page, then the pages after it that came
- * ahead of their turn (runner_prefetch.c), in page order.
+ * ahead of their turn (runner_prefetch.c), in page order.  A 401 sends the
+ * page again with a fresh token and drops the pages asked for ahead with
+ * the old one.
  */
 static bool
 handle_pages(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *err)
 {
-	bool		ok = bf_handle_response(r, it, resp, err);
+	bool		ok;
 
+	if (reauthenticate(r, it, resp))
+	{
+		bf_prefetch_orphan(r, it);
+		return true;
+	}
+	ok = bf_handle_response(r, it, resp, err);
 	/* ITER_SUBMIT after a response: paginate moved on to the next page */
 	while (ok && it->phase == ITER_SUBMIT && (resp = bf_prefetch_take(r, it)) != NULL)
 	{
-		ok = bf_handle_response(r, it, resp, err);
+		bool		again = reauthenticate(r, it, resp);
+
+		if (!again)
+			ok = bf_handle_response(r, it, resp, err);
 		bf_http_response_free(resp);
+		if (again)
+		{
+			bf_prefetch_orphan(r, it);
+			break;
+		}
 	}
 	/* the response phase says an iteration is over; ending it is ours */
 	if (ok && it->phase == ITER_DONE)
@@ -857,7 +1018,7 @@ handle_pages(BfRunner *r, Iteration *it, BfHttpResponse *resp, BfError *err)
 	return ok;
 }
 
-/* Handle one completed response: the token's, or an iteration's. */
+/* Handle one completed response: the token's, a sequence call's, or an iteration's. */
 static bool
 dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 {
@@ -867,6 +1028,8 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	r->stats.bytes += (long) resp->bytes_received;
 	if (resp->user == (void *) r)
 		ok = bf_handle_token_response(r, resp, err);
+	else if (r->auth_call != NULL && resp->user == (void *) r->auth_call)
+		ok = handle_auth_call(r, resp, err);
 	else if ((it = find_iteration(r, resp->user)) != NULL ||
 			 (it = bf_prefetch_arrived(r, &resp)) != NULL)
 		ok = handle_pages(r, it, resp, err);
@@ -911,6 +1074,9 @@ next_retry(BfRunner *r)
 		if (it->phase == ITER_RETRY_WAIT && it->retry_at < t)
 			t = it->retry_at;
 	}
+	it = r->auth_call;
+	if (it != NULL && it->phase == ITER_RETRY_WAIT && it->retry_at < t)
+		t = it->retry_at;
 	return t;
 }
 
@@ -1093,7 +1259,18 @@ bf_runner_free(BfRunner *r)
 	if (r->records_path)
 		jp_free(r->records_path);
 	free(r->records_src);
+	if (r->auth_call != NULL)
+		free_iteration(r->auth_call);
+	json_object_put(r->auth_state);
+	if (r->auth_header != NULL)
+		explicit_bzero(r->auth_header, strlen(r->auth_header));
 	free(r->auth_header);
+	if (r->refresh_used != NULL)
+		explicit_bzero(r->refresh_used, strlen(r->refresh_used));
+	free(r->refresh_used);
+	free(r->token_key);
+	free(r->token_scope);
+	bf_token_cache_free(r->own_tokens);
 	free(r);
 }
 

@@ -20,6 +20,7 @@
 #include "util/bf_error.h"
 #include "spec/spec.h"
 #include "runner/queue.h"
+#include "util/token_cache.h"
 
 /* What the caller knows that the spec reads as context.*, sync.*, secrets.* */
 typedef struct BfRunContext
@@ -71,6 +72,16 @@ typedef struct BfRunContext
 	 */
 	size_t		dedup_memory;
 	const char *spill_dir;
+
+	/*
+	 * Where oauth2 tokens outlive the run (token_cache.h): the caller's
+	 * cache, borrowed, and the scope its keys start with, naming who asks
+	 * (in a backend: the server, the role and the user mapping), so that a
+	 * token is never handed to another.  NULL cache: the run keeps its
+	 * tokens to itself.
+	 */
+	BfTokenCache *token_cache;
+	const char *token_scope;
 } BfRunContext;
 
 typedef enum BfRunStatus

@@ -71,6 +71,8 @@ typedef struct Iteration
 	int			attempts;		/* sends of the current page so far */
 	double		retry_at;		/* monotonic seconds, in ITER_RETRY_WAIT */
 	long		pages;			/* pages it went on from so far */
+	long		auth_generation;	/* r->auth_generation its last request had */
+	bool		auth_retried;	/* its page got a 401 and was sent again */
 	uint64_t	last_hash;		/* bf_keyset_hash of its last page's body */
 	size_t		last_len;		/* that body's length; with the hash, how a */
 	bool		have_last;		/* page repeating the last one shows */
@@ -122,12 +124,17 @@ typedef struct SelectItem
 	char	   *alias;			/* SELECT_NAME renamed: the new name; else NULL */
 } SelectItem;
 
-/* The state of an oauth2 client-credentials token. */
+/*
+ * The state of an authentication that takes requests of its own: an
+ * oauth2 token, or the calls of a sequence.  No request of the endpoint
+ * goes out unless it is AUTH_NONE or AUTH_READY.
+ */
 typedef enum AuthPhase
 {
-	AUTH_NONE,					/* the endpoint needs no token */
-	AUTH_NEEDED,				/* ask for one before the next request */
-	AUTH_PENDING,				/* the token request is in flight */
+	AUTH_NONE,					/* the endpoint needs no such requests */
+	AUTH_NEEDED,				/* authenticate before the next request */
+	AUTH_PENDING,				/* the token request or a sequence call is in
+								 * flight */
 	AUTH_READY
 } AuthPhase;
 
@@ -179,8 +186,23 @@ struct BfRunner
 	int			select_count;
 	bool		needs_text;		/* some expression reads response.text */
 	AuthPhase	auth_phase;
-	char	   *auth_header;	/* "Bearer ..." once a token is had */
+	long		auth_generation;	/* counts the times authentication got ready */
 	double		auth_expires;	/* monotonic seconds; 0 = never */
+	bool		auth_unused;	/* no request has carried it yet: it is not
+								 * renewed before one has, however short its
+								 * life, so the run always moves on */
+	char	   *auth_header;	/* oauth2: "Bearer ..." once a token is had */
+	BfTokenCache *tokens;		/* the caller's (BfRunContext), else own_tokens */
+	BfTokenCache *own_tokens;
+	char	   *token_scope;
+	char	   *token_key;		/* the cache key of the last token request */
+	char	   *refresh_used;	/* the refresh token that request sent, or NULL */
+	bool		no_refresh;		/* a cached refresh token was refused: use the
+								 * flow's own grant */
+	Iteration  *auth_call;		/* sequence: the call in progress, not among
+								 * iterations */
+	int			auth_next_call;
+	struct json_object *auth_state; /* the state the sequence's calls see */
 	struct json_object *warnings;	/* strings not yet taken by the caller */
 	struct json_object *derived;	/* secrets made from secrets (a signature,
 									 * a Basic or Bearer credential), masked

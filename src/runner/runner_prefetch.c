@@ -31,6 +31,12 @@
  * the one sequential paging comes to (a next_state that failed to render
  * ahead, say) is dropped and asked for again at its turn.
  *
+ * The window opens as an iteration's pages come: nothing ahead of its
+ * first page, then at most twice the pages handled.  Most iterations of a
+ * parent/child endpoint (a customer's charges) have one page or two, and a
+ * full window from the start would multiply their requests by it; a long
+ * iteration reaches the full window after its third page.
+ *
  *-------------------------------------------------------------------------
  */
 #include <stdlib.h>
@@ -174,16 +180,19 @@ bf_prefetch_fill(BfRunner *r, Iteration *it)
 	PageAhead **tail = &it->ahead;
 	PageAhead *last = NULL;
 	int			ahead = 0;
+	int			window;
 
 	if (r->prefetch == 0 || it->call != NULL || it->phase != ITER_IN_FLIGHT || it->ahead_end)
 		return;
+	/* the window opens as pages come (see the file header) */
+	window = r->prefetch < 2 * it->pages ? r->prefetch : (int) (2 * it->pages);
 	for (; *tail != NULL; tail = &(*tail)->next)
 	{
 		last = *tail;
 		if (last->page > it->pages)
 			ahead++;
 	}
-	while (ahead < r->prefetch)
+	while (ahead < window)
 	{
 		long		page = (last ? last->page : it->pages) + 1;
 		PageAhead  *p;

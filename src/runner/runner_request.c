@@ -3,8 +3,9 @@
  * runner_request.c
  *		  From an iteration's state to a request: url, method, headers
  *		  (authentication first, then the spec's), query parameters or form
- *		  body, JSON payload; the oauth2 client-credentials token; and the
- *		  keys libcurl signs an aws-sigv4 request with.
+ *		  body, JSON payload; the oauth2 token (client_credentials, password
+ *		  and refresh_token grants, through the caller's token cache); and
+ *		  the keys libcurl signs an aws-sigv4 request with.
  *
  * Parameters that render to null are left out (Sling's specs rely on a
  * null cursor vanishing from the first page's URL); an empty string stays.
@@ -20,6 +21,7 @@
 #include <strings.h>
 
 #include "expr/expr.h"
+#include "util/crypto.h"
 #include "runner/runner_request.h"
 #include "runner/runner_sign.h"
 
@@ -175,14 +177,30 @@ pairs_get(const PairList *l, const char *name)
 	return NULL;
 }
 
-/* Authentication headers in force for this endpoint. */
+/* The auth namespace's headers object (auth.headers.*), or NULL. */
+static struct json_object *
+auth_namespace_headers(BfRunner *r)
+{
+	struct json_object *auth = NULL;
+	struct json_object *h = NULL;
+
+	json_object_object_get_ex(r->vars, "auth", &auth);
+	json_object_object_get_ex(auth, "headers", &h);
+	return json_object_is_type(h, json_type_object) ? h : NULL;
+}
+
+/*
+ * Authentication headers in force for a request made for user (an
+ * iteration or a page asked for ahead): none for a call of the
+ * authentication sequence itself, which is how one authenticates.
+ */
 static bool
-auth_headers(BfRunner *r, PairList *headers, BfError *err)
+auth_headers(BfRunner *r, const void *user, PairList *headers, BfError *err)
 {
 	const BfAuth *auth = r->ep->auth;
 	int			i;
 
-	if (auth == NULL)
+	if (auth == NULL || user == (const void *) r->auth_call)
 		return true;
 	switch (auth->type)
 	{
@@ -219,6 +237,20 @@ auth_headers(BfRunner *r, PairList *headers, BfError *err)
 			break;				/* signed once the request is built */
 		case BF_AUTH_MTLS:
 			break;				/* in the TLS handshake, not a header */
+		case BF_AUTH_SEQUENCE:
+			{
+				struct json_object *h = auth_namespace_headers(r);
+
+				if (h != NULL)
+				{
+					json_object_object_foreach(h, name, value)
+					{
+						if (value != NULL)
+							pairs_add(headers, name, bf_value_to_text(value));
+					}
+				}
+			}
+			break;
 		case BF_AUTH_AWS_SIGV4:
 			/* temporary credentials: the token is a header the signature covers */
 			if (auth->aws_session_token.tmpl != NULL)
@@ -311,7 +343,11 @@ done:
 	return ok;
 }
 
-/* The spec's headers (defaults merged by the loader), after authentication's. */
+/*
+ * The spec's headers (defaults merged by the loader), after
+ * authentication's: one the request names too replaces it, since a header
+ * sent twice is read as either by the API.
+ */
 static bool
 spec_headers(BfRunner *r, const BfRequest *rq, PairList *headers, BfError *err)
 {
@@ -324,7 +360,7 @@ spec_headers(BfRunner *r, const BfRequest *rq, PairList *headers, BfError *err)
 
 		if (v == NULL)
 			return false;
-		pairs_add(headers, h->keys[i], v);
+		pairs_set(headers, h->keys[i], v);
 	}
 	return true;
 }
@@ -402,6 +438,7 @@ bf_submit_request(BfRunner *r, Iteration *it, BfError *err)
 
 	if (ok)
 	{
+		it->auth_generation = r->auth_generation;
 		it->attempts++;
 		it->phase = ITER_IN_FLIGHT;
 	}
@@ -425,7 +462,7 @@ bf_submit_page(BfRunner *r, const BfRequest *rq, struct json_object *state, int 
 
 	bf_runner_set_var(r, "state", json_object_get(state));
 	if ((url = render_text(&rq->url, r, err)) == NULL ||
-		!auth_headers(r, &headers, err) || !spec_headers(r, rq, &headers, err) ||
+		!auth_headers(r, user, &headers, err) || !spec_headers(r, rq, &headers, err) ||
 		!render_parameters(r, rq, &params, err))
 		goto done;
 	if (rq->payload != NULL)
@@ -521,38 +558,56 @@ done:
 	return ok;
 }
 
+/* A template field rendered and added to a form under name (none when src is NULL). */
+static bool
+form_add_field(BfRunner *r, PairList *form, const char *name, const BfTmplField *field,
+			   bool skip_empty, BfError *err)
+{
+	char	   *v;
+
+	if (field->tmpl == NULL)
+		return true;
+	if ((v = render_text(field, r, err)) == NULL)
+		return false;
+	if (skip_empty && v[0] == '\0')
+		free(v);
+	else
+		pairs_add(form, name, v);
+	return true;
+}
+
 /*
- * Ask for an oauth2 client-credentials token (RFC 6749 §4.4) through the
- * same engine, so it counts against the endpoint's rate like any request.
+ * The form of a token request: the flow's own grant (RFC 6749 4.4
+ * client_credentials, 4.3 password, 6 refresh_token), or, given refresh,
+ * the refresh grant that renews a token with it.  A client with no
+ * secret (an empty one too) is a public client and sends only its id.
  */
-bool
-bf_submit_token_request(BfRunner *r, BfError *err)
+static char *
+token_form(BfRunner *r, const char *refresh, BfError *err)
 {
 	const BfAuth *auth = r->ep->auth;
 	PairList	form = {0};
-	PairList	headers = {0};
-	char	   *url = NULL;
 	char	   *body = NULL;
-	BfHttpRequest req;
-	bool		ok = false;
+	bool		ok;
 
-	bf_runner_set_var(r, "state", json_object_get(r->base_state));
-	pairs_add(&form, "grant_type", strdup("client_credentials"));
-	if ((url = render_text(&auth->authentication_url, r, err)) == NULL)
-		goto done;
+	if (refresh != NULL)
 	{
-		char	   *id = render_text(&auth->client_id, r, err);
-		char	   *secret = id ? render_text(&auth->client_secret, r, err) : NULL;
-
-		if (secret == NULL)
-		{
-			free(id);
-			goto done;
-		}
-		pairs_add(&form, "client_id", id);
-		pairs_add(&form, "client_secret", secret);
+		pairs_add(&form, "grant_type", strdup("refresh_token"));
+		pairs_add(&form, "refresh_token", strdup(refresh));
+		ok = true;
 	}
-	if (auth->scopes.count > 0)
+	else
+	{
+		static const char *const grants[] = {"client_credentials", "password", "refresh_token"};
+
+		pairs_add(&form, "grant_type", strdup(grants[auth->flow]));
+		ok = form_add_field(r, &form, "username", &auth->username, false, err) &&
+			form_add_field(r, &form, "password", &auth->password, false, err) &&
+			form_add_field(r, &form, "refresh_token", &auth->refresh_token, false, err);
+	}
+	ok = ok && form_add_field(r, &form, "client_id", &auth->client_id, false, err) &&
+		form_add_field(r, &form, "client_secret", &auth->client_secret, true, err);
+	if (ok && auth->scopes.count > 0)
 	{
 		size_t		len = 1;
 		char	   *scope;
@@ -569,8 +624,120 @@ bf_submit_token_request(BfRunner *r, BfError *err)
 		}
 		pairs_add(&form, "scope", scope);
 	}
-	if ((body = bf_http_form_encode(form.items, form.count, err)) == NULL)
+	if (ok)
+		body = bf_http_form_encode(form.items, form.count, err);
+	pairs_free(&form);
+	return body;
+}
+
+/* Wipe and free a string that held a secret. */
+static void
+free_secret(char *s)
+{
+	if (s != NULL)
+	{
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/*
+ * The cache key of a grant: the caller's scope and a digest of the token
+ * URL and the flow's own form, so that another role, mapping, secret or
+ * scope list never meets this token, and the key holds no secret.
+ */
+static char *
+token_key(BfRunner *r, const char *url, const char *form)
+{
+	size_t		len = strlen(url) + strlen(form) + 2;
+	char	   *text = malloc(len);
+	char		hex[BF_CRYPTO_HEX_MAX];
+	char	   *key = NULL;
+	const char *scope = r->token_scope ? r->token_scope : "";
+
+	if (text == NULL)
+		return NULL;
+	snprintf(text, len, "%s\n%s", url, form);
+	if (bf_crypto_digest_hex("sha256", text, len - 1, hex) &&
+		(key = malloc(strlen(scope) + strlen(hex) + 2)) != NULL)
+		sprintf(key, "%s/%s", scope, hex);
+	free_secret(text);
+	return key;
+}
+
+/*
+ * Authenticate with an access token: its header, the auth.token value
+ * expressions read, masked from now on in the run's messages.
+ */
+static void
+use_token(BfRunner *r, const char *token, double expires_at)
+{
+	struct json_object *auth = NULL;
+	size_t		len = strlen(token) + 8;
+
+	free_secret(r->auth_header);
+	r->auth_header = malloc(len);
+	snprintf(r->auth_header, len, "Bearer %s", token);
+	bf_runner_add_derived(r, token);
+	json_object_object_get_ex(r->vars, "auth", &auth);
+	json_object_object_add(auth, "token", json_object_new_string(token));
+	r->auth_expires = expires_at;
+	r->auth_phase = AUTH_READY;
+	r->auth_generation++;
+	r->auth_unused = true;
+}
+
+/*
+ * Get an oauth2 token: from the cache when it holds a good one for this
+ * grant; else ask the token URL through the same engine (so it counts
+ * against the endpoint's rate like any request), with the refresh token
+ * the cache keeps when the flow is refresh_token or the spec says
+ * refresh_on_expire, else with the flow's own grant.
+ */
+bool
+bf_submit_token_request(BfRunner *r, BfError *err)
+{
+	const BfAuth *auth = r->ep->auth;
+	PairList	headers = {0};
+	char	   *url = NULL;
+	char	   *own = NULL;
+	char	   *body = NULL;
+	BfToken		cached = {NULL, NULL, 0};
+	BfHttpRequest req;
+	bool		ok = false;
+
+	bf_runner_set_var(r, "state", json_object_get(r->base_state));
+	if ((url = render_text(&auth->authentication_url, r, err)) == NULL ||
+		(own = token_form(r, NULL, err)) == NULL)
 		goto done;
+	free(r->token_key);
+	if ((r->token_key = token_key(r, url, own)) == NULL)
+	{
+		bf_error_set(err, BF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	bf_token_cache_get(r->tokens, r->token_key, bf_http_now(), &cached);
+	if (cached.access_token != NULL)
+	{
+		use_token(r, cached.access_token, cached.expires_at);
+		ok = true;
+		goto done;
+	}
+	free_secret(r->refresh_used);
+	r->refresh_used = NULL;
+	if (cached.refresh_token != NULL && !r->no_refresh &&
+		(auth->flow == BF_OAUTH_REFRESH_TOKEN || auth->refresh_on_expire))
+	{
+		bf_runner_add_derived(r, cached.refresh_token);
+		if ((body = token_form(r, cached.refresh_token, err)) == NULL)
+			goto done;
+		r->refresh_used = strdup(cached.refresh_token);
+	}
+	else
+	{
+		body = own;
+		own = NULL;
+	}
 	pairs_add(&headers, "Content-Type", strdup("application/x-www-form-urlencoded"));
 	pairs_add(&headers, "Accept", strdup("application/json"));
 	memset(&req, 0, sizeof(req));
@@ -585,52 +752,92 @@ bf_submit_token_request(BfRunner *r, BfError *err)
 	r->auth_phase = AUTH_PENDING;
 	ok = true;
 done:
-	pairs_free(&form);
+	bf_token_clear(&cached);
 	pairs_free(&headers);
 	free(url);
-	free(body);
+	free_secret(own);
+	free_secret(body);
 	if (!ok)
 		bf_error_prefix(err, "authentication");
 	return ok;
 }
 
-/* Take the token from its response, or fail naming the token URL's status. */
+/*
+ * When a token expires, by the token URL's expires_in less a margin (a
+ * tenth of its life, at most TOKEN_MARGIN_SECONDS, so that no request
+ * carries a token about to lapse), or by the spec's expires, whichever
+ * comes first; 0: never.  A token always serves at least one request
+ * (auth_unused), so even one that lapses at once cannot stall the run.
+ */
+static double
+token_expiry(BfRunner *r, struct json_object *expires_in)
+{
+	double		now = bf_http_now();
+	double		at = 0;
+
+	/* no life, or none that makes sense: the API's 401 will say when */
+	if (expires_in != NULL && json_object_get_double(expires_in) > 0)
+	{
+		double		life = json_object_get_double(expires_in);
+		double		margin = life / 10 < TOKEN_MARGIN_SECONDS ? life / 10 : TOKEN_MARGIN_SECONDS;
+
+		at = now + life - margin;
+	}
+	if (r->ep->auth->expires > 0 && (at == 0 || now + r->ep->auth->expires < at))
+		at = now + r->ep->auth->expires;
+	return at;
+}
+
+/*
+ * Take the token from its response into the run and the cache, with the
+ * refresh token that came with it (or the one that got it, which stays
+ * good).  A refused refresh token is dropped, and the flow's own grant
+ * tried instead; any other refusal fails naming the token URL's status.
+ */
 bool
 bf_handle_token_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 {
 	struct json_object *doc;
 	struct json_object *token;
-	struct json_object *expires;
-	size_t		len;
+	struct json_object *refresh = NULL;
+	struct json_object *expires = NULL;
+	BfToken		tok;
 
 	if (resp->status < 200 || resp->status >= 300)
+	{
+		if (r->refresh_used != NULL)
+		{
+			bf_token_cache_drop(r->tokens, r->token_key);
+			r->no_refresh = true;
+			r->auth_phase = AUTH_NEEDED;
+			return true;
+		}
 		return bf_error_set(err, BF_ERR_HTTP, "authentication: %s%sHTTP %ld from the token URL",
 							resp->error ? resp->error : "", resp->error ? ": " : "",
 							resp->status);
+	}
 	doc = resp->body ? json_tokener_parse(resp->body) : NULL;
 	if (!json_object_object_get_ex(doc, "access_token", &token) ||
-		!json_object_is_type(token, json_type_string))
+		!json_object_is_type(token, json_type_string) ||
+		json_object_get_string_len(token) == 0)
 	{
 		json_object_put(doc);
 		return bf_error_set(err, BF_ERR_HTTP,
 							"authentication: the token URL's answer has no access_token");
 	}
-	free(r->auth_header);
-	len = strlen(json_object_get_string(token)) + 8;
-	r->auth_header = malloc(len);
-	snprintf(r->auth_header, len, "Bearer %s", json_object_get_string(token));
-	bf_runner_add_derived(r, json_object_get_string(token));
-	r->auth_expires = 0;
-	if (json_object_object_get_ex(doc, "expires_in", &expires))
-		r->auth_expires = bf_http_now() + json_object_get_double(expires) - TOKEN_MARGIN_SECONDS;
-	if (r->ep->auth->expires > 0)
-	{
-		double		t = bf_http_now() + r->ep->auth->expires;
-
-		if (r->auth_expires == 0 || t < r->auth_expires)
-			r->auth_expires = t;
-	}
+	json_object_object_get_ex(doc, "expires_in", &expires);
+	if (json_object_object_get_ex(doc, "refresh_token", &refresh) &&
+		json_object_is_type(refresh, json_type_string))
+		bf_runner_add_derived(r, json_object_get_string(refresh));
+	else
+		refresh = NULL;
+	use_token(r, json_object_get_string(token), token_expiry(r, expires));
+	tok.access_token = (char *) json_object_get_string(token);
+	tok.refresh_token = refresh ? (char *) json_object_get_string(refresh) : r->refresh_used;
+	tok.expires_at = r->auth_expires;
+	/* no memory for the cache: the run still has its token */
+	(void) bf_token_cache_put(r->tokens, r->token_key, &tok);
+	r->no_refresh = false;
 	json_object_put(doc);
-	r->auth_phase = AUTH_READY;
 	return true;
 }

@@ -284,10 +284,11 @@ pick_records(BfRunner *r, const BfRecords *rec, struct json_object *doc, BfError
  * value.
  */
 static struct json_object *
-fold(const BfProcessor *p, struct json_object *target, struct json_object *value)
+fold_key(const BfProcessor *p, const char *key, struct json_object *target,
+		 struct json_object *value)
 {
 	struct json_object *old = NULL;
-	bool		have = json_object_object_get_ex(target, p->output_name, &old);
+	bool		have = json_object_object_get_ex(target, key, &old);
 	struct json_object *result = NULL;
 
 	switch (p->aggregation)
@@ -329,20 +330,77 @@ fold(const BfProcessor *p, struct json_object *target, struct json_object *value
 	return result;
 }
 
+/* fold_key under the processor's own output name. */
+static struct json_object *
+fold(const BfProcessor *p, struct json_object *target, struct json_object *value)
+{
+	return fold_key(p, p->output_name, target, value);
+}
+
 /*
- * Fold value into the endpoint-wide value of a state key, and give the
- * iteration's state the result, so its next_state sees it (Sling keeps the
- * aggregate on the endpoint: over all pages and iterations).  A setup or
- * teardown call aggregates over its own records, in its own state.
+ * An authentication sequence's auth.<name> or auth.headers.<Header>
+ * output.  What a sequence makes is how the API is entered (a token, a
+ * session id), so its text is masked like a secret in the run's messages.
+ */
+static void
+auth_output(BfRunner *r, const BfProcessor *p, struct json_object *value)
+{
+	struct json_object *target = NULL;
+	const char *key = p->output_name;
+
+	json_object_object_get_ex(r->vars, "auth", &target);
+	if (strncmp(key, "headers.", 8) == 0)
+	{
+		struct json_object *h = NULL;
+
+		if (!json_object_object_get_ex(target, "headers", &h) ||
+			!json_object_is_type(h, json_type_object))
+		{
+			h = json_object_new_object();
+			json_object_object_add(target, "headers", h);
+		}
+		target = h;
+		key += 8;
+	}
+	if (json_object_is_type(value, json_type_string))
+		bf_runner_add_derived(r, json_object_get_string(value));
+	json_object_object_add(target, key, fold_key(p, key, target, value));
+}
+
+/*
+ * Fold value into the endpoint-wide value of a state key (Sling keeps the
+ * aggregate on the endpoint: over all pages and iterations); the
+ * iteration's state gets it once the page's records are through
+ * (page_outputs), so every record of a page reads the state the page
+ * started with, as in Sling (its suite's case 8: "state.request_count + 1"
+ * over two records is 1).  A setup, teardown or sequence call aggregates
+ * over its own records, in its own state.
  */
 static void
 aggregate(BfRunner *r, Iteration *it, const BfProcessor *p, struct json_object *value)
 {
 	struct json_object *result = fold(p, it->call ? it->state : r->aggregates, value);
 
-	if (it->call == NULL)
-		json_object_object_add(r->aggregates, p->output_name, json_object_get(result));
-	json_object_object_add(it->state, p->output_name, result);
+	if (it == r->auth_call && json_object_is_type(result, json_type_string))
+		bf_runner_add_derived(r, json_object_get_string(result));
+	json_object_object_add(it->call ? it->state : r->aggregates, p->output_name, result);
+}
+
+/* A page's records are through: the iteration's state takes the aggregates. */
+static void
+page_outputs(BfRunner *r, Iteration *it)
+{
+	int			i;
+
+	for (i = 0; it->call == NULL && i < it->resp->processor_count; i++)
+	{
+		const BfProcessor *p = &it->resp->processors[i];
+		struct json_object *v;
+
+		if (p->output_kind == BF_OUTPUT_STATE &&
+			json_object_object_get_ex(r->aggregates, p->output_name, &v))
+			json_object_object_add(it->state, p->output_name, json_object_get(v));
+	}
 }
 
 static bool record_kept(BfRunner *r, struct json_object *record);
@@ -506,6 +564,10 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 					json_object_object_add(target, p->output_name, fold(p, target, value));
 					json_object_put(value);
 				}
+				break;
+			case BF_OUTPUT_AUTH:
+				auth_output(r, p, value);
+				json_object_put(value);
 				break;
 			case BF_OUTPUT_NONE:
 				/* evaluated for its effect (log) */
@@ -841,6 +903,7 @@ accept_records(BfRunner *r, Iteration *it, struct json_object *records, BfError 
 		json_object_array_del_idx(done, 0, json_object_array_length(done));
 	}
 	json_object_put(done);
+	page_outputs(r, it);
 	bf_runner_set_var(r, "record", NULL);
 	if (!ok)
 	{
@@ -1088,6 +1151,7 @@ paginate(BfRunner *r, Iteration *it, size_t page_records, BfError *err)
 	{
 		it->phase = ITER_SUBMIT;
 		it->attempts = 0;
+		it->auth_retried = false;
 		it->pages++;
 	}
 	return true;

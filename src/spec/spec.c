@@ -75,6 +75,8 @@ typedef struct SpecCtx
 	const BfYamlNode *defaults_request; /* defaults.request, merged into calls */
 	BfSpecWarning *warnings;	/* what spec_warn kept, in the arena */
 	int			warning_cap;
+	bool		in_auth_sequence;	/* parsing authentication.sequence: auth.*
+									 * outputs are allowed */
 } SpecCtx;
 
 /* A key Sling knows that this loader refuses, and what to tell the author. */
@@ -1393,8 +1395,22 @@ spec_parse_output(SpecCtx *ctx, const BfYamlNode *map, const char *path, BfProce
 		return true;
 	}
 	if (strncmp(p->output, "auth.", 5) == 0)
-		return spec_fail(ctx, at, kpath, "not supported: auth.* outputs belong to sequence "
-						 "authentication, which is not implemented");
+	{
+		const char *name = p->output + 5;
+		const char *dot = strchr(name, '.');
+
+		if (!ctx->in_auth_sequence)
+			return spec_fail(ctx, at, kpath, "an output to auth.* belongs in an "
+							 "authentication.sequence call");
+		/* auth.<name>, or auth.headers.<Header>: a header every request sends */
+		if (name[0] == '\0' || (dot != NULL && (strncmp(name, "headers.", 8) != 0 ||
+												 name[8] == '\0' || strchr(name + 8, '.'))))
+			return spec_fail(ctx, at, kpath, "invalid output \"%s\"; expected auth.<name> or "
+							 "auth.headers.<header>", p->output);
+		p->output_kind = BF_OUTPUT_AUTH;
+		p->output_name = name;
+		return true;
+	}
 	return spec_fail(ctx, at, kpath, "invalid output \"%s\"; expected state.<name>, record, "
 					 "record.<name>, env.<name>, context.store.<name> or queue.<name>", p->output);
 }
@@ -1771,6 +1787,8 @@ spec_parse_iterate(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return spec_expr(ctx, oat, over, opath, &it->over);
 }
 
+static bool spec_parse_call(SpecCtx *ctx, const BfYamlNode *node, const char *path, void *item);
+
 /*
  * An authentication block.  A null block, {} and type none give NULL (no
  * authentication); a map with only headers is static, as in Sling.
@@ -1783,7 +1801,9 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 	static const char *const keys_static[] = {"type", "headers", "expires", NULL};
 	static const char *const keys_basic[] = {"type", "username", "password", "expires", NULL};
 	static const char *const keys_oauth2[] = {"type", "flow", "client_id", "client_secret",
-	"authentication_url", "scopes", "expires", NULL};
+		"authentication_url", "scopes", "username", "password", "refresh_token",
+	"refresh_on_expire", "expires", NULL};
+	static const char *const keys_sequence[] = {"type", "sequence", "expires", NULL};
 	static const char *const keys_aws[] = {"type", "aws_service", "aws_region",
 		"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "expires", NULL};
 	static const SpecUnsupported aws_unsupported[] = {
@@ -1798,16 +1818,17 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 	static const int encoding_values[] = {BF_SECRET_RAW, BF_SECRET_HEX, BF_SECRET_BASE64};
 	static const char *const keys_mtls[] = {"type", "cert", "key", "ca", "expires", NULL};
 	static const char *const types[] = {"", "none", "static", "basic", "oauth2", "aws-sigv4",
-	"hmac", "mtls", NULL};
+	"hmac", "mtls", "sequence", NULL};
 	static const int type_values[] = {BF_AUTH_NONE, BF_AUTH_NONE, BF_AUTH_STATIC,
-	BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC, BF_AUTH_MTLS};
-	static const char *const unsupported_types[] = {"sequence", NULL};
-	static const char *const flows[] = {"client_credentials", NULL};
-	static const int flow_values[] = {0};
-	static const char *const unsupported_flows[] = {"authorization_code", "device_code",
-	"password", "refresh_token", NULL};
+		BF_AUTH_BASIC, BF_AUTH_OAUTH2, BF_AUTH_AWS_SIGV4, BF_AUTH_HMAC, BF_AUTH_MTLS,
+	BF_AUTH_SEQUENCE};
+	static const char *const flows[] = {"client_credentials", "password", "refresh_token", NULL};
+	static const int flow_values[] = {BF_OAUTH_CLIENT_CREDENTIALS, BF_OAUTH_PASSWORD,
+	BF_OAUTH_REFRESH_TOKEN};
+	/* both need a browser or a person at a terminal, which a backend has not */
+	static const char *const unsupported_flows[] = {"authorization_code", "device_code", NULL};
 	static const char *const *const keys_by_type[] = {keys_none, keys_static, keys_basic,
-	keys_oauth2, keys_aws, keys_hmac, keys_mtls};
+	keys_oauth2, keys_aws, keys_hmac, keys_mtls, keys_sequence};
 	const BfYamlNode *tat;
 	BfAuth	   *auth;
 	int			type = BF_AUTH_NONE;
@@ -1819,7 +1840,7 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 		return true;
 	if (node->kind != BF_YAML_MAP)
 		return spec_fail_type(ctx, at, node, path, "a map");
-	if (!spec_enum_key(ctx, node, path, "type", types, type_values, false, unsupported_types, &type))
+	if (!spec_enum_key(ctx, node, path, "type", types, type_values, false, NULL, &type))
 		return false;
 	if (!has_type && spec_entry(node, "headers", &tat) != NULL)
 		type = BF_AUTH_STATIC;
@@ -1853,15 +1874,55 @@ spec_parse_auth(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, cons
 		case BF_AUTH_OAUTH2:
 			if (!spec_require(ctx, node, at, path, "flow") ||
 				!spec_enum_key(ctx, node, path, "flow", flows, flow_values, false,
-							   unsupported_flows, &flow) ||
-				!spec_require(ctx, node, at, path, "client_id") ||
-				!spec_require(ctx, node, at, path, "client_secret") ||
+							   unsupported_flows, &flow))
+				return false;
+			auth->flow = (BfOAuthFlow) flow;
+			/* a public client (no secret) may use the password and refresh grants */
+			if (!spec_require(ctx, node, at, path, "client_id") ||
+				(auth->flow == BF_OAUTH_CLIENT_CREDENTIALS &&
+				 !spec_require(ctx, node, at, path, "client_secret")) ||
+				(auth->flow == BF_OAUTH_PASSWORD &&
+				 (!spec_require(ctx, node, at, path, "username") ||
+				  !spec_require(ctx, node, at, path, "password"))) ||
+				(auth->flow == BF_OAUTH_REFRESH_TOKEN &&
+				 !spec_require(ctx, node, at, path, "refresh_token")) ||
 				!spec_require(ctx, node, at, path, "authentication_url") ||
 				!spec_tmpl_key(ctx, node, path, "client_id", &auth->client_id) ||
 				!spec_tmpl_key(ctx, node, path, "client_secret", &auth->client_secret) ||
 				!spec_tmpl_key(ctx, node, path, "authentication_url", &auth->authentication_url) ||
-				!spec_str_list_key(ctx, node, path, "scopes", false, &auth->scopes))
+				!spec_str_list_key(ctx, node, path, "scopes", false, &auth->scopes) ||
+				!spec_bool_key(ctx, node, path, "refresh_on_expire", &auth->refresh_on_expire))
 				return false;
+			if (auth->flow != BF_OAUTH_PASSWORD &&
+				(spec_entry(node, "username", &tat) != NULL ||
+				 spec_entry(node, "password", &tat) != NULL))
+				return spec_fail(ctx, tat, path, "username and password belong to flow password");
+			if (auth->flow != BF_OAUTH_REFRESH_TOKEN && spec_entry(node, "refresh_token", &tat))
+				return spec_fail(ctx, tat, spec_path(ctx, path, "refresh_token"),
+								 "belongs to flow refresh_token");
+			if (!spec_tmpl_key(ctx, node, path, "username", &auth->username) ||
+				!spec_tmpl_key(ctx, node, path, "password", &auth->password) ||
+				!spec_tmpl_key(ctx, node, path, "refresh_token", &auth->refresh_token))
+				return false;
+			break;
+		case BF_AUTH_SEQUENCE:
+			{
+				void	   *items = NULL;
+				bool		ok;
+
+				if (!spec_require(ctx, node, at, path, "sequence"))
+					return false;
+				ctx->in_auth_sequence = true;
+				ok = spec_list_key(ctx, node, path, "sequence", sizeof(BfCall), 0,
+								   spec_parse_call, &auth->sequence_count, &items);
+				ctx->in_auth_sequence = false;
+				if (!ok)
+					return false;
+				if (auth->sequence_count == 0)
+					return spec_fail(ctx, at, spec_path(ctx, path, "sequence"),
+									 "needs at least one call");
+				auth->sequence = items;
+			}
 			break;
 		case BF_AUTH_AWS_SIGV4:
 			if (!spec_require(ctx, node, at, path, "aws_service") ||

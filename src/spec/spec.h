@@ -153,7 +153,9 @@ typedef enum BfOutputKind
 	BF_OUTPUT_ENV,				/* env.<name> */
 	BF_OUTPUT_STORE,			/* context.store.<name> */
 	BF_OUTPUT_QUEUE,			/* queue.<name>: a list is one item per element */
-	BF_OUTPUT_NONE				/* no output: evaluated for its effect (log) */
+	BF_OUTPUT_NONE,				/* no output: evaluated for its effect (log) */
+	BF_OUTPUT_AUTH				/* auth.<name> or auth.headers.<Header>: only in an
+								 * authentication sequence's calls */
 } BfOutputKind;
 
 typedef enum BfAggregation
@@ -259,8 +261,19 @@ typedef enum BfAuthType
 	BF_AUTH_OAUTH2,
 	BF_AUTH_AWS_SIGV4,
 	BF_AUTH_HMAC,
-	BF_AUTH_MTLS
+	BF_AUTH_MTLS,
+	BF_AUTH_SEQUENCE
 } BfAuthType;
+
+/* The oauth2 grant a token is asked for with (RFC 6749 sections 4.4, 4.3, 6). */
+typedef enum BfOAuthFlow
+{
+	BF_OAUTH_CLIENT_CREDENTIALS,
+	BF_OAUTH_PASSWORD,
+	BF_OAUTH_REFRESH_TOKEN
+} BfOAuthFlow;
+
+struct BfCall;
 
 /* How an hmac secret is written: as it is, or the key's bytes in hex or base64. */
 typedef enum BfSecretEncoding
@@ -274,12 +287,19 @@ typedef struct BfAuth
 {
 	BfAuthType	type;
 	BfTmplMap	headers;		/* static */
-	BfTmplField username;		/* basic */
+	BfTmplField username;		/* basic, and oauth2's password flow */
 	BfTmplField password;
-	BfTmplField client_id;		/* oauth2, flow client_credentials */
-	BfTmplField client_secret;
+	BfOAuthFlow flow;			/* oauth2 */
+	BfTmplField client_id;
+	BfTmplField client_secret;	/* src NULL: a public client (password and
+								 * refresh_token flows only) */
 	BfTmplField authentication_url;	/* the token URL */
 	BfStrList	scopes;
+	BfTmplField refresh_token;	/* the refresh_token flow's grant */
+	bool		refresh_on_expire;	/* renew with the refresh token the token URL
+									 * gave, rather than the flow's own grant */
+	int			sequence_count; /* sequence: calls run before the endpoint's */
+	struct BfCall *sequence;
 	BfTmplField aws_service;	/* aws-sigv4, signed by libcurl */
 	BfTmplField aws_region;
 	BfTmplField aws_access_key_id;
@@ -298,7 +318,10 @@ typedef struct BfAuth
 	BfLoc		loc;
 } BfAuth;
 
-/* A setup or teardown call (accepted and checked; the runner may refuse it). */
+/*
+ * A setup or teardown call, or a call of an authentication sequence
+ * (accepted and checked; the runner may refuse it).
+ */
 typedef struct BfCall
 {
 	BfExprField condition;		/* "if" */

@@ -621,6 +621,164 @@ def auth_route(handler, parts, body):
     return False
 
 
+# -- oauth2 flows, token lifetimes and sequences (sql/auth_oauth.sql) --------
+# POST /oauth2/token takes the client_credentials, password and
+# refresh_token grants (RFC 6749 4.4, 4.3, 6) of the clients in
+# OAUTH2_CLIENTS, and refuses a wrong secret (401 invalid_client), user or
+# password or refresh token (400 invalid_grant).  ?expires_in= sets the
+# token's life (default 3600 s, enforced); ?refresh=1 hands out a refresh
+# token with it, and every refresh grant then rotates it.  Tokens are
+# random, never in a record: /oauth2/data answers with which grant made
+# the token and its serial; a token unknown, revoked or expired is a 401,
+# counted.  /oauth2/data?deny=1 is a 403 whose body echoes the
+# Authorization header, as some APIs do.  /oauth2/stats?client=C: C's token
+# requests, the grants in order (a refresh grant as refresh_token:preset
+# for the one in OAUTH2_CLIENTS, :issued for one the mock gave, :refused),
+# the 401s; /oauth2/revoke?client=C forgets C's access tokens (and with
+# ?refresh=1 the refresh tokens it issued).
+# /seq/login (POST JSON user, password) answers a session id that
+# /seq/data wants as X-Session (with ?single=1 a session serves one request
+# only); /seq/stats counts the logins.
+
+OAUTH2_LOCK = threading.Lock()
+# client id -> secret (None: a public client), users' passwords, preset refresh token
+OAUTH2_CLIENTS = {
+    "oa-app-one": {"secret": "oa-Secret-One7", "users": {"ann.lee@example.org": "ann-Passw0rd!"},
+                   "refresh": "rt-Preset-4Kq9"},
+    "oa-public-two": {"secret": None, "users": {"bob.ray@example.org": "bob-Passw0rd?"},
+                      "refresh": "rt-Preset-7Zw2"},
+}
+OAUTH2_ACCESS = {}   # token -> {client, grant, serial, expires}
+OAUTH2_REFRESH = {}  # issued refresh token -> client
+OAUTH2_STATS = {}    # client -> {"token_requests", "grants", "refused"}
+SEQ_SESSIONS = set()
+SEQ_LOGINS = [0]
+
+
+def oauth2_stats(client):
+    return OAUTH2_STATS.setdefault(client, {"token_requests": 0, "grants": [], "refused": 0})
+
+
+def oauth2_token(handler, query, body):
+    """The token URL: (status, JSON body)."""
+    form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+    client = form.get("client_id", "")
+    grant = form.get("grant_type", "")
+    conf = OAUTH2_CLIENTS.get(client)
+    with OAUTH2_LOCK:
+        st = oauth2_stats(client)
+        st["token_requests"] += 1
+        if (handler.command != "POST" or not (handler.headers.get("Content-Type") or "").startswith(
+                "application/x-www-form-urlencoded")):
+            return 400, {"error": "invalid_request"}
+        if conf is None or form.get("client_secret") != conf["secret"]:
+            st["grants"].append(grant + ":bad-client")
+            return 401, {"error": "invalid_client"}
+        label = grant
+        if grant == "client_credentials" and conf["secret"] is None:
+            return 400, {"error": "unauthorized_client"}
+        if grant == "password":
+            if conf["users"].get(form.get("username")) != form.get("password"):
+                st["grants"].append("password:refused")
+                return 400, {"error": "invalid_grant"}
+        elif grant == "refresh_token":
+            rt = form.get("refresh_token")
+            if rt == conf["refresh"]:
+                label = "refresh_token:preset"
+            elif OAUTH2_REFRESH.get(rt) == client:
+                label = "refresh_token:issued"
+                del OAUTH2_REFRESH[rt]      # rotated: a refresh token serves once
+            else:
+                st["grants"].append("refresh_token:refused")
+                return 400, {"error": "invalid_grant"}
+        elif grant != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        st["grants"].append(label)
+        life = float(query.get("expires_in", "3600"))
+        token = "at." + os.urandom(12).hex()
+        OAUTH2_ACCESS[token] = {"client": client, "grant": label, "serial": len(st["grants"]),
+                                "expires": time.monotonic() + life, "scope": form.get("scope", "")}
+        out = {"access_token": token, "token_type": "bearer", "expires_in": life}
+        if query.get("refresh") == "1" or (grant == "refresh_token" and label != "refresh_token:preset"):
+            rt = "rt." + os.urandom(12).hex()
+            OAUTH2_REFRESH[rt] = client
+            out["refresh_token"] = rt
+        return 200, out
+
+
+def oauth2_route(handler, parts, query, body):
+    """The oauth2 and sequence routes; True when one answered."""
+    if parts == ["oauth2", "token"]:
+        status, doc = oauth2_token(handler, query, body)
+        handler.send_body(status, doc)
+        return True
+    if parts == ["oauth2", "data"]:
+        auth = handler.headers.get("Authorization") or ""
+        if query.get("deny") == "1":
+            handler.send_body(403, "denied: %s" % auth, ctype="text/plain")
+            return True
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        with OAUTH2_LOCK:
+            info = OAUTH2_ACCESS.get(token)
+            if info is None or info["expires"] <= time.monotonic():
+                if info is not None:
+                    oauth2_stats(info["client"])["refused"] += 1
+                handler.send_body(401, {"error": "invalid_token"})
+                return True
+        handler.send_body(200, {"items": [{"grant": info["grant"], "serial": info["serial"],
+                                           "scope": info["scope"]}]})
+        return True
+    if parts == ["oauth2", "stats"]:
+        with OAUTH2_LOCK:
+            st = oauth2_stats(query.get("client", ""))
+            handler.send_body(200, {"items": [{"token_requests": st["token_requests"],
+                                               "grants": ",".join(st["grants"]),
+                                               "refused": st["refused"]}]})
+        return True
+    if parts == ["oauth2", "revoke"]:
+        client = query.get("client", "")
+        with OAUTH2_LOCK:
+            gone = [k for k, v in OAUTH2_ACCESS.items() if v["client"] == client]
+            for k in gone:
+                OAUTH2_ACCESS[k]["expires"] = 0      # kept, so its 401 is counted
+            if query.get("refresh") == "1":
+                for k in [k for k, v in OAUTH2_REFRESH.items() if v == client]:
+                    del OAUTH2_REFRESH[k]
+        handler.send_body(200, {"items": [{"revoked": len(gone)}]})
+        return True
+    if parts == ["seq", "login"]:
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            doc = {}
+        conf = OAUTH2_CLIENTS["oa-app-one"]["users"]
+        if handler.command != "POST" or conf.get(doc.get("user")) != doc.get("password"):
+            handler.send_body(401, {"error": "bad login"})
+            return True
+        session = "sess." + os.urandom(12).hex()
+        with OAUTH2_LOCK:
+            SEQ_SESSIONS.add(session)
+            SEQ_LOGINS[0] += 1
+        handler.send_body(200, {"session": session, "user": doc.get("user")})
+        return True
+    if parts == ["seq", "data"]:
+        with OAUTH2_LOCK:
+            session = handler.headers.get("X-Session")
+            ok = session in SEQ_SESSIONS
+            if ok and query.get("single") == "1":
+                SEQ_SESSIONS.discard(session)
+        if not ok:
+            handler.send_body(401, {"error": "no session"})
+        else:
+            handler.send_body(200, {"items": [{"id": int(query.get("id", "1")), "ok": True}]})
+        return True
+    if parts == ["seq", "stats"]:
+        with OAUTH2_LOCK:
+            handler.send_body(200, {"items": [{"logins": SEQ_LOGINS[0]}]})
+        return True
+    return False
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mock_api/1"
@@ -780,6 +938,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if bulk_load_route(self, parts, query):
+            return None
+
+        if oauth2_route(self, parts, query, body):
             return None
 
         if parts[:3] == ["v1", "events", "daily"] and len(parts) == 4:

@@ -26,7 +26,7 @@ static const char *const fixture =
 "                                  {\"id\": 3, \"kind\": \"a\"}]}},"
 "  \"request\": {\"method\": \"GET\", \"attempts\": 2},"
 "  \"inputs\": {\"repositories\": [\"a/b\"]},"
-"  \"auth\": {\"token\": \"tok\"}"
+"  \"auth\": {\"token\": \"at-Token-77\", \"headers\": {\"X-Session\": \"sess-Id-88\"}}"
 "}";
 
 /* Render a template to text. */
@@ -319,7 +319,7 @@ test_namespaces(void)
 	EV("record.id", "42");
 	EV("request.attempts", "2");
 	EV("inputs.repositories[0]", "\"a/b\"");
-	EV("auth.token", "\"tok\"");
+	EV("auth.token", "\"at-Token-77\"");
 	/* no "env" in vars: the process environment */
 	setenv("BF_TEST_ENV", "from-env", 1);
 	EV("env.BF_TEST_ENV", "\"from-env\"");
@@ -449,6 +449,13 @@ test_runtime_errors(void)
 	EV("secrets.api_key + 1 > 2", "error: type");
 	CHECK(strstr(msg, "sk_live_12345") == NULL);
 	MSG_HAS("\"***1\"");
+	/* nor what authentication made: a token, a sequence's header */
+	EV("int_parse(auth.token)", "error: value");
+	CHECK(strstr(msg, "at-Token-77") == NULL);
+	MSG_HAS("int_parse: cannot cast \"***\" to int");
+	EV("int_parse(auth.headers.\"X-Session\")", "error: value");
+	CHECK(strstr(msg, "sess-Id-88") == NULL);
+	MSG_HAS("int_parse: cannot cast \"***\" to int");
 }
 
 static void

@@ -1369,14 +1369,42 @@ test_oauth2(void)
 	}
 	json_object_put(ctx.secrets);
 
-	/* a token that expires (30 s early) is asked for again before the next request */
+	/*
+	 * a token that expires (a tenth of its life early) is asked for again
+	 * before the next request, which the rate holds back 0.5 s
+	 */
 	ctx.secrets = json_tokener_parse("{\"cid\": \"c2\", \"cs\": \"s3cret\"}");
-	snprintf(yaml, sizeof(yaml), spec, "30.3");
+	snprintf(yaml, sizeof(yaml), spec, "0.3");
 	if (run_spec(&run, yaml, &ctx))
 	{
 		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
 		CHECK_STR(column(run.records, "token"), "tok-c2-1,tok-c2-2");
 		CHECK(mock_number("/attempts?key=oauth:c2", "attempts") == 2);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+
+	/*
+	 * expires_in 0 says nothing: the token is kept (the API's 401 would
+	 * end it); one that lapses at once still serves a request, so a run
+	 * asks for one per request and never stalls
+	 */
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c4\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "0");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c4-1,tok-c4-1");
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+	ctx.secrets = json_tokener_parse("{\"cid\": \"c5\", \"cs\": \"s3cret\"}");
+	snprintf(yaml, sizeof(yaml), spec, "0.0001");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "token"), "tok-c5-1,tok-c5-2");
+		CHECK(mock_number("/attempts?key=oauth:c5", "attempts") == 2);
 		run_free(&run);
 	}
 	json_object_put(ctx.secrets);
@@ -1390,6 +1418,279 @@ test_oauth2(void)
 		CHECK_MSG(strstr(run.err.message, "HTTP 401 from the token URL") != NULL, "%s",
 				  run.err.message);
 		CHECK(run.stats.requests == 1);
+		run_free(&run);
+	}
+	json_object_put(ctx.secrets);
+}
+
+/* key of the first record (items[0]) of the mock's answer at path, as text. */
+static char *
+mock_item(const char *path, const char *key)
+{
+	char		url[256];
+	struct json_object *doc;
+	struct json_object *items = NULL;
+	struct json_object *v = NULL;
+	char	   *out;
+
+	snprintf(url, sizeof(url), "%s%s", mock.url, path);
+	doc = harness_fetch(BF_HTTP_GET, url, NULL);
+	json_object_object_get_ex(doc, "items", &items);
+	json_object_object_get_ex(json_object_array_get_idx(items, 0), key, &v);
+	out = strdup(v ? json_object_get_string(v) : "(none)");
+	json_object_put(doc);
+	return out;
+}
+
+/* What the mock's token URL saw of client: key of /oauth2/stats. */
+static char *
+oauth2_stat(const char *client, const char *key)
+{
+	char		path[128];
+
+	snprintf(path, sizeof(path), "/oauth2/stats?client=%s", client);
+	return mock_item(path, key);
+}
+
+/* Ask the mock at path (a GET), for its side effect. */
+static void
+mock_get(const char *path)
+{
+	char		url[256];
+
+	snprintf(url, sizeof(url), "%s%s", mock.url, path);
+	json_object_put(harness_fetch(BF_HTTP_GET, url, NULL));
+}
+
+/* Run yaml with ctx and check its status and the grant column of its records. */
+static void
+check_run(const char *yaml, BfRunContext *ctx, const char *grants, long retries)
+{
+	Run			run;
+
+	if (run_spec(&run, yaml, ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		CHECK_STR(column(run.records, "grant"), grants);
+		CHECK_MSG(run.stats.retries == retries, "%ld retries", run.stats.retries);
+		run_free(&run);
+	}
+}
+
+#define CHECK_STAT(client, key, want) \
+	do { \
+		char	   *s_ = oauth2_stat(client, key); \
+		CHECK_STR(s_, want); \
+		free(s_); \
+	} while (0)
+
+/*
+ * The caller's token cache: two runs of one scope share a token, another
+ * scope gets its own; a 401 revokes it, gets a new one once and sends the
+ * page again, and a second 401 fails the run; the refresh_token grant's rotated refresh token is the one
+ * used next; a public client's password grant; the token masked in errors.
+ */
+static void
+test_oauth2_cache(void)
+{
+	static const char *cc = HEAD
+		"    authentication:\n"
+		"      type: oauth2\n"
+		"      flow: client_credentials\n"
+		"      client_id: \"{secrets.cid}\"\n"
+		"      client_secret: \"{secrets.cs}\"\n"
+		"      authentication_url: \"@URL@/oauth2/token\"\n"
+		"    request: {url: \"@URL@%s\"}\n"
+		"    response: {records: {jmespath: \"items\"}}\n";
+	static const char *rt = HEAD
+		"    authentication:\n"
+		"      type: oauth2\n"
+		"      flow: refresh_token\n"
+		"      client_id: \"{secrets.pub}\"\n"
+		"      refresh_token: \"{secrets.rt}\"\n"
+		"      authentication_url: \"@URL@/oauth2/token?refresh=1\"\n"
+		"    request: {url: \"@URL@/oauth2/data\"}\n"
+		"    response: {records: {jmespath: \"items\"}}\n";
+	static const char *pw = HEAD
+		"    authentication:\n"
+		"      type: oauth2\n"
+		"      flow: password\n"
+		"      client_id: \"{secrets.pub}\"\n"
+		"      username: \"{secrets.user}\"\n"
+		"      password: \"{secrets.pw}\"\n"
+		"      authentication_url: \"@URL@/oauth2/token\"\n"
+		"    request: {url: \"@URL@/oauth2/data\"}\n"
+		"    response: {records: {jmespath: \"items\"}}\n";
+	char		yaml[1024];
+	BfTokenCache *cache = bf_token_cache_new(8);
+	BfRunContext ctx;
+	Run			run;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.secrets = json_tokener_parse("{\"cid\": \"oa-app-one\", \"cs\": \"oa-Secret-One7\","
+									 " \"pub\": \"oa-public-two\", \"rt\": \"rt-Preset-7Zw2\","
+									 " \"user\": \"bob.ray@example.org\", \"pw\": \"bob-Passw0rd?\"}");
+	ctx.token_cache = cache;
+	ctx.token_scope = "scope one";
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data");
+	check_run(yaml, &ctx, "client_credentials", 0);
+	check_run(yaml, &ctx, "client_credentials", 0);
+	CHECK_STAT("oa-app-one", "token_requests", "1");
+	ctx.token_scope = "scope two";
+	check_run(yaml, &ctx, "client_credentials", 0);
+	CHECK_STAT("oa-app-one", "token_requests", "2");
+	CHECK(bf_token_cache_count(cache) == 2);
+
+	/* revoked: one 401, one new token, the page sent again */
+	mock_get("/oauth2/revoke?client=oa-app-one");
+	check_run(yaml, &ctx, "client_credentials", 1);
+	CHECK_STAT("oa-app-one", "token_requests", "3");
+	CHECK_STAT("oa-app-one", "refused", "1");
+
+	/* another secret in the same scope is another key: never the cached token */
+	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Wrong-Secret3"));
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 401 from the token URL") != NULL, "%s",
+				  run.err.message);
+		run_free(&run);
+	}
+	CHECK_STAT("oa-app-one", "token_requests", "4");
+	json_object_object_add(ctx.secrets, "cs", json_object_new_string("oa-Secret-One7"));
+
+	/* a 403 is no reason to re-authenticate: the run fails, the echoed token masked */
+	snprintf(yaml, sizeof(yaml), cc, "/oauth2/data?deny=1");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 403") != NULL &&
+				  strstr(run.err.message, "denied: Bearer ***") != NULL &&
+				  strstr(run.err.message, "at.") == NULL, "%s", run.err.message);
+		run_free(&run);
+	}
+
+	/* an API that refuses every token: one new token, one resend, then the 401 fails */
+	snprintf(yaml, sizeof(yaml), cc, "/echo401/auth");
+	if (run_spec(&run, yaml, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "HTTP 401") != NULL &&
+				  strstr(run.err.message, "Bearer ***") != NULL, "%s", run.err.message);
+		CHECK(run.stats.retries == 1);
+		run_free(&run);
+	}
+	CHECK_STAT("oa-app-one", "token_requests", "5");
+
+	/* refresh_token: the rotated refresh token answers the next 401 */
+	check_run(rt, &ctx, "refresh_token:preset", 0);
+	mock_get("/oauth2/revoke?client=oa-public-two");
+	check_run(rt, &ctx, "refresh_token:issued", 1);
+	CHECK_STAT("oa-public-two", "grants", "refresh_token:preset,refresh_token:issued");
+
+	/* a public client's password grant, no secret sent */
+	check_run(pw, &ctx, "password", 0);
+	check_run(pw, &ctx, "password", 0);
+	CHECK_STAT("oa-public-two", "token_requests", "3");
+
+	/* without a cache of the caller's, each run asks for its own */
+	ctx.token_cache = NULL;
+	check_run(pw, &ctx, "password", 0);
+	check_run(pw, &ctx, "password", 0);
+	CHECK_STAT("oa-public-two", "token_requests", "5");
+	json_object_put(ctx.secrets);
+	bf_token_cache_free(cache);
+}
+
+/*
+ * A login sequence: its session header in every request; a session that
+ * serves one request only: each later request's 401 runs the sequence
+ * again and sends the request again, once.
+ */
+static void
+test_sequence(void)
+{
+	static const char *seq = HEAD
+		"    authentication:\n"
+		"      type: sequence\n"
+		"      sequence:\n"
+		"        - request:\n"
+		"            url: \"@URL@/seq/login\"\n"
+		"            method: POST\n"
+		"            payload: {user: \"{secrets.user}\", password: \"{secrets.pw}\"}\n"
+		"          response:\n"
+		"            processors:\n"
+		"              - {expression: response.json.session, output: auth.headers.X-Session}\n"
+		"              - {expression: response.json.user, output: state.login}\n"
+		"    iterate: {over: [1, 2, 3], into: state.i, concurrency: 1}\n"
+		"    request: {url: \"@URL@/seq/data?single=1&id={state.i}\"}\n"
+		"    response:\n"
+		"      records: {jmespath: \"items\"}\n"
+		"      processors:\n"
+		"        - {expression: state.login, output: record.login}\n";
+	BfRunContext ctx;
+	Run			run;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.secrets = json_tokener_parse("{\"user\": \"ann.lee@example.org\", \"pw\": \"ann-Passw0rd!\"}");
+	if (run_spec(&run, seq, &ctx))
+	{
+		CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+		/* the sequence's state output is the endpoint's state */
+		CHECK_STR(column(run.records, "login"),
+				  "ann.lee@example.org,ann.lee@example.org,ann.lee@example.org");
+		CHECK_STR(column(run.records, "id"), "1,2,3");
+		CHECK_MSG(run.stats.retries == 2, "%ld retries", run.stats.retries);
+		{
+			char	   *logins = mock_item("/seq/stats", "logins");
+
+			CHECK_STR(logins, "3");
+			free(logins);
+		}
+		run_free(&run);
+	}
+
+	/* expires: the sequence runs again when it has passed and a request is due */
+	{
+		static const char *timed = HEAD
+			"    authentication:\n"
+			"      type: sequence\n"
+			"      expires: 1\n"
+			"      sequence:\n"
+			"        - request:\n"
+			"            url: \"@URL@/seq/login\"\n"
+			"            method: POST\n"
+			"            payload: {user: \"{secrets.user}\", password: \"{secrets.pw}\"}\n"
+			"          response:\n"
+			"            processors:\n"
+			"              - {expression: response.json.session, output: auth.headers.X-Session}\n"
+			"    iterate: {over: [1, 2, 3], into: state.i, concurrency: 1}\n"
+			"    request: {url: \"@URL@/seq/data?id={state.i}\", rate: 0.8}\n"
+			"    response: {records: {jmespath: \"items\"}}\n";
+		char	   *before = mock_item("/seq/stats", "logins");
+
+		if (run_spec(&run, timed, &ctx))
+		{
+			char	   *after = mock_item("/seq/stats", "logins");
+
+			CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+			CHECK_STR(column(run.records, "id"), "1,2,3");
+			CHECK(run.stats.retries == 0);
+			/* 1.25 s between requests: each finds the last login expired */
+			CHECK_MSG(atol(after) - atol(before) == 3, "%s then %s logins", before, after);
+			free(after);
+			run_free(&run);
+		}
+		free(before);
+	}
+	json_object_put(ctx.secrets);
+	ctx.secrets = json_tokener_parse("{\"user\": \"ann.lee@example.org\", \"pw\": \"wrong-Pass9\"}");
+	if (run_spec(&run, seq, &ctx))
+	{
+		CHECK(run.status == BF_RUN_ERROR);
+		CHECK_MSG(strstr(run.err.message, "authentication.sequence[0]: HTTP 401 from POST") != NULL &&
+				  strstr(run.err.message, "wrong-Pass9") == NULL, "%s", run.err.message);
 		run_free(&run);
 	}
 	json_object_put(ctx.secrets);
@@ -2419,6 +2720,8 @@ main(int argc, char **argv)
 	test_graphql_payload();
 	test_auth_headers();
 	test_oauth2();
+	test_oauth2_cache();
+	test_sequence();
 	test_hmac();
 	test_transport_retry();
 	test_server_wait();

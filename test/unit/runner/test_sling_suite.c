@@ -8,8 +8,8 @@
  * every case gets a loopback server (test/unit/sling_mock.py, started once,
  * given each case's mock through its control route) and its spec is
  * pointed at it: an endpoint without request.url gets <server>/test, and
- * a URL that is a path ("/users", also in setup and teardown calls) gets
- * the server in front.  The endpoint runs with the case's sync_state as
+ * a URL that is a path ("/users", also in setup and teardown calls and
+ * authentication sequences) gets the server in front.  The endpoint runs with the case's sync_state as
  * sync.*, Sling's harness's secrets and its limit of 10 records; then:
  *
  *  - expected_records: the records, in order, each expected key present
@@ -162,7 +162,23 @@ point_request(BfArena *arena, BfYamlNode *holder, const char *base)
 						bf_yaml_new_scalar(arena, bf_arena_printf(arena, "%s%s", base, url->text)));
 }
 
-/* Every endpoint, setup call and teardown call of a case's spec, pointed at base. */
+/* The calls of an authentication sequence under holder, pointed at base. */
+static void
+point_sequence(BfArena *arena, BfYamlNode *holder, const char *base)
+{
+	BfYamlNode *auth = bf_yaml_get(holder, "authentication");
+	BfYamlNode *list = auth != NULL ? bf_yaml_get(auth, "sequence") : NULL;
+	int			j;
+
+	for (j = 0; list != NULL && list->kind == BF_YAML_LIST && j < list->count; j++)
+		if (list->values[j]->kind == BF_YAML_MAP)
+			point_request(arena, list->values[j], base);
+}
+
+/*
+ * Every endpoint, setup call, teardown call and authentication sequence
+ * call of a case's spec, pointed at base.
+ */
 static void
 point_spec(BfArena *arena, BfYamlNode *spec, const char *base)
 {
@@ -170,12 +186,15 @@ point_spec(BfArena *arena, BfYamlNode *spec, const char *base)
 	int			i,
 				j;
 
+	point_sequence(arena, spec, base);
+
 	for (i = 0; eps != NULL && eps->kind == BF_YAML_MAP && i < eps->count; i++)
 	{
 		static const char *const calls[] = {"setup", "teardown"};
 		int			k;
 
 		point_request(arena, eps->values[i], base);
+		point_sequence(arena, eps->values[i], base);
 		for (k = 0; k < 2; k++)
 		{
 			BfYamlNode *list = bf_yaml_get(eps->values[i], calls[k]);

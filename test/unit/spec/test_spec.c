@@ -423,6 +423,93 @@ test_load_tree(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * oauth2's password and refresh_token flows (Sling's guide's keys), and
+ * sequence authentication, whose calls alone may write auth.*.
+ */
+static void
+test_auth_flows(void)
+{
+	BfError		err;
+	const BfAuth *a;
+	BfSpec	   *spec = load("endpoints:\n"
+							"  pw:\n"
+							"    request: {url: x}\n"
+							"    authentication: {type: oauth2, flow: password, client_id: c,\n"
+							"      username: \"{secrets.u}\", password: \"{secrets.p}\",\n"
+							"      authentication_url: t, refresh_on_expire: true}\n"
+							"  rt:\n"
+							"    request: {url: x}\n"
+							"    authentication: {type: oauth2, flow: refresh_token, client_id: c,\n"
+							"      client_secret: s, refresh_token: \"{secrets.r}\", authentication_url: t}\n"
+							"  seq:\n"
+							"    request: {url: x}\n"
+							"    authentication:\n"
+							"      type: sequence\n"
+							"      expires: 60\n"
+							"      sequence:\n"
+							"        - request: {url: login, method: POST}\n"
+							"          response:\n"
+							"            processors:\n"
+							"              - {expression: response.json.t, output: auth.token}\n"
+							"              - {expression: response.json.t, output: auth.headers.X-Session}\n"
+							"              - {expression: response.json.u, output: state.user}\n"
+							"        - request: {url: \"check?t={auth.token}\"}\n",
+							&err);
+
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	a = bf_spec_endpoint(spec, "pw")->auth;
+	CHECK(a->type == BF_AUTH_OAUTH2 && a->flow == BF_OAUTH_PASSWORD && a->refresh_on_expire);
+	CHECK_STR(a->password.src, "{secrets.p}");
+	CHECK(a->client_secret.src == NULL);
+	a = bf_spec_endpoint(spec, "rt")->auth;
+	CHECK(a->flow == BF_OAUTH_REFRESH_TOKEN && !a->refresh_on_expire);
+	CHECK_STR(a->refresh_token.src, "{secrets.r}");
+	a = bf_spec_endpoint(spec, "seq")->auth;
+	CHECK(a->type == BF_AUTH_SEQUENCE && a->sequence_count == 2 && a->expires == 60);
+	CHECK(a->sequence[0].response.processor_count == 3);
+	CHECK(a->sequence[0].response.processors[0].output_kind == BF_OUTPUT_AUTH);
+	CHECK_STR(a->sequence[0].response.processors[0].output_name, "token");
+	CHECK_STR(a->sequence[0].response.processors[1].output_name, "headers.X-Session");
+	CHECK(a->sequence[0].response.processors[2].output_kind == BF_OUTPUT_STATE);
+	CHECK_STR(a->sequence[1].request.url.src, "check?t={auth.token}");
+	bf_spec_free(spec);
+
+	/* what each flow needs, and keys of another flow */
+	expect_error("authentication:\n  type: oauth2\n  flow: password\n  client_id: c\n"
+				 "  username: u\n  authentication_url: t\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.password: missing required key");
+	expect_error("authentication:\n  type: oauth2\n  flow: refresh_token\n  client_id: c\n"
+				 "  authentication_url: t\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.refresh_token: missing required key");
+	expect_error("authentication:\n  type: oauth2\n  flow: client_credentials\n  client_id: c\n"
+				 "  client_secret: s\n  refresh_token: r\n  authentication_url: t\nendpoints: {}\n",
+				 "t.yaml:6:3: authentication.refresh_token: belongs to flow refresh_token");
+	expect_error("authentication:\n  type: oauth2\n  flow: refresh_token\n  client_id: c\n"
+				 "  refresh_token: r\n  password: p\n  authentication_url: t\nendpoints: {}\n",
+				 "t.yaml:6:3: authentication: username and password belong to flow password");
+	expect_error("authentication:\n  type: oauth2\n  flow: password\n  client_id: c\n"
+				 "  username: u\n  password: p\n  authentication_url: t\n"
+				 "  refresh_on_expire: sometimes\nendpoints: {}\n",
+				 "t.yaml:8:3: authentication.refresh_on_expire: expected true or false, got \"sometimes\"");
+	/* a sequence: its calls, the only place auth.* is written */
+	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.sequence: missing required key");
+	expect_error("authentication:\n  type: sequence\n  sequence: []\nendpoints: {}\n",
+				 "t.yaml:1:1: authentication.sequence: needs at least one call");
+	expect_error("authentication:\n  type: sequence\n  sequence:\n    - request: {url: x}\n"
+				 "      response:\n        processors:\n"
+				 "          - {expression: response.json.t, output: auth.a.b}\nendpoints: {}\n",
+				 "t.yaml:7:43: authentication.sequence[0].response.processors[0].output: "
+				 "invalid output \"auth.a.b\"; expected auth.<name> or auth.headers.<header>");
+	expect_error("endpoints:\n  e:\n    request: {url: x}\n    response:\n      processors:\n"
+				 "        - {expression: response.json.t, output: auth.token}\n",
+				 "t.yaml:6:41: endpoints.e.response.processors[0].output: an output to auth.* "
+				 "belongs in an authentication.sequence call");
+}
+
 static void
 test_auth(void)
 {
@@ -469,7 +556,7 @@ test_auth(void)
 				 "t.yaml:4:3: authentication.headers: unknown key");
 	expect_error("authentication:\n  type: bearer\nendpoints: {}\n",
 				 "t.yaml:2:3: authentication.type: invalid value \"bearer\"; "
-				 "expected one of none, static, basic, oauth2, aws-sigv4, hmac, mtls");
+				 "expected one of none, static, basic, oauth2, aws-sigv4, hmac, mtls, sequence");
 
 	/* aws-sigv4: Sling's keys; no profile files; the four keys it signs with */
 	spec = load("authentication:\n"
@@ -697,12 +784,9 @@ test_errors(void)
 			CHECK_STR(spec->endpoints[0].response.records.jq.src, ".{state.key}[]");
 		bf_spec_free(spec);
 	}
-	expect_error("authentication:\n  type: sequence\nendpoints: {}\n",
-				 "t.yaml:2:3: authentication.type: \"sequence\" is not supported "
-				 "(supported: none, static, basic, oauth2, aws-sigv4, hmac, mtls)");
 	expect_error("authentication:\n  type: oauth2\n  flow: authorization_code\nendpoints: {}\n",
 				 "t.yaml:3:3: authentication.flow: \"authorization_code\" is not supported "
-				 "(supported: client_credentials)");
+				 "(supported: client_credentials, password, refresh_token)");
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
 	/* cross checks */
@@ -1449,6 +1533,7 @@ main(int argc, char **argv)
 	test_yaml_limits();
 	test_scalars();
 	test_auth();
+	test_auth_flows();
 	test_errors();
 	test_compiled();
 	test_compile_errors();
