@@ -14,9 +14,6 @@
 #include "json/formats.h"
 #include "json/jsonscan.h"
 
-/* Deep enough for any real API; json-c's default of 32 is not. */
-#define BF_JSON_MAX_DEPTH 512
-
 const char *
 bf_format_name(BfFormat format)
 {

@@ -22,6 +22,13 @@ typedef enum BfFormat
 	BF_FORMAT_CSV
 } BfFormat;
 
+/*
+ * How deep a parsed JSON value may nest: deep enough for any real API;
+ * json-c's default of 32 is not.  What is parsed again later (a queue
+ * item) is parsed with the same limit.
+ */
+#define BF_JSON_MAX_DEPTH 512
+
 /* "json", "jsonlines", "csv" */
 extern const char *bf_format_name(BfFormat format);
 

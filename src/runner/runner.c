@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "expr/expr.h"
+#include "json/formats.h"
 #include "runner/runner_phase.h"
 #include "runner/runner_prefetch.h"
 #include "runner/runner_raw.h"
@@ -294,12 +295,15 @@ render_base_state(BfRunner *r, struct json_object *overrides, BfError *err)
 	return true;
 }
 
-/* A queue item's JSON text as a value; the item's place names it when it does not parse. */
+/*
+ * A queue item's JSON text as a value; the item's place names it when it
+ * does not parse.  An item is as deep as the record it came from may be.
+ */
 static bool
 parse_item(const char *queue, size_t index, const char *text, size_t len,
 		   struct json_object **out, BfError *err)
 {
-	struct json_tokener *tok = json_tokener_new();
+	struct json_tokener *tok = json_tokener_new_ex(BF_JSON_MAX_DEPTH);
 	enum json_tokener_error jerr;
 
 	if (tok == NULL)

@@ -445,6 +445,28 @@ hold_back(struct json_object **pending, int i, struct json_object *value)
 }
 
 /*
+ * Make *value a processor's own: an expression hands out the very objects
+ * of record, state and the store, and one added to what holds it (record
+ * into record.x, state into state.x) would make a cycle, leaked and
+ * endless for whatever prints it.  Scalars cannot hold anything; a list or
+ * an object is copied.  False (err set) when memory runs out.
+ */
+static bool
+own_value(struct json_object **value, BfError *err)
+{
+	struct json_object *copy = NULL;
+
+	if (!json_object_is_type(*value, json_type_object) &&
+		!json_object_is_type(*value, json_type_array))
+		return true;
+	if (json_object_deep_copy(*value, &copy, NULL) != 0)
+		return bf_error_set(err, BF_ERR_NOMEM, "out of memory copying a processor's value");
+	json_object_put(*value);
+	*value = copy;
+	return true;
+}
+
+/*
  * Run the processors from the first-th on over one record (a reference the
  * caller gives up), adding what comes out to out.  A record processor that
  * gives a list (Sling's explode(record, "items")) gives one record per
@@ -482,6 +504,18 @@ process_record(BfRunner *r, Iteration *it, struct json_object *record, int first
 		value = eval_field(r, &p->expression, err);
 		if ((failed = err->kind != BF_OK))
 			break;
+		/*
+		 * a record output replaces the record, and a queue output is
+		 * written out as text at once, unless it is held back (the record
+		 * may change before it is written)
+		 */
+		if (p->output_kind != BF_OUTPUT_RECORD &&
+			(p->output_kind != BF_OUTPUT_QUEUE || filtered) &&
+			(failed = !own_value(&value, err)))
+		{
+			json_object_put(value);
+			break;
+		}
 		switch (p->output_kind)
 		{
 			case BF_OUTPUT_STATE:

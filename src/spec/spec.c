@@ -1261,11 +1261,13 @@ spec_parse_records(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
  * A queue name as Sling finds them in a spec (queue\.([a-zA-Z0-9_]+)): a
  * queue named otherwise could never be read back.
  */
+#define SPEC_QUEUE_NAME_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+
 static bool
 spec_queue_name(const char *name)
 {
-	size_t		len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							 "0123456789_");
+	size_t		len = strspn(name, SPEC_QUEUE_NAME_CHARS);
 
 	return len > 0 && name[len] == '\0';
 }
@@ -1617,7 +1619,7 @@ spec_over_queue(SpecCtx *ctx, const char *text, BfIterate *it)
 	if (strncmp(p, "queue.", 6) != 0)
 		return true;
 	name = p + 6;
-	len = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	len = strspn(name, SPEC_QUEUE_NAME_CHARS);
 	p = name + len;
 	spec_skip_blanks(&p);
 	if (chunk)
@@ -2269,6 +2271,44 @@ spec_queue_field_ref(const char *ref, const char *field_path, BfLoc loc, void *a
 	w->in_over = false;
 }
 
+/* What a walk malloc'd. */
+static void
+spec_queue_walk_free(SpecQueueWalk *w)
+{
+	int			i;
+
+	for (i = 0; i < w->n; i++)
+		free((char *) w->names[i]);
+	free(w->names);
+	free(w->locs);
+	free(w->paths);
+	free(w->loaded);
+}
+
+/*
+ * defaults.state reads no queue: every endpoint renders it, the queue's
+ * writers too, which may not read what they write, so such a read could
+ * never load; say so where it is, rather than blame each writer.
+ */
+static bool
+spec_check_base_queues(SpecCtx *ctx)
+{
+	SpecQueueWalk w;
+	bool		ok = true;
+
+	memset(&w, 0, sizeof(w));
+	spec_walk_value(&w, &ctx->spec->base_state);
+	if (w.failed)
+		ok = spec_nomem(ctx);
+	else if (w.n > 0 || w.unnamed)
+		ok = spec_fail_loc(ctx, w.n > 0 ? w.locs[0] : w.unnamed_loc,
+						   w.n > 0 ? w.paths[0] : w.unnamed_path,
+						   "defaults.state may not read a queue (every endpoint renders it, "
+						   "the queue's writers too); read it in the endpoints that need it");
+	spec_queue_walk_free(&w);
+	return ok;
+}
+
 /* Add name to list (arena strings) unless it is there. */
 static bool
 spec_list_add(SpecCtx *ctx, BfStrList *list, int cap, const char *name)
@@ -2346,12 +2386,7 @@ spec_endpoint_queues(SpecCtx *ctx, const BfYamlNode *node, BfEndpoint *ep, SpecE
 	for (i = 0; ok && i < ep->depends_on.count; i++)
 		if (deps != NULL && deps->kind == BF_YAML_LIST && i < deps->count)
 			g->dep_locs[i] = spec_loc(deps->values[i]);
-	for (i = 0; i < w.n; i++)
-		free((char *) w.names[i]);
-	free(w.names);
-	free(w.locs);
-	free(w.paths);
-	free(w.loaded);
+	spec_queue_walk_free(&w);
 	return ok;
 }
 
@@ -2401,6 +2436,43 @@ spec_writes(const BfEndpoint *ep, const char *queue)
 	return false;
 }
 
+/* A queue and an endpoint that writes it: the writers, sorted, are looked up by queue. */
+typedef struct SpecWriter
+{
+	const char *queue;
+	int			ep;
+} SpecWriter;
+
+/* By queue, then in YAML order: a queue's edges keep their writers' order. */
+static int
+spec_writer_cmp(const void *a, const void *b)
+{
+	const SpecWriter *x = a;
+	const SpecWriter *y = b;
+	int			d = strcmp(x->queue, y->queue);
+
+	return d != 0 ? d : x->ep - y->ep;
+}
+
+/* The first writer of queue in the sorted writers (nwriters when none). */
+static int
+spec_first_writer(const SpecWriter *writers, int nwriters, const char *queue)
+{
+	int			lo = 0;
+	int			hi = nwriters;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (strcmp(writers[mid].queue, queue) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
  * The edges: a reader of a queue after each of its writers, an endpoint
  * after what its depends_on names.  A queue nobody writes, or one its own
@@ -2409,12 +2481,13 @@ spec_writes(const BfEndpoint *ep, const char *queue)
  * names a "discount" it does not have).
  */
 static bool
-spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges)
+spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, const SpecWriter *writers,
+				 int nwriters, SpecEdges *edges)
 {
 	BfSpec	   *spec = ctx->spec;
 	int			c,
 				k,
-				p;
+				w;
 
 	for (c = 0; c < spec->endpoint_count; c++)
 	{
@@ -2430,12 +2503,12 @@ spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges)
 									 "endpoint \"%s\" reads queue.%s, which it also writes: "
 									 "a queue takes no items once it is being read",
 									 ep->name, q);
-			for (p = 0; p < spec->endpoint_count; p++)
+			for (w = spec_first_writer(writers, nwriters, q);
+				 w < nwriters && strcmp(writers[w].queue, q) == 0; w++)
 			{
-				SpecEdge	e = {c, p, q, graph[c].read_locs[k], graph[c].read_paths[k]};
+				SpecEdge	e = {c, writers[w].ep, q, graph[c].read_locs[k],
+				graph[c].read_paths[k]};
 
-				if (p == c || !spec_writes(&spec->endpoints[p], q))
-					continue;
 				found = true;
 				if (!spec_add_edge(ctx, edges, e))
 					return false;
@@ -2475,11 +2548,13 @@ spec_graph_edges(SpecCtx *ctx, const SpecEpGraph *graph, SpecEdges *edges)
 
 /*
  * The endpoints left when no order exists wait for each other in a
- * circle: follow first edges from the first of them until one comes back,
+ * circle: follow first edges (out_first and out_idx: the edges by the
+ * endpoint they start from) from the first of them until one comes back,
  * and name that circle where its first edge was written.
  */
 static bool
-spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const bool *placed)
+spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const int *out_first,
+				 const int *out_idx, const bool *placed)
 {
 	BfSpec	   *spec = ctx->spec;
 	int		   *seen = calloc(spec->endpoint_count + 1, sizeof(int));	/* step + 1 */
@@ -2503,32 +2578,156 @@ spec_graph_cycle(SpecCtx *ctx, const SpecEdges *edges, const bool *placed)
 	while (seen[node] == 0)
 	{
 		seen[node] = ++step;
-		for (k = 0; k < edges->n; k++)
-			if (edges->items[k].from == node && !placed[edges->items[k].to])
-				break;
-		chain[step - 1] = &edges->items[k];	/* every one left has such an edge */
-		node = edges->items[k].to;
+		for (k = out_first[node]; placed[edges->items[out_idx[k]].to]; k++)
+			;					/* every one left has an edge to another one left */
+		chain[step - 1] = &edges->items[out_idx[k]];
+		node = chain[step - 1]->to;
 	}
 	first = seen[node] - 1;
 	text[0] = '\0';
-	for (i = first; i < step && len < sizeof(text); i++)
+	for (i = first; i < step; i++)
 	{
 		const SpecEdge *e = chain[i];
+		char		piece[256];
 
 		if (e->queue != NULL)
-			len += snprintf(text + len, sizeof(text) - len, "%s%s reads queue.%s from %s",
-							i > first ? ", " : "", spec->endpoints[e->from].name, e->queue,
-							spec->endpoints[e->to].name);
+			snprintf(piece, sizeof(piece), "%s%s reads queue.%s from %s",
+					 i > first ? ", " : "", spec->endpoints[e->from].name, e->queue,
+					 spec->endpoints[e->to].name);
 		else
-			len += snprintf(text + len, sizeof(text) - len, "%s%s depends_on %s",
-							i > first ? ", " : "", spec->endpoints[e->from].name,
-							spec->endpoints[e->to].name);
+			snprintf(piece, sizeof(piece), "%s%s depends_on %s", i > first ? ", " : "",
+					 spec->endpoints[e->from].name, spec->endpoints[e->to].name);
+		/* a long circle is named by its start and its length, not cut mid-name */
+		if (len + strlen(piece) + 32 >= sizeof(text))
+		{
+			snprintf(text + len, sizeof(text) - len, ", and %d more", step - i);
+			break;
+		}
+		len += (size_t) snprintf(text + len, sizeof(text) - len, "%s", piece);
 	}
 	spec_fail_loc(ctx, chain[first]->loc, chain[first]->path,
 				  "endpoints need each other in a circle: %s", text);
 	free(seen);
 	free(chain);
 	return false;
+}
+
+/*
+ * The edges sorted by a key (to or from) as index lists, first[v] ..
+ * first[v + 1] of idx: the order algorithms below visit each edge once
+ * instead of scanning them all per endpoint, which a chain of thousands of
+ * endpoints would make cubic.
+ */
+static bool
+spec_edge_index(const SpecEdges *edges, int n, bool by_to, int **first, int **idx)
+{
+	int			k;
+	int			v;
+
+	*first = calloc(n + 2, sizeof(int));
+	*idx = malloc(sizeof(int) * (edges->n + 1));
+	if (*first == NULL || *idx == NULL)
+		return false;
+	for (k = 0; k < edges->n; k++)
+		(*first)[(by_to ? edges->items[k].to : edges->items[k].from) + 2]++;
+	for (v = 2; v < n + 2; v++)
+		(*first)[v] += (*first)[v - 1];
+	/* first[v + 1] counts the edges placed so far, ending as v's end */
+	for (k = 0; k < edges->n; k++)
+		(*idx)[(*first)[(by_to ? edges->items[k].to : edges->items[k].from) + 1]++] = k;
+	return true;
+}
+
+/* The ready endpoints, a min-heap of YAML indexes: ties run in YAML order. */
+static void
+spec_heap_push(int *heap, int *len, int v)
+{
+	int			i = (*len)++;
+
+	for (; i > 0 && heap[(i - 1) / 2] > v; i = (i - 1) / 2)
+		heap[i] = heap[(i - 1) / 2];
+	heap[i] = v;
+}
+
+static int
+spec_heap_pop(int *heap, int *len)
+{
+	int			top = heap[0];
+	int			last = heap[--(*len)];
+	int			i = 0;
+
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= *len)
+			break;
+		if (c + 1 < *len && heap[c + 1] < heap[c])
+			c++;
+		if (heap[c] >= last)
+			break;
+		heap[i] = heap[c];
+		i = c;
+	}
+	if (*len > 0)
+		heap[i] = last;
+	return top;
+}
+
+/*
+ * The producers of endpoint c: the endpoints its queue edges reach (an
+ * explicit stack, not recursion: a chain may be thousands long), in run
+ * order (all before c's own place).  When they are a run of consecutive
+ * places of BfSpec.order, as along a chain, the list points into order
+ * instead of copying it, so that a long chain does not take memory
+ * quadratic in its length.
+ */
+static bool
+spec_producers(SpecCtx *ctx, int c, const SpecEdges *edges, const int *out_first,
+			   const int *out_idx, const int *pos, int *mark, int *stack)
+{
+	BfSpec	   *spec = ctx->spec;
+	BfEndpoint *ep = &spec->endpoints[c];
+	int			depth = 0;
+	int			lo = spec->endpoint_count;
+	int			hi = -1;
+	int			count = 0;
+	int			i;
+
+	mark[c] = c;
+	stack[depth++] = c;
+	while (depth > 0)
+	{
+		int			v = stack[--depth];
+		int			k;
+
+		for (k = out_first[v]; k < out_first[v + 1]; k++)
+		{
+			const SpecEdge *e = &edges->items[out_idx[k]];
+
+			if (e->queue == NULL || mark[e->to] == c)
+				continue;
+			mark[e->to] = c;
+			stack[depth++] = e->to;
+			count++;
+			lo = pos[e->to] < lo ? pos[e->to] : lo;
+			hi = pos[e->to] > hi ? pos[e->to] : hi;
+		}
+	}
+	ep->producer_count = count;
+	if (count == 0 || hi - lo + 1 == count)
+	{
+		ep->producers = spec->order + (count == 0 ? 0 : lo);
+		return true;
+	}
+	ep->producers = spec_alloc(ctx, sizeof(BfEndpoint *) * count);
+	if (ep->producers == NULL)
+		return false;
+	count = 0;
+	for (i = lo; i <= hi; i++)
+		if (mark[spec->order[i] - spec->endpoints] == c)
+			ep->producers[count++] = spec->order[i];
+	return true;
 }
 
 /*
@@ -2543,60 +2742,59 @@ spec_graph_order(SpecCtx *ctx, const SpecEdges *edges)
 	int			n = spec->endpoint_count;
 	int		   *waits = calloc(n + 1, sizeof(int));	/* edges to unplaced ones */
 	bool	   *placed = calloc(n + 1, sizeof(bool));
-	bool	   *need = calloc(n + 1, sizeof(bool));
+	int		   *heap = malloc(sizeof(int) * (n + 1));
+	int		   *pos = malloc(sizeof(int) * (n + 1));	/* place in order */
+	int		   *mark = malloc(sizeof(int) * (n + 1));
+	int		   *in_first = NULL,
+			   *in_idx = NULL,
+			   *out_first = NULL,
+			   *out_idx = NULL;
 	int			count = 0,
+				len = 0,
 				c,
 				k;
-	bool		ok = true;
+	bool		ok;
 
 	spec->order = spec_alloc(ctx, sizeof(BfEndpoint *) * (n + 1));
-	if (waits == NULL || placed == NULL || need == NULL || spec->order == NULL)
-		ok = spec->order == NULL ? false : spec_nomem(ctx);
+	ok = spec->order != NULL;
+	if (ok && (waits == NULL || placed == NULL || heap == NULL || pos == NULL ||
+			   mark == NULL || !spec_edge_index(edges, n, true, &in_first, &in_idx) ||
+			   !spec_edge_index(edges, n, false, &out_first, &out_idx)))
+		ok = spec_nomem(ctx);
 	for (k = 0; ok && k < edges->n; k++)
 		waits[edges->items[k].from]++;
+	for (c = 0; ok && c < n; c++)
+		if (waits[c] == 0)
+			spec_heap_push(heap, &len, c);
 	while (ok && count < n)
 	{
-		for (c = 0; c < n && (placed[c] || waits[c] > 0); c++)
-			;
-		if (c == n)
+		if (len == 0)
 		{
-			ok = spec_graph_cycle(ctx, edges, placed);
+			ok = spec_graph_cycle(ctx, edges, out_first, out_idx, placed);
 			break;
 		}
+		c = spec_heap_pop(heap, &len);
 		placed[c] = true;
+		pos[c] = count;
 		spec->order[count++] = &spec->endpoints[c];
-		for (k = 0; k < edges->n; k++)
-			if (edges->items[k].to == c)
-				waits[edges->items[k].from]--;
+		for (k = in_first[c]; k < in_first[c + 1]; k++)
+			if (--waits[edges->items[in_idx[k]].from] == 0)
+				spec_heap_push(heap, &len, edges->items[in_idx[k]].from);
 	}
 	for (c = 0; ok && c < n; c++)
-	{
-		BfEndpoint *ep = &spec->endpoints[c];
-		bool		grew = true;
-		int			i;
-
-		/* the endpoints c needs by queues, grown until it stops growing */
-		memset(need, 0, sizeof(bool) * n);
-		need[c] = true;
-		while (grew)
-		{
-			grew = false;
-			for (k = 0; k < edges->n; k++)
-				if (edges->items[k].queue != NULL && need[edges->items[k].from] &&
-					!need[edges->items[k].to])
-					need[edges->items[k].to] = grew = true;
-		}
-		need[c] = false;
-		ep->producers = spec_alloc(ctx, sizeof(BfEndpoint *) * (n + 1));
-		if (ep->producers == NULL)
-			ok = false;
-		for (i = 0; ok && i < n; i++)
-			if (need[spec->order[i] - spec->endpoints])
-				ep->producers[ep->producer_count++] = spec->order[i];
-	}
+		mark[c] = -1;
+	/* heap, no longer needed, is the producers' walk's stack */
+	for (c = 0; ok && c < n; c++)
+		ok = spec_producers(ctx, c, edges, out_first, out_idx, pos, mark, heap);
 	free(waits);
 	free(placed);
-	free(need);
+	free(heap);
+	free(pos);
+	free(mark);
+	free(in_first);
+	free(in_idx);
+	free(out_first);
+	free(out_idx);
 	return ok;
 }
 
@@ -2605,9 +2803,29 @@ static bool
 spec_build_graph(SpecCtx *ctx, const SpecEpGraph *graph)
 {
 	SpecEdges	edges = {NULL, 0, 0};
+	SpecWriter *writers;
+	int			nwriters = 0;
+	int			c;
 	bool		ok;
 
-	ok = spec_graph_edges(ctx, graph, &edges) && spec_graph_order(ctx, &edges);
+	for (c = 0; c < ctx->spec->endpoint_count; c++)
+		nwriters += ctx->spec->endpoints[c].queues_written.count;
+	writers = malloc(sizeof(SpecWriter) * (nwriters + 1));
+	if (writers == NULL)
+		return spec_nomem(ctx);
+	nwriters = 0;
+	for (c = 0; c < ctx->spec->endpoint_count; c++)
+	{
+		const BfStrList *written = &ctx->spec->endpoints[c].queues_written;
+		int			k;
+
+		for (k = 0; k < written->count; k++)
+			writers[nwriters++] = (SpecWriter) {written->items[k], c};
+	}
+	qsort(writers, nwriters, sizeof(SpecWriter), spec_writer_cmp);
+	ok = spec_graph_edges(ctx, graph, writers, nwriters, &edges) &&
+		spec_graph_order(ctx, &edges);
+	free(writers);
 	free(edges.items);
 	return ok;
 }
@@ -2631,7 +2849,7 @@ spec_parse_endpoints(SpecCtx *ctx, const BfYamlNode *root, const BfYamlNode *def
 		return spec_fail_type(ctx, at, endpoints, "endpoints", "a map");
 	ctx->spec->endpoints = spec_alloc(ctx, sizeof(BfEndpoint) * (endpoints->count + 1));
 	graph = spec_alloc(ctx, sizeof(SpecEpGraph) * (endpoints->count + 1));
-	if (ctx->spec->endpoints == NULL || graph == NULL)
+	if (ctx->spec->endpoints == NULL || graph == NULL || !spec_check_base_queues(ctx))
 		return false;
 	for (i = 0; i < endpoints->count; i++)
 	{

@@ -372,7 +372,9 @@ typedef struct BfEndpoint
 	 * producers: the endpoints a run of this one needs first, each once,
 	 * in an order that runs every producer after its own producers (the
 	 * writers of queues_read, transitively; depends_on orders but does not
-	 * add).
+	 * add).  producers may be a run of BfSpec.order itself (along a chain
+	 * it is, which keeps a long chain's lists from growing with its square):
+	 * read it, never write it.
 	 */
 	BfStrList	queues_read;
 	BfStrList	queues_written;

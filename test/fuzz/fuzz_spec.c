@@ -7,8 +7,13 @@
  *		undefined behaviour and hangs are what it looks for.
  *
  * Built with the others by make fuzz; run:
- *   ./build/fuzz/fuzz_spec -max_total_time=1800 -timeout=10 \
+ *   mkdir -p build/fuzz/corpus_spec && ./build/fuzz/fuzz_spec \
+ *     -dict=test/fuzz/fuzz_spec.dict -max_total_time=1800 -timeout=10 \
  *     build/fuzz/corpus_spec test/fuzz/seeds_spec
+ *
+ * The dictionary's words are the spec's keys and the queue forms
+ * (output: queue.x, chunk(queue.x, n), into: response.records), which
+ * random bytes would rarely spell.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -2616,6 +2616,137 @@ test_queue_stream(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A queue item as deep as a response body may be (its records nest up to
+ * 512 levels) reads back: a processor wrote it from such a record, and
+ * json-c's default tokener stops at 32 levels.
+ */
+static void
+test_queue_deep_item(void)
+{
+	BfSpec	   *spec = load_spec("name: t\nendpoints:\n"
+								 "  deep:\n"
+								 "    iterate: {over: queue.in, into: response.records}\n"
+								 "    response:\n"
+								 "      processors: [{expression: record, output: queue.back}]\n"
+								 "  back:\n"
+								 "    iterate: {over: \"chunk(queue.back, 2)\", into: response.records}\n"
+								 "  writer:\n"
+								 "    request: {url: x}\n"
+								 "    response:\n"
+								 "      processors: [{expression: record, output: queue.in}]\n");
+	void	   *store = bf_queue_mem_new();
+	struct json_object *records = NULL;
+	BfRunStats	stats;
+	BfError		err;
+	char		item[1024];
+	int			len = 0;
+	int			i;
+
+	if (spec == NULL)
+		return;
+	for (i = 0; i < 100; i++)
+		len += snprintf(item + len, sizeof(item) - len, "{\"a\":");
+	len += snprintf(item + len, sizeof(item) - len, "1");
+	for (i = 0; i < 100; i++)
+		len += snprintf(item + len, sizeof(item) - len, "}");
+	CHECK(bf_queue_mem_ops.append(store, "in", item, (size_t) len, &err));
+	CHECK_MSG(queue_run(spec, "deep", store, NULL, &records, &stats, &err) == BF_RUN_DONE,
+			  "%s", err.message);
+	CHECK(records != NULL && json_object_array_length(records) == 1);
+	json_object_put(records);
+	CHECK(bf_queue_mem_count(store, "back") == 1);
+	CHECK_MSG(queue_run(spec, "back", store, NULL, &records, &stats, &err) == BF_RUN_DONE,
+			  "%s", err.message);
+	CHECK(records != NULL && json_object_array_length(records) == 1);
+	json_object_put(records);
+	bf_queue_mem_free(store);
+	bf_spec_free(spec);
+}
+
+/*
+ * A processor's value that holds what it is written into (record into
+ * record.x, state into state.x, the store into context.store.x) is copied
+ * first: added as it was, the value held itself, a cycle that leaked the
+ * record and overflowed the stack of whatever printed it (fuzz_queue).
+ * Each copy is the value when its processor ran: the store's second me
+ * the store holding the first.  state.me reaches the state once the page
+ * is done (Sling's rule), so record.st reads it null.
+ */
+static void
+test_output_holds_itself(void)
+{
+	Run			run;
+
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: '[{\"id\": 1}]', into: response.records}\n"
+				  "    response:\n"
+				  "      processors:\n"
+				  "        - {expression: record, output: record.me}\n"
+				  "        - {expression: \"[record]\", output: record.list}\n"
+				  "        - {expression: state, output: state.me}\n"
+				  "        - {expression: \"state.me\", output: record.st}\n"
+				  "        - {expression: context.store, output: context.store.me, aggregation: last}\n"
+				  "        - {expression: context.store, output: context.store.me, aggregation: last}\n"
+				  "        - {expression: \"context.store.me\", output: record.store}\n",
+				  NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(all_json(run.records),
+			  "[{\"id\":1,\"me\":{\"id\":1},\"list\":[{\"id\":1,\"me\":{\"id\":1}}],"
+			  "\"st\":null,\"store\":{\"me\":{}}}]");
+	run_free(&run);
+}
+
+/*
+ * A queue output held back for a keep filter is the value when its
+ * processor ran: the record as it was then, not as the processors after
+ * it changed it (those went into the queue too, by reference).  The same
+ * spec without a filter writes the same item.
+ */
+static void
+test_queue_held_back_value(void)
+{
+	BfSpec	   *spec = load_spec("name: t\nendpoints:\n"
+								 "  p:\n"
+								 "    iterate: {over: '[{\"id\": 1}]', into: response.records}\n"
+								 "    response:\n"
+								 "      processors:\n"
+								 "        - {expression: record, output: queue.q}\n"
+								 "        - {expression: 2, output: record.later}\n"
+								 "  c:\n"
+								 "    iterate: {over: queue.q, into: response.records}\n");
+	KeepUpTo	k = {"id", 4};
+	int			filtered;
+
+	if (spec == NULL)
+		return;
+	for (filtered = 0; filtered < 2; filtered++)
+	{
+		void	   *store = bf_queue_mem_new();
+		struct json_object *records = NULL;
+		BfRunContext ctx;
+		BfRunStats	stats;
+		BfError		err;
+
+		memset(&ctx, 0, sizeof(ctx));
+		if (filtered)
+		{
+			ctx.keep = keep_up_to;
+			ctx.keep_arg = &k;
+		}
+		CHECK(queue_run(spec, "p", store, &ctx, &records, &stats, &err) == BF_RUN_DONE);
+		CHECK_STR(all_json(records), "[{\"id\":1,\"later\":2}]");
+		json_object_put(records);
+		CHECK(queue_run(spec, "c", store, NULL, &records, &stats, &err) == BF_RUN_DONE);
+		CHECK_MSG(strcmp(all_json(records), "[{\"id\":1}]") == 0, "filtered %d: %s", filtered,
+				  all_json(records));
+		json_object_put(records);
+		bf_queue_mem_free(store);
+	}
+	bf_spec_free(spec);
+}
+
 /* into: response.records over a plain list: processors, then de-duplication. */
 static void
 test_into_records(void)
@@ -2696,6 +2827,9 @@ main(int argc, char **argv)
 	test_queue_parent_child();
 	test_queue_only_keep_window();
 	test_queue_stream();
+	test_queue_deep_item();
+	test_output_holds_itself();
+	test_queue_held_back_value();
 	test_into_records();
 	test_prefetch();
 	harness_stop_server(&mock);

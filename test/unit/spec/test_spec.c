@@ -1272,6 +1272,77 @@ test_queue_graph(void)
 	bf_spec_free(spec);
 }
 
+/*
+ * A chain of 10000 endpoints, each reading the queue the one before it
+ * writes: it loads (the graph was once cubic in the chain's length: hours,
+ * and gigabytes of producer lists), in order, each endpoint with every
+ * endpoint before it as producers.  Then producers that are no run of
+ * consecutive places in the order (two chains interleaved, a diamond).
+ */
+static void
+test_queue_chain(void)
+{
+	enum
+	{
+		N = 10000
+	};
+	size_t		size = (size_t) N * 256 + 64;	/* an endpoint takes under 200 bytes */
+	char	   *yaml = malloc(size);
+	size_t		len = 0;
+	BfError		err;
+	BfSpec	   *spec;
+	char		buf[256];
+	int			i;
+	bool		ordered = true;
+
+	len += snprintf(yaml + len, size - len, "endpoints:\n");
+	for (i = 0; i < N; i++)
+	{
+		len += snprintf(yaml + len, size - len, "  e%d:\n    request: {url: x}\n", i);
+		if (i > 0)
+			len += snprintf(yaml + len, size - len,
+							"    iterate: {over: queue.q%d, into: state.x}\n", i - 1);
+		len += snprintf(yaml + len, size - len, "    response:\n      processors:\n"
+						"        - {expression: record.id, output: queue.q%d}\n", i);
+	}
+	spec = load(yaml, &err);
+	free(yaml);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	for (i = 0; i < N && ordered; i++)
+		ordered = spec->order[i] == &spec->endpoints[i] &&
+			spec->endpoints[i].producer_count == i &&
+			(i == 0 || (spec->endpoints[i].producers[0] == &spec->endpoints[0] &&
+						spec->endpoints[i].producers[i - 1] == &spec->endpoints[i - 1]));
+	CHECK_MSG(ordered, "endpoint %d out of order or with the wrong producers", i - 1);
+	bf_spec_free(spec);
+
+	/* a1 reads a0, b1 reads b0, a2 reads a1: a2's producers are not consecutive in the order */
+	spec = load("endpoints:\n"
+				"  a0: {request: {url: x}, response: {processors: [{expression: r, output: queue.a0}]}}\n"
+				"  b0: {request: {url: x}, response: {processors: [{expression: r, output: queue.b0}]}}\n"
+				"  a1: {request: {url: \"{queue.a0}\"}, response: {processors: [{expression: r, output: queue.a1}]}}\n"
+				"  b1: {request: {url: \"{queue.b0}\"}}\n"
+				"  a2: {request: {url: \"{queue.a1}\"}}\n"
+				"  d: {request: {url: \"{queue.a0}{queue.b0}{queue.a1}\"}}\n", &err);
+	CHECK_MSG(spec != NULL, "%s", err.message);
+	if (spec == NULL)
+		return;
+	CHECK_STR(order_names(spec->order, spec->endpoint_count, buf, sizeof(buf)),
+			  "a0,b0,a1,b1,a2,d");
+	{
+		const BfEndpoint *a2 = bf_spec_endpoint(spec, "a2");
+		const BfEndpoint *b1 = bf_spec_endpoint(spec, "b1");
+		const BfEndpoint *d = bf_spec_endpoint(spec, "d");
+
+		CHECK_STR(order_names(a2->producers, a2->producer_count, buf, sizeof(buf)), "a0,a1");
+		CHECK_STR(order_names(b1->producers, b1->producer_count, buf, sizeof(buf)), "b0");
+		CHECK_STR(order_names(d->producers, d->producer_count, buf, sizeof(buf)), "a0,b0,a1");
+	}
+	bf_spec_free(spec);
+}
+
 /* depends_on naming no endpoint loads, with a warning (Sling ignores it). */
 static void
 test_queue_warnings(void)
@@ -1368,6 +1439,41 @@ test_queue_errors(void)
 				 "t.yaml:4:7: endpoints.e.request.url: the queue namespace is read without a "
 				 "queue name; write queue.<name>");
 	expect_error("queues: ids\nendpoints: {}\n", "t.yaml:1:1: queues: expected a list, got \"ids\"");
+	/* defaults.state reading a queue was taken as no read at all: run order, producers and values wrong */
+	expect_error("defaults:\n  state:\n    first: \"{queue.ids[0]}\"\n"
+				 "endpoints:\n  p:\n    request: {url: x}\n"
+				 "    response:\n      processors:\n"
+				 "        - {expression: record.id, output: queue.ids}\n"
+				 "  c:\n    request: {url: \"{state.first}\"}\n",
+				 "t.yaml:3:5: defaults.state.first: defaults.state may not read a queue "
+				 "(every endpoint renders it, the queue's writers too); read it in the "
+				 "endpoints that need it");
+	/* a circle too long for one message is named by its start and its length */
+	{
+		char		yaml[8192];
+		size_t		len = 0;
+		BfError		err;
+		BfSpec	   *spec;
+		int			i;
+
+		len += snprintf(yaml + len, sizeof(yaml) - len, "endpoints:\n");
+		for (i = 0; i < 60; i++)
+			len += snprintf(yaml + len, sizeof(yaml) - len,
+							"  endpoint_number_%02d:\n    depends_on: [endpoint_number_%02d]\n"
+							"    request: {url: x}\n", i, (i + 1) % 60);
+		spec = load(yaml, &err);
+		CHECK(spec == NULL);
+		bf_spec_free(spec);
+		CHECK_MSG(strncmp(err.message, "t.yaml:3:18: endpoints.endpoint_number_00.depends_on[0]: "
+						  "endpoints need each other in a circle: endpoint_number_00 "
+						  "depends_on endpoint_number_01, endpoint_number_01 depends_on", 160) == 0,
+				  "%s", err.message);
+		/* 14 named, and the other 46 counted */
+		CHECK_MSG(strlen(err.message) > 13 &&
+				  strcmp(err.message + strlen(err.message) - 13, ", and 46 more") == 0 &&
+				  strstr(err.message, "endpoint_number_14 depends_on endpoint_number_15") == NULL,
+				  "%s", err.message);
+	}
 	/* without into: response.records, a request still needs its url */
 	expect_error("endpoints:\n  e:\n    iterate: {over: [1], into: state.x}\n",
 				 "t.yaml:2:3: endpoints.e.request.url: missing required key");
@@ -1447,6 +1553,7 @@ main(int argc, char **argv)
 	test_state_order();
 	test_prefetch();
 	test_queue_graph();
+	test_queue_chain();
 	test_queue_warnings();
 	test_sync_warnings();
 	test_queue_errors();
