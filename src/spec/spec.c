@@ -2297,7 +2297,7 @@ spec_check_base_queues(SpecCtx *ctx)
 	bool		ok = true;
 
 	memset(&w, 0, sizeof(w));
-	spec_walk_value(&w, &ctx->spec->base_state);
+	bf_value_visit_refs(&ctx->spec->base_state, spec_queue_field_ref, &w);
 	if (w.failed)
 		ok = spec_nomem(ctx);
 	else if (w.n > 0 || w.unnamed)

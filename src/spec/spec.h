@@ -457,6 +457,9 @@ typedef void (*BfFieldRefVisitor) (const char *ref, const char *field_path, BfLo
 extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
 								   bool required_only, BfFieldRefVisitor visit, void *arg);
 
+/* The same for one value (a state map, say): every template in it. */
+extern void bf_value_visit_refs(const BfValue *v, BfFieldRefVisitor visit, void *arg);
+
 /*
  * Whether a server option may set state key name, Sling's connection-level
  * state: defaults.state has it or the spec reads state.<name>.  When not,

@@ -174,3 +174,11 @@ bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep, bool required_o
 	visit_calls(ep->setup, ep->setup_count, w);
 	visit_calls(ep->teardown, ep->teardown_count, w);
 }
+
+void
+bf_value_visit_refs(const BfValue *v, BfFieldRefVisitor visit, void *arg)
+{
+	Walk		w = {visit, arg, false};
+
+	visit_value(v, &w);
+}
