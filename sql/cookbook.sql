@@ -60,6 +60,24 @@ SET timezone = 'UTC';
 SELECT id, created, created_ms FROM cb_events ORDER BY id;
 RESET timezone;
 
+-- == parent and child through a queue: the customers run first, once ==
+SELECT :'cookbook' || 'parent_child.yaml' AS spec, :'mock_url' || '/q/v1' AS api \gset
+CREATE SERVER cb_shop FOREIGN DATA WRAPPER backfill_fdw
+  OPTIONS (spec :'spec', base_url :'api');
+CREATE USER MAPPING FOR CURRENT_USER SERVER cb_shop OPTIONS (api_key 'sk_cookbook_6');
+CREATE SCHEMA cb_shop;
+IMPORT FOREIGN SCHEMA cookbook FROM SERVER cb_shop INTO cb_shop
+  OPTIONS (target_schema 'cb_loaded');
+SELECT attrelid::regclass AS foreign_table, attname, format_type(atttypid, atttypmod)
+  FROM pg_attribute WHERE attrelid IN ('cb_shop.customers'::regclass, 'cb_shop.charges'::regclass)
+   AND attnum > 0 ORDER BY attrelid::regclass::text, attnum;
+SELECT id, customer, amount FROM cb_shop.charges ORDER BY id;
+EXPLAIN (COSTS OFF) SELECT * FROM cb_shop.charges;
+CREATE SCHEMA cb_loaded;
+SELECT foreign_table, rows_written FROM backfill_fdw.backfill_server('cb_shop');
+SELECT customer, count(*), sum(amount) FROM cb_loaded.charges GROUP BY 1 ORDER BY 1;
+
 DROP SCHEMA cb CASCADE;
 DROP TABLE cb_customers_local;
-DROP SERVER cb_cursor, cb_link, cb_pages, cb_incr, cb_epoch CASCADE;
+DROP SCHEMA cb_shop, cb_loaded CASCADE;
+DROP SERVER cb_cursor, cb_link, cb_pages, cb_incr, cb_epoch, cb_shop CASCADE;
