@@ -26,8 +26,11 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "utils/lsyscache.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "json/formats.h"
 #include "json/jsonscan.h"
@@ -153,6 +156,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 		col->is_array = OidIsValid(get_element_type(att->atttypid));
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
+		col->fast_timestamptz = (infunc == F_TIMESTAMPTZ_IN && col->typmod < 0);
 		path = bf_column_json_path(RelationGetRelid(rel), att->attnum);
 		if (path != NULL)
 		{
@@ -293,6 +297,86 @@ refuse_nul(BfConverter *conv, BfColumn *col, const char *text, size_t len)
 					conv->endpoint)));
 }
 
+/* n ASCII digits at s as a number, or -1 when one is not a digit. */
+static inline int
+digits(const char *s, int n)
+{
+	int			v = 0;
+
+	for (; n > 0; n--, s++)
+	{
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/*
+ * An API's timestamps are nearly always ISO 8601 with a zone
+ * (2024-01-01T00:00:05Z, ...T00:00:05.250+02:00), and parsing them with
+ * timestamptz_in (tokens, a table of keywords, the session's zone rules)
+ * is most of a row's conversion.  Exactly that form, with every field in
+ * range (day of the month, 0-23 hours, 0-59 minutes and seconds, up to 6
+ * fractional digits, an offset under 15 hours), is read here into the same
+ * value timestamptz_in gives, which depends on neither DateStyle nor
+ * TimeZone when the text has its offset; false for anything else, which
+ * then goes to timestamptz_in as it is.
+ */
+static bool
+iso_timestamptz(const char *t, size_t len, TimestampTz *out)
+{
+	int			y, mo, d, h, mi, sec;
+	int64		frac = 0;
+	int			offset = 0;
+	size_t		p = 19;
+
+	if (len < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+		t[13] != ':' || t[16] != ':')
+		return false;
+	y = digits(t, 4);
+	mo = digits(t + 5, 2);
+	d = digits(t + 8, 2);
+	h = digits(t + 11, 2);
+	mi = digits(t + 14, 2);
+	sec = digits(t + 17, 2);
+	if (y < 1 || mo < 1 || mo > MONTHS_PER_YEAR || d < 1 ||
+		d > day_tab[isleap(y)][mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+		sec < 0 || sec > 59)
+		return false;
+	if (t[p] == '.')
+	{
+		int			n = 0;
+		int64		scale = USECS_PER_SEC;
+
+		for (p++; p < len && t[p] >= '0' && t[p] <= '9'; p++, n++)
+		{
+			if (n == 6)
+				return false;	/* timestamptz_in rounds: leave it that */
+			scale /= 10;
+			frac += (t[p] - '0') * scale;
+		}
+		if (n == 0)
+			return false;
+	}
+	if (p + 1 == len && t[p] == 'Z')
+		offset = 0;
+	else if (p + 6 == len && (t[p] == '+' || t[p] == '-') && t[p + 3] == ':')
+	{
+		int			oh = digits(t + p + 1, 2);
+		int			om = digits(t + p + 4, 2);
+
+		if (oh < 0 || oh > 14 || om < 0 || om > 59)
+			return false;
+		offset = (oh * MINS_PER_HOUR + om) * SECS_PER_MINUTE * (t[p] == '-' ? -1 : 1);
+	}
+	else
+		return false;
+	*out = ((int64) (date2j(y, mo, d) - POSTGRES_EPOCH_JDATE) * SECS_PER_DAY +
+			(h * MINS_PER_HOUR + mi) * SECS_PER_MINUTE + sec - offset) * USECS_PER_SEC + frac;
+	return true;
+}
+
 /*
  * The column's value from its text (len bytes, NUL-terminated), through the
  * type's input function, with an error context naming column, value and
@@ -306,7 +390,10 @@ convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool veri
 	ConvertErrorContext ectx;
 	ErrorContextCallback errcb;
 	Datum		out;
+	TimestampTz ts;
 
+	if (col->fast_timestamptz && iso_timestamptz(text, len, &ts))
+		return TimestampTzGetDatum(ts);
 	if (memchr(text, '\0', len) != NULL)
 		refuse_nul(conv, col, text, len);
 	ectx.conv = conv;

@@ -30,6 +30,7 @@ typedef struct BfColumn
 	FmgrInfo	input;
 	Oid			ioparam;
 	int32		typmod;
+	bool		fast_timestamptz;	/* timestamptz_in, no typmod: see convert_text */
 	bool		dropped;
 } BfColumn;
 
