@@ -382,10 +382,13 @@ iso_timestamptz(const char *t, size_t len, TimestampTz *out)
  * type's input function, with an error context naming column, value and
  * endpoint.  A string is checked against the database encoding first
  * (verify): an API may send bytes that are not UTF-8, and input functions
- * take them as they are.
+ * take them as they are.  A text that cannot hold a NUL (may_nul false:
+ * on the raw path, a number, a literal, or a string without escapes, as
+ * the scanner refuses raw control characters) is not searched for one.
  */
 static Datum
-convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool verify)
+convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool verify,
+			 bool may_nul)
 {
 	ConvertErrorContext ectx;
 	ErrorContextCallback errcb;
@@ -394,7 +397,7 @@ convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool veri
 
 	if (col->fast_timestamptz && iso_timestamptz(text, len, &ts))
 		return TimestampTzGetDatum(ts);
-	if (memchr(text, '\0', len) != NULL)
+	if (may_nul && memchr(text, '\0', len) != NULL)
 		refuse_nul(conv, col, text, len);
 	ectx.conv = conv;
 	ectx.column = col;
@@ -458,7 +461,7 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 			continue;
 		text = value_text(col, val, &len);
 		json_object_put(owned);
-		values[i] = convert_text(conv, col, text, len, true);
+		values[i] = convert_text(conv, col, text, len, true, true);
 		nulls[i] = false;
 	}
 }
@@ -531,7 +534,9 @@ raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const Js
 			*isnull = true;
 			return;
 	}
-	*value = convert_text(conv, col, text, n, verify);
+	*value = convert_text(conv, col, text, n, verify,
+						  v->kind == JS_ARRAY || v->kind == JS_OBJECT ||
+						  (v->kind == JS_STRING && v->escaped && !col->is_json));
 }
 
 /* Does member key k name column col, exactly or ignoring case? */
