@@ -286,3 +286,33 @@ CREATE FUNCTION backfill_fdw.backfill_server(server name,
 RETURNS TABLE (foreign_table regclass, rows_written bigint)
 AS 'MODULE_PATHNAME', 'backfill_fdw_backfill_server'
 LANGUAGE C VOLATILE;
+
+-- A user's first hour (issue 14): typos caught when a foreign table is
+-- made or changed, and check_spec.
+--
+-- An endpoint the spec lacks, or a range_column the table lacks, fails
+-- CREATE / ALTER FOREIGN TABLE (and IMPORT FOREIGN SCHEMA, and an ALTER
+-- SERVER that changes the spec under its tables) rather than the first
+-- SELECT: the validator is given a table's options but neither the table
+-- nor its server, so the check runs at the end of the command.
+CREATE FUNCTION backfill_fdw.check_tables()
+RETURNS event_trigger
+AS 'MODULE_PATHNAME', 'backfill_fdw_check_tables'
+LANGUAGE C;
+CREATE EVENT TRIGGER backfill_fdw_check_tables ON ddl_command_end
+  WHEN TAG IN ('CREATE FOREIGN TABLE', 'ALTER FOREIGN TABLE', 'IMPORT FOREIGN SCHEMA',
+              'ALTER SERVER')
+  EXECUTE FUNCTION backfill_fdw.check_tables();
+
+-- Validates a spec file before it is deployed (a spec is re-read when it
+-- changes, so a bad edit breaks every job on its server): what loading it
+-- reports, as rows; none for a spec that loads.  severity is 'error' (the
+-- loader stops at the first) or 'warning'.  Reads a server file: only a
+-- superuser or a member of pg_read_server_files may, as for the spec option.
+CREATE FUNCTION backfill_fdw.check_spec(path text,
+                                        OUT severity text, OUT line integer,
+                                        OUT col integer, OUT key_path text,
+                                        OUT message text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'backfill_fdw_check_spec'
+LANGUAGE C STRICT;

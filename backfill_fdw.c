@@ -29,6 +29,8 @@
 #include "catalog/pg_type.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
 #include "commands/explain.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -119,6 +121,7 @@ static const BfValidOption valid_options[] = {
 	{"target", ForeignTableRelationId},
 	{"target_partition", ForeignTableRelationId},
 	{"json_path", AttributeRelationId},
+	{"epoch", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -161,6 +164,7 @@ void		_PG_init(void);
 
 PG_FUNCTION_INFO_V1(backfill_fdw_handler);
 PG_FUNCTION_INFO_V1(backfill_fdw_validator);
+PG_FUNCTION_INFO_V1(backfill_fdw_check_tables);
 
 static void backfillGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 									  Oid foreigntableid);
@@ -190,6 +194,7 @@ _PG_init(void)
 	if (!bf_http_global_init(&err))
 		bf_raise(&err, NULL);
 	bf_install_interrupt_hook();
+	bf_define_settings();
 }
 
 Datum
@@ -362,6 +367,11 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 						 errmsg("invalid value for option \"json_path\": %s", jerr.message)));
 			jp_free(path);
 		}
+		else if (strcmp(def->defname, "epoch") == 0 && bf_epoch_unit(defGetString(def)) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"epoch\": \"%s\"", defGetString(def)),
+					 errhint("Valid values are \"s\" (Unix seconds, the default for a JSON number in a date or timestamp column), \"ms\" and \"us\".")));
 	}
 
 	/* the partitions of a target are ranges of the range column */
@@ -397,6 +407,59 @@ backfill_fdw_validator(PG_FUNCTION_ARGS)
 		PG_END_TRY();
 	}
 
+	PG_RETURN_VOID();
+}
+
+/*
+ * The event trigger at the end of CREATE and ALTER FOREIGN TABLE, IMPORT
+ * FOREIGN SCHEMA and ALTER SERVER: checks each of our foreign tables the
+ * command made or changed, or whose server it changed (a new spec may lack
+ * their endpoints), with bf_check_table_options.  The validator cannot: it is
+ * given a table's options but not the table, nor (at CREATE) its server,
+ * so it cannot tell which spec an endpoint should be in.
+ */
+Datum
+backfill_fdw_check_tables(PG_FUNCTION_ARGS)
+{
+	List	   *relids = NIL;
+	ListCell   *lc;
+	uint64		i;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("backfill_fdw.check_tables() must be called as an event trigger")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* the tables the command made or changed, and those of a server it changed */
+	if (SPI_execute("SELECT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d "
+					"WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+					"UNION SELECT t.ftrelid FROM pg_catalog.pg_foreign_table t, "
+					"pg_catalog.pg_event_trigger_ddl_commands() d "
+					"WHERE d.classid = 'pg_catalog.pg_foreign_server'::pg_catalog.regclass "
+					"AND t.ftserver OPERATOR(pg_catalog.=) d.objid ORDER BY 1",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the commands of the event");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			relids = lappend_oid(relids, DatumGetObjectId(d));
+	}
+	SPI_finish();
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		/* gone later in the command, or a table of another wrapper */
+		if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE ||
+			GetFdwRoutineByServerId(GetForeignServerIdByRelId(relid))->GetForeignRelSize !=
+			backfillGetForeignRelSize)
+			continue;
+		bf_check_table_options(relid);
+	}
 	PG_RETURN_VOID();
 }
 
@@ -877,6 +940,8 @@ start_runner(BfScanState *st)
 		st->run_ctx.range_end = run->end;
 		st->run_ctx.mode = st->range.bounded ? "backfill" : "incremental";
 	}
+	/* producers run with the scan's context: traced as it is */
+	st->run_ctx.trace = bf_trace_level != 0;
 	if (st->queues != NULL)
 		bf_queue_scan_start(st->queues, st->spec, &st->run_ctx);
 	bf_error_clear(&err);
@@ -991,6 +1056,7 @@ backfillBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 
 	st->secrets = bf_user_secrets(scan_user(node), st->opts->serverid);
+	bf_check_secrets(st->spec, st->endpoint, st->secrets, st->opts->serverid);
 	st->overrides = bf_overrides_json(st->opts->overrides);
 	st->inputs = bf_inputs_json(st->opts->overrides);
 	st->run_ctx.secrets = st->secrets;
@@ -1038,17 +1104,27 @@ backfillIterateForeignScan(ForeignScanState *node)
 		if (st->runner == NULL)
 		{
 			if (st->next_run >= st->range.nruns)
-				return slot;	/* every run is done, or the range is empty */
+			{
+				/* every run is done, or the range is empty */
+				bf_converter_warn_missing(st->conv);
+				return slot;
+			}
 			start_runner(st);
 		}
 		if (bf_pull_record(st->runner, st->secrets, &rec))
 		{
+			if (st->run_request != NULL)
+				bf_backfill_progress(st->run_request->relid, st->conv->relname, st->runner,
+									 st->run_ctx.first_iteration, false);
 			if (!st->endpoint->queue_only)
 				break;
 			/* it runs to fill its queues, and returns no row */
 			json_object_put(rec.value);
 			continue;
 		}
+		if (st->run_request != NULL)
+			bf_backfill_progress(st->run_request->relid, st->conv->relname, st->runner,
+								 st->run_ctx.first_iteration, true);
 		if (st->queues != NULL)
 			bf_queue_scan_done(st->queues);
 		finish_run_request(st);
@@ -1093,6 +1169,9 @@ backfillEndForeignScan(ForeignScanState *node)
 
 	if (st == NULL)
 		return;
+	/* a LIMIT may end the scan before the check had its records */
+	if (st->conv != NULL && st->started)
+		bf_converter_warn_missing(st->conv);
 	release_scan_resources(st);
 	/* after the runner, whose readers are the set's */
 	if (st->queue_set != NULL)

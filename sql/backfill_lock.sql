@@ -70,6 +70,8 @@ RESET lock_timeout;
 -- (another API, a staging base_url say) is not held up
 CREATE SERVER bf_lock2 FOREIGN DATA WRAPPER backfill_fdw
   OPTIONS (spec :'bf_spec', base_url :'mock_url', tag 'lock2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER bf_lock2
+  OPTIONS (api_key 'sk_test_SECRET123');
 CREATE FOREIGN TABLE lock_events2 (event_id text, date date, kind text)
   SERVER bf_lock2 OPTIONS (endpoint 'events');
 SELECT backfill_into('lock_events2', '2024-02-01', '2024-02-01', 'lock_target', wait => false);

@@ -81,7 +81,6 @@ EXPLAIN (COSTS OFF) SELECT * FROM numbered WHERE start > 10 AND start < 20;
 SELECT start, query FROM numbered WHERE start > 10 AND start < 20 ORDER BY start;
 -- a range column that is not a column
 CREATE FOREIGN TABLE bad_range (a int) SERVER runner OPTIONS (endpoint 'events', range_column 'nope');
-SELECT * FROM bad_range;
 
 -- EXPLAIN ANALYZE: iterations, requests, retries
 SELECT * FROM explain_analyze('SELECT * FROM events WHERE date BETWEEN ''2024-01-01'' AND ''2024-01-04''');

@@ -44,6 +44,15 @@ extern BfExpr *bf_expr_compile(const char *src, BfError *err);
 extern struct json_object *bf_expr_eval(const BfExpr *expr, struct json_object *vars,
 										BfError *err);
 extern void bf_expr_visit_refs(const BfExpr *expr, BfRefVisitor visit, void *arg);
+
+/*
+ * The reads whose null the expression does not handle where it reads
+ * them: those bf_expr_visit_refs reports less the arguments of coalesce(),
+ * if(), value(), first_valid(), is_null() and is_empty(), all of "? :"
+ * (as if()), the sides of && and ||, and a side compared with null.  What a
+ * missing value would silently turn into null (a typo of a secret's name).
+ */
+extern void bf_expr_visit_required_refs(const BfExpr *expr, BfRefVisitor visit, void *arg);
 extern const char *bf_expr_source(const BfExpr *expr);
 extern void bf_expr_free(BfExpr *expr);
 
@@ -61,6 +70,9 @@ extern char *bf_template_render_text(const BfTemplate *tmpl, struct json_object 
 /* True when the template has no {...} part (its text is its value). */
 extern bool bf_template_is_constant(const BfTemplate *tmpl);
 extern void bf_template_visit_refs(const BfTemplate *tmpl, BfRefVisitor visit, void *arg);
+/* The same as bf_expr_visit_required_refs, for each {...} part. */
+extern void bf_template_visit_required_refs(const BfTemplate *tmpl, BfRefVisitor visit,
+											void *arg);
 extern const char *bf_template_source(const BfTemplate *tmpl);
 extern void bf_template_free(BfTemplate *tmpl);
 

@@ -1058,9 +1058,22 @@ visit_path(const BfNode *n, BfRefVisitor visit, void *arg)
 	visit(buf, arg);
 }
 
-/* Only paths from variables are reads; literals and operators are not. */
+/* Is n the literal null (a side of "== null" tests for null, needs no value)? */
+static bool
+is_null_literal(const BfNode *n)
+{
+	return n != NULL && n->kind == BF_N_LITERAL && n->u.literal == NULL;
+}
+
+/*
+ * Only paths from variables are reads; literals and operators are not.
+ * required_only leaves out the reads whose null is handled where they are
+ * read: the arguments of a function that evaluates its own (coalesce, if,
+ * value, first_valid) or tests for null (is_null, is_empty), "? :" as
+ * if(), both sides of && and ||, and a side compared with null.
+ */
 static void
-visit_node(const BfNode *n, BfRefVisitor visit, void *arg)
+visit_node(const BfNode *n, bool required_only, BfRefVisitor visit, void *arg)
 {
 	int			i;
 
@@ -1075,37 +1088,50 @@ visit_node(const BfNode *n, BfRefVisitor visit, void *arg)
 			if (n->u.path.base == NULL)
 				visit_path(n, visit, arg);
 			else
-				visit_node(n->u.path.base, visit, arg);
+				visit_node(n->u.path.base, required_only, visit, arg);
 			break;
 		case BF_N_INDEX:
-			visit_node(n->u.index.base, visit, arg);
-			visit_node(n->u.index.index, visit, arg);
+			visit_node(n->u.index.base, required_only, visit, arg);
+			visit_node(n->u.index.index, required_only, visit, arg);
 			break;
 		case BF_N_SLICE:
-			visit_node(n->u.slice.base, visit, arg);
-			visit_node(n->u.slice.lo, visit, arg);
-			visit_node(n->u.slice.hi, visit, arg);
+			visit_node(n->u.slice.base, required_only, visit, arg);
+			visit_node(n->u.slice.lo, required_only, visit, arg);
+			visit_node(n->u.slice.hi, required_only, visit, arg);
 			break;
-		case BF_N_UNARY:
-		case BF_N_BINARY:
 		case BF_N_AND:
 		case BF_N_OR:
-			visit_node(n->u.op.a, visit, arg);
-			visit_node(n->u.op.b, visit, arg);
+			if (required_only)
+				break;
+			/* FALLTHROUGH */
+		case BF_N_UNARY:
+		case BF_N_BINARY:
+			if (required_only && n->kind == BF_N_BINARY &&
+				(n->u.op.op == BF_OP_EQ || n->u.op.op == BF_OP_NE) &&
+				(is_null_literal(n->u.op.a) || is_null_literal(n->u.op.b)))
+				break;
+			visit_node(n->u.op.a, required_only, visit, arg);
+			visit_node(n->u.op.b, required_only, visit, arg);
 			break;
 		case BF_N_COND:
-			visit_node(n->u.cond.cond, visit, arg);
-			visit_node(n->u.cond.then, visit, arg);
-			visit_node(n->u.cond.otherwise, visit, arg);
+			if (required_only)
+				break;			/* like if(): a branch may be what handles null */
+			visit_node(n->u.cond.cond, required_only, visit, arg);
+			visit_node(n->u.cond.then, required_only, visit, arg);
+			visit_node(n->u.cond.otherwise, required_only, visit, arg);
 			break;
 		case BF_N_CALL:
+			if (required_only &&
+				(n->u.call.fn->lazy || strcmp(n->u.call.fn->name, "is_null") == 0 ||
+				 strcmp(n->u.call.fn->name, "is_empty") == 0))
+				break;
 			for (i = 0; i < n->u.call.nargs; i++)
-				visit_node(n->u.call.args[i], visit, arg);
+				visit_node(n->u.call.args[i], required_only, visit, arg);
 			break;
 		case BF_N_ARRAY:
 		case BF_N_OBJECT:
 			for (i = 0; i < n->u.list.n; i++)
-				visit_node(n->u.list.items[i], visit, arg);
+				visit_node(n->u.list.items[i], required_only, visit, arg);
 			break;
 	}
 }
@@ -1264,5 +1290,13 @@ bf_expr_visit_refs(const BfExpr *expr, BfRefVisitor visit, void *arg)
 	if (expr->root->kind == BF_N_JMESPATH)
 		visit_jmespath_refs(expr->src, visit, arg);
 	else
-		visit_node(expr->root, visit, arg);
+		visit_node(expr->root, false, visit, arg);
+}
+
+void
+bf_expr_visit_required_refs(const BfExpr *expr, BfRefVisitor visit, void *arg)
+{
+	/* a JMESPath expression gives null for what it lacks: nothing is required */
+	if (expr->root->kind != BF_N_JMESPATH)
+		visit_node(expr->root, true, visit, arg);
 }

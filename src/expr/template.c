@@ -409,6 +409,16 @@ bf_template_visit_refs(const BfTemplate *t, BfRefVisitor visit, void *arg)
 			bf_expr_visit_refs(t->parts[i].expr, visit, arg);
 }
 
+void
+bf_template_visit_required_refs(const BfTemplate *t, BfRefVisitor visit, void *arg)
+{
+	int			i;
+
+	for (i = 0; i < t->nparts; i++)
+		if (t->parts[i].expr != NULL)
+			bf_expr_visit_required_refs(t->parts[i].expr, visit, arg);
+}
+
 /* For messages built by callers. */
 const char *
 bf_template_source(const BfTemplate *t)

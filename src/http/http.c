@@ -54,6 +54,9 @@ typedef struct HttpReq
 	size_t		body_len;
 	long		timeout_ms;
 	void	   *user;
+	double		submitted_at;	/* bf_http_now() at bf_http_submit */
+	double		dispatched_at;	/* and when it went into flight */
+	BfHttpHold	held_by;		/* the last thing that kept it queued */
 	char	   *aws_sigv4;		/* NULL, or the provider and its credentials */
 	char	   *aws_key_id;
 	char	   *aws_secret;
@@ -377,6 +380,7 @@ bf_http_submit(BfHttp *http, const BfHttpRequest *src, void *user, BfError *err)
 	req->method = src->method;
 	req->timeout_ms = src->timeout_ms > 0 ? src->timeout_ms : http->limits.timeout_ms;
 	req->user = user;
+	req->submitted_at = bf_http_now();
 	req->url = strdup(src->url);
 	req->body_len = src->body_len;
 	if (http_sends_body(src->method, src->body))
@@ -701,14 +705,21 @@ http_next_dispatch(const BfHttp *http)
 static bool
 http_dispatch(BfHttp *http, BfError *err)
 {
+	HttpReq    *req;
+	BfHttpHold	hold = BF_HTTP_HELD_SLOT;	/* unless the clock holds them */
+
 	while (http->queue_head != NULL &&
 		   http->n_in_flight < http->limits.max_concurrency)
 	{
 		double		now = bf_http_now();
-		HttpReq    *req = http->queue_head;
 
+		req = http->queue_head;
 		if (now < http_next_dispatch(http))
+		{
+			hold = http->pause_until > http->next_slot ?
+				BF_HTTP_HELD_PAUSE : BF_HTTP_HELD_RATE;
 			break;
+		}
 		http->queue_head = req->next;
 		if (http->queue_head == NULL)
 			http->queue_tail = NULL;
@@ -725,9 +736,13 @@ http_dispatch(BfHttp *http, BfError *err)
 			req->resp_headers = NULL;
 			return false;
 		}
+		req->dispatched_at = now;
 		if (http->limits.rate > 0)
 			http->next_slot = now + 1.0 / http->limits.rate;
 	}
+	/* what holds the head holds every request behind it */
+	for (req = http->queue_head; req != NULL; req = req->next)
+		req->held_by = hold;
 	return true;
 }
 
@@ -805,6 +820,9 @@ http_fill_response(BfHttpResponse *resp, HttpReq *req, CURLcode result)
 	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total_us);
 	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url);
 	resp->user = req->user;
+	resp->method = req->method;
+	resp->queued = req->dispatched_at - req->submitted_at;
+	resp->held_by = resp->queued > 0 ? req->held_by : BF_HTTP_HELD_NONE;
 	resp->bytes_received = (size_t) header_size + (size_t) download;
 	resp->elapsed = (double) total_us / 1e6;
 	resp->effective_url = strdup(url != NULL ? url : req->url);

@@ -102,9 +102,21 @@ typedef struct BfHttpRequest
 	const char *tls_ca;
 } BfHttpRequest;
 
+/* What held a request in the queue before it was sent (the request trace). */
+typedef enum BfHttpHold
+{
+	BF_HTTP_HELD_NONE,			/* sent at once */
+	BF_HTTP_HELD_SLOT,			/* every connection was busy */
+	BF_HTTP_HELD_RATE,			/* request.rate's spacing */
+	BF_HTTP_HELD_PAUSE			/* a pause a server asked for (Retry-After) */
+} BfHttpHold;
+
 typedef struct BfHttpResponse
 {
 	void	   *user;			/* as given to bf_http_submit */
+	BfHttpMethod method;		/* as submitted */
+	double		queued;			/* seconds from submit to dispatch */
+	BfHttpHold	held_by;		/* what held it the longest part of that */
 	long		status;			/* HTTP status; 0 when the transfer failed */
 	char	   *error;			/* NULL, or "METHOD url: curl's reason" */
 	bool		transient;		/* status 0 from a failure a resend may not

@@ -1026,6 +1026,45 @@ upsert_sql(BfLoad *load)
 }
 
 /*
+ * An error's CONTEXT as backfill_into reports it: the lines it had (a
+ * column's value, a trigger), without SPI's line quoting the generated
+ * INSERT ... ON CONFLICT, which names nothing the caller wrote, and with
+ * one naming the foreign table, the target and the range instead.
+ */
+static char *
+run_context(BfLoad *load, const char *sql, const char *context)
+{
+	StringInfoData buf;
+	char	   *spi_line = psprintf("SQL statement \"%s\"", sql);
+	const char *p = context;
+
+	initStringInfo(&buf);
+	while (p != NULL && *p != '\0')
+	{
+		const char *nl = strchr(p, '\n');
+		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
+
+		if (len != strlen(spi_line) || strncmp(p, spi_line, len) != 0)
+			appendStringInfo(&buf, "%s%.*s", buf.len > 0 ? "\n" : "", (int) len, p);
+		p = nl ? nl + 1 : NULL;
+	}
+	appendStringInfo(&buf, "%sbackfill_into of foreign table %s into %s, ",
+					 buf.len > 0 ? "\n" : "", load->ft_sql, load->target_sql);
+	if (load->range_start != NULL || load->range_end != NULL)
+		appendStringInfo(&buf, "range %s to %s",
+						 load->range_start ? load->range_start : "(open)",
+						 load->range_end ? load->range_end : "(open)");
+	else
+		appendStringInfoString(&buf, "incremental (from the sync state)");
+	if (load->window > 0)
+		appendStringInfo(&buf, ", iterations %ld to %ld of %ld",
+						 load->hist->first_iteration + 1,
+						 Min(load->hist->first_iteration + load->window, load->total_iterations),
+						 load->total_iterations);
+	return buf.data;
+}
+
+/*
  * Append the foreign table's rows over the range with COPY's multi-insert;
  * false when COPY cannot take the target (bf_bulk_append).
  */
@@ -1049,6 +1088,7 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	BfRunRequest *rr = palloc0(sizeof(BfRunRequest));
 	BfRunRequest *outer = bf_active_run;	/* when called from a trigger of another */
 	char	   *sql = upsert_sql(load);
+	MemoryContext cxt = CurrentMemoryContext;
 	int			ret = SPI_OK_INSERT;
 	uint64		rows = 0;
 
@@ -1073,11 +1113,17 @@ run_upsert(BfLoad *load, struct json_object *stored_sync)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->context = run_context(load, sql, edata->context);
 		bf_active_run = outer;
 		if (rr->runner != NULL)
 			bf_runner_stats(rr->runner, &load->hist->stats);
 		json_object_put(rr->sync_out);
-		PG_RE_THROW();
+		ReThrowError(edata);
 	}
 	PG_END_TRY();
 	bf_active_run = outer;
@@ -1507,4 +1553,70 @@ backfill_fdw_backfill_server(PG_FUNCTION_ARGS)
 	}
 	bf_queue_set_release(set);
 	return (Datum) 0;
+}
+
+int			bf_progress_interval = 10000;
+
+/*
+ * The progress of the backfill in this backend's statement: a CALL's
+ * windows are scans of their own, committed one by one, but one statement
+ * (its statement_timestamp), so their counts add up here.
+ */
+static struct
+{
+	TimestampTz statement;		/* whose progress this is, with relid */
+	Oid			relid;
+	TimestampTz started;		/* at its first run */
+	TimestampTz last;			/* at the last NOTICE (or the start) */
+	long		last_done;		/* iterations ended at the last NOTICE */
+	long		last_rows;		/* and rows */
+	BfRunStats	windows;		/* the runs that are over */
+}			progress;
+
+void
+bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
+					 long first_iteration, bool run_over)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	BfRunStats	run;
+	long		done;
+	long		rows;
+	long		requests;
+	long		retries;
+	double		secs;
+
+	if (progress.statement != GetCurrentStatementStartTimestamp() || progress.relid != relid)
+	{
+		memset(&progress, 0, sizeof(progress));
+		progress.statement = GetCurrentStatementStartTimestamp();
+		progress.relid = relid;
+		progress.started = progress.last = now;
+	}
+	if (bf_progress_interval < 0 ||
+		(TimestampDifferenceMilliseconds(progress.last, now) < bf_progress_interval && !run_over))
+		return;
+	bf_runner_stats(runner, &run);
+	done = first_iteration + run.iterations_done;
+	rows = progress.windows.records + run.records;
+	requests = progress.windows.requests + run.requests;
+	retries = progress.windows.retries + run.retries;
+	if (run_over)
+	{
+		progress.windows.records += run.records;
+		progress.windows.requests += run.requests;
+		progress.windows.retries += run.retries;
+	}
+	/* news: an iteration ended, or (as a run ends) rows came since */
+	if (!(done > progress.last_done || (run_over && rows > progress.last_rows)) ||
+		TimestampDifferenceMilliseconds(progress.last, now) < bf_progress_interval)
+		return;
+	secs = TimestampDifferenceMilliseconds(progress.started, now) / 1000.0;
+	ereport(NOTICE,
+			(errmsg("backfill of \"%s\": %ld of %ld iterations, %ld rows, %ld requests, %ld retries",
+					relname, done, run.iterations, rows, requests, retries),
+			 errdetail("%.0f s so far: %.1f rows/s, %.1f requests/s.", secs,
+					   secs > 0 ? rows / secs : 0.0, secs > 0 ? requests / secs : 0.0)));
+	progress.last = now;
+	progress.last_done = done;
+	progress.last_rows = rows;
 }

@@ -50,4 +50,22 @@ extern BfRunRequest *bf_active_run;
  */
 extern struct json_object *bf_stored_sync(Oid relid);
 
+/*
+ * backfill_fdw.progress_interval: the least time in ms between two
+ * progress NOTICEs of a backfill (-1: none; 0: at every iteration ended).
+ */
+extern int	bf_progress_interval;
+
+/*
+ * The progress NOTICE of backfill_into and CALL backfill: iterations
+ * ended of the total, rows, requests, retries, in the message, the rates
+ * in DETAIL, when an iteration ended since the last one (or, as a run
+ * ends, rows came) and the interval has passed (counted from the statement's first run, so a short backfill
+ * says nothing).  The scan calls it as it hands out rows and when its run
+ * is over (run_over), with its runner and the run's first iteration; the
+ * windows of one CALL add up, since they share its statement.
+ */
+extern void bf_backfill_progress(Oid relid, const char *relname, BfRunner *runner,
+								 long first_iteration, bool run_over);
+
 #endif							/* PG_BACKFILL_H */

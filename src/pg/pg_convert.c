@@ -18,16 +18,22 @@
 
 #include "pg/pg_jsonc.h"
 
+#include <errno.h>
+#include <math.h>
 #include <strings.h>
 
 #include "access/reloptions.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "common/int.h"
+#include "datatype/timestamp.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
-#include "utils/lsyscache.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -37,6 +43,7 @@
 #include "mb/pg_wchar.h"
 #include "pg/pg_convert.h"
 #include "pg/pg_util.h"
+#include "util/suggest.h"
 
 /* What the error context callback needs while one value is converted. */
 typedef struct ConvertErrorContext
@@ -77,8 +84,9 @@ free_converter_paths(void *arg)
 	}
 }
 
-char *
-bf_column_json_path(Oid relid, AttrNumber attnum)
+/* A column option's value, or NULL. */
+static char *
+column_option(Oid relid, AttrNumber attnum, const char *name)
 {
 	ListCell   *lc;
 
@@ -86,10 +94,94 @@ bf_column_json_path(Oid relid, AttrNumber attnum)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		if (strcmp(def->defname, "json_path") == 0)
+		if (strcmp(def->defname, name) == 0)
 			return defGetString(def);
 	}
 	return NULL;
+}
+
+char *
+bf_column_json_path(Oid relid, AttrNumber attnum)
+{
+	return column_option(relid, attnum, "json_path");
+}
+
+int64
+bf_epoch_unit(const char *value)
+{
+	if (strcmp(value, "s") == 0)
+		return USECS_PER_SEC;
+	if (strcmp(value, "ms") == 0)
+		return 1000;
+	if (strcmp(value, "us") == 0)
+		return 1;
+	return 0;
+}
+
+int64
+bf_column_epoch(Oid relid, AttrNumber attnum, const char *attname, Oid typid)
+{
+	char	   *unit = column_option(relid, attnum, "epoch");
+	bool		is_time = (typid == DATEOID || typid == TIMESTAMPOID || typid == TIMESTAMPTZOID);
+
+	if (unit != NULL && !is_time)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"epoch\" of column \"%s\" needs a date, timestamp or timestamptz column, not %s",
+						attname, format_type_be(typid))));
+	if (!is_time)
+		return 0;
+	return unit != NULL ? bf_epoch_unit(unit) : USECS_PER_SEC;
+}
+
+/*
+ * A JSON number (its text) as Unix time in the column's unit, straight to
+ * the column's type with no text in between: integers exactly, others
+ * rounded to the microsecond; out of the type's range is an error naming
+ * the column and the value.
+ */
+static Datum
+epoch_to_datum(BfConverter *conv, BfColumn *col, const char *text)
+{
+	int64		usecs;
+	bool		overflow;
+	TimestampTz ts;
+
+	errno = 0;
+	if (strpbrk(text, ".eE") == NULL)
+	{
+		long long	v = strtoll(text, NULL, 10);
+
+		overflow = errno != 0 || pg_mul_s64_overflow((int64) v, col->epoch_usecs, &usecs);
+	}
+	else
+	{
+		double		v = strtod(text, NULL) * (double) col->epoch_usecs;
+
+		overflow = errno != 0 || isnan(v) || !FLOAT8_FITS_IN_INT64(rint(v));
+		usecs = overflow ? 0 : (int64) rint(v);
+	}
+	/* Unix time counts from 1970, PostgreSQL's from 2000 */
+	overflow = overflow ||
+		pg_sub_s64_overflow(usecs, (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY, &ts) ||
+		!IS_VALID_TIMESTAMP(ts);
+	if (overflow)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("value %s of column \"%s\" of foreign table \"%s\" is out of range as Unix time in %s, endpoint \"%s\"",
+						text, col->name, conv->relname,
+						col->epoch_usecs == USECS_PER_SEC ? "seconds" :
+						col->epoch_usecs == 1000 ? "milliseconds" : "microseconds",
+						conv->endpoint)));
+	if (col->typid == DATEOID)
+	{
+		/* the UTC day, as a timestamptz at midnight UTC casts to it */
+		int64		days = ts / USECS_PER_DAY - (ts % USECS_PER_DAY < 0 ? 1 : 0);
+
+		return DateADTGetDatum((DateADT) days);
+	}
+	/* timestamp: the UTC wall time; timestamptz: the instant */
+	return TimestampTzGetDatum(ts);
 }
 
 /*
@@ -154,6 +246,8 @@ bf_converter_new(Relation rel, const char *endpoint)
 		col->typmod = att->atttypmod;
 		col->is_json = (att->atttypid == JSONOID || att->atttypid == JSONBOID);
 		col->is_array = OidIsValid(get_element_type(att->atttypid));
+		col->epoch_usecs = bf_column_epoch(RelationGetRelid(rel), att->attnum, col->name,
+										   att->atttypid);
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
 		col->fast_timestamptz = (infunc == F_TIMESTAMPTZ_IN && col->typmod < 0);
@@ -172,7 +266,91 @@ bf_converter_new(Relation rel, const char *endpoint)
 		}
 	}
 	conv->distinct_by_case = names_distinct_by_case(conv);
+	conv->seen = palloc0(sizeof(bool) * conv->natts);
+	conv->cxt = CurrentMemoryContext;
 	return conv;
+}
+
+/* Does the record have a key for name, exactly or ignoring case (even with null)? */
+static bool
+has_key(struct json_object *record, const char *name)
+{
+	if (json_object_object_get_ex(record, name, NULL))
+		return true;
+	{
+		json_object_object_foreach(record, key, v)
+		{
+			(void) v;
+			if (strcasecmp(key, name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Count a converted record for the missing-column check; see pg_convert.h. */
+static void
+note_record(BfConverter *conv)
+{
+	if (++conv->checked >= BF_COLUMN_CHECK_RECORDS)
+		bf_converter_warn_missing(conv);
+}
+
+/* The tree form of note_record: which columns the record has keys for. */
+static void
+note_tree_keys(BfConverter *conv, struct json_object *record)
+{
+	int			i;
+
+	if (!json_object_is_type(record, json_type_object))
+		return;
+	if (conv->checked == 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(conv->cxt);
+
+		json_object_object_foreach(record, key, v)
+		{
+			(void) v;
+			conv->first_keys = lappend(conv->first_keys, makeString(pstrdup(key)));
+		}
+		MemoryContextSwitchTo(old);
+	}
+	for (i = 0; i < conv->natts; i++)
+		if (!conv->columns[i].dropped && conv->columns[i].path == NULL && !conv->seen[i])
+			conv->seen[i] = has_key(record, conv->columns[i].name);
+	note_record(conv);
+}
+
+void
+bf_converter_warn_missing(BfConverter *conv)
+{
+	const char **known;
+	ListCell   *lc;
+	int			n = 0;
+	int			i;
+
+	if (conv->check_done || conv->checked == 0)
+		return;
+	conv->check_done = true;
+	known = palloc0(sizeof(char *) * (list_length(conv->first_keys) + 1));
+	foreach(lc, conv->first_keys)
+		known[n++] = strVal(lfirst(lc));
+	for (i = 0; i < conv->natts; i++)
+	{
+		BfColumn   *col = &conv->columns[i];
+		const char *suggestion;
+
+		if (col->dropped || col->path != NULL || conv->seen[i])
+			continue;
+		suggestion = bf_suggest(col->name, known);
+		ereport(WARNING,
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("column \"%s\" of foreign table \"%s\" is in none of the first %d records of endpoint \"%s\", so it is NULL in their rows",
+						col->name, conv->relname, conv->checked, conv->endpoint),
+				 suggestion != NULL
+				 ? errhint("Did you mean the record key \"%s\"?  Rename the column, or give it a json_path.", suggestion)
+				 : errhint("Give the column a json_path if its value is nested, or drop it.")));
+	}
 }
 
 /*
@@ -419,6 +597,8 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 {
 	int			i;
 
+	if (!conv->check_done)
+		note_tree_keys(conv, record);
 	for (i = 0; i < conv->natts; i++)
 	{
 		BfColumn   *col = &conv->columns[i];
@@ -460,8 +640,12 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 		if (val == NULL)
 			continue;
 		text = value_text(col, val, &len);
+		if (col->epoch_usecs != 0 &&
+			(json_object_is_type(val, json_type_int) || json_object_is_type(val, json_type_double)))
+			values[i] = epoch_to_datum(conv, col, text);
+		else
+			values[i] = convert_text(conv, col, text, len, true, true);
 		json_object_put(owned);
-		values[i] = convert_text(conv, col, text, len, true, true);
 		nulls[i] = false;
 	}
 }
@@ -499,6 +683,11 @@ raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const Js
 			text = conv_buffer(conv, n + 1);
 			memcpy(text, json + v->start, n);
 			text[n] = '\0';
+			if (v->kind == JS_NUMBER && col->epoch_usecs != 0)
+			{
+				*value = epoch_to_datum(conv, col, text);
+				return;
+			}
 			break;
 		case JS_STRING:
 			text = conv_buffer(conv, n + 1);
@@ -617,6 +806,16 @@ bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
 	js_enter(&s, JS_OBJECT);
 	while (js_next(&s, &k, &v))
 	{
+		/* the first record's keys, for "did you mean" (escapes as written) */
+		if (!conv->check_done && conv->checked == 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(conv->cxt);
+
+			conv->first_keys = lappend(conv->first_keys,
+									   makeString(pnstrdup(json + k.start + 1,
+														   k.end - k.start - 2)));
+			MemoryContextSwitchTo(old);
+		}
 		if (conv->distinct_by_case)
 		{
 			int			c = match_member(conv, json, &k, pos++);
@@ -637,4 +836,11 @@ bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
 				(errcode(ERRCODE_INVALID_JSON_TEXT),
 				 errmsg("endpoint \"%s\": a record is not valid JSON: %s at byte %zu of the record",
 						conv->endpoint, s.error, s.error_pos)));
+	if (!conv->check_done)
+	{
+		/* offer_member marked each column whose key the record has */
+		for (i = 0; i < conv->natts; i++)
+			conv->seen[i] = conv->seen[i] || conv->match[i] != 0;
+		note_record(conv);
+	}
 }

@@ -32,6 +32,9 @@ typedef struct BfColumn
 	int32		typmod;
 	bool		fast_timestamptz;	/* timestamptz_in, no typmod: see convert_text */
 	bool		dropped;
+	int64		epoch_usecs;	/* date/timestamp(tz): microseconds in a unit
+								 * of a JSON number (the epoch option); 0:
+								 * numbers go through the input function */
 } BfColumn;
 
 typedef struct BfConverter
@@ -47,10 +50,39 @@ typedef struct BfConverter
 	int			nguess;
 	const char *endpoint;		/* for error messages */
 	const char *relname;
+
+	/*
+	 * The check for columns no record has (a misspelled column is NULL in
+	 * every row): over the first BF_COLUMN_CHECK_RECORDS records, which
+	 * columns had their key, and the keys of the first record, for "did
+	 * you mean".
+	 */
+	bool	   *seen;
+	int			checked;		/* records looked at so far */
+	bool		check_done;		/* warned (or nothing to warn of) */
+	List	   *first_keys;		/* of String, in cxt */
+	MemoryContext cxt;			/* the converter's: outlives a row's context */
 } BfConverter;
+
+/* Records a scan looks at for columns none of them has a key for. */
+#define BF_COLUMN_CHECK_RECORDS 100
 
 /* The json_path option of a column of foreign table relid, or NULL. */
 extern char *bf_column_json_path(Oid relid, AttrNumber attnum);
+
+/*
+ * The unit of the column option epoch ("s", "ms" or "us") in
+ * microseconds, or 0 for any other value.
+ */
+extern int64 bf_epoch_unit(const char *value);
+
+/*
+ * A JSON number into a date, timestamp or timestamptz column is Unix time
+ * in seconds, or in the unit of the column's epoch option: that unit in
+ * microseconds for a column of type typid, 0 for other types.  An epoch
+ * option on another type is an error naming the column.
+ */
+extern int64 bf_column_epoch(Oid relid, AttrNumber attnum, const char *attname, Oid typid);
 
 /*
  * Prepare the conversion for rel's columns (json_path options compiled
@@ -70,5 +102,13 @@ extern void bf_record_to_values(BfConverter *conv, struct json_object *record,
  */
 extern void bf_raw_record_to_values(BfConverter *conv, const char *json, size_t len,
 									Datum *values, bool *nulls);
+
+/*
+ * One WARNING per column that none of the records converted so far had a
+ * key for (columns with a json_path aside), with the record key it
+ * probably meant; called once BF_COLUMN_CHECK_RECORDS were converted, or
+ * when the scan ends with fewer.  Once per converter, so once per scan.
+ */
+extern void bf_converter_warn_missing(BfConverter *conv);
 
 #endif							/* PG_CONVERT_H */

@@ -22,10 +22,14 @@
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
+#include "access/relation.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
+#include "pg/pg_convert.h"
 #include "pg/pg_options.h"
 #include "pg/pg_util.h"
+#include "util/suggest.h"
 
 /* The intervals target_partition takes, each a unit of date_trunc. */
 static const char *const partition_units[] = {"day", "week", "month", "year", NULL};
@@ -205,6 +209,8 @@ bf_find_endpoint(const BfSpec *spec, const char *path, const char *name)
 {
 	const BfEndpoint *ep = bf_spec_endpoint(spec, name);
 	StringInfoData names;
+	const char **known;
+	const char *suggestion;
 	int			i;
 
 	if (ep != NULL)
@@ -212,9 +218,79 @@ bf_find_endpoint(const BfSpec *spec, const char *path, const char *name)
 	initStringInfo(&names);
 	for (i = 0; i < spec->endpoint_count; i++)
 		appendStringInfo(&names, "%s%s", i > 0 ? ", " : "", spec->endpoints[i].name);
+	known = palloc0(sizeof(char *) * (spec->endpoint_count + 1));
+	for (i = 0; i < spec->endpoint_count; i++)
+		known[i] = spec->endpoints[i].name;
+	suggestion = bf_suggest(name, known);
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
 			 errmsg("spec file \"%s\" has no endpoint \"%s\"", path, name),
-			 names.len > 0 ? errhint("Its endpoints are: %s.", names.data) : 0));
+			 suggestion != NULL
+			 ? errhint("Did you mean \"%s\"?  Its endpoints are: %s.", suggestion, names.data)
+			 : names.len > 0 ? errhint("Its endpoints are: %s.", names.data) : 0));
 	return NULL;				/* keep the compiler quiet */
+}
+
+/* Whether a list of DefElems sets spec. */
+static bool
+sets_spec(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(((DefElem *) lfirst(lc))->defname, "spec") == 0)
+		return true;
+	return false;
+}
+
+void
+bf_check_table_options(Oid relid)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	BfTableOptions *opts;
+	BfSpec	   *spec;
+	Relation	rel;
+	TupleDesc	desc;
+	int			i;
+
+	if (!sets_spec(table->options) && !sets_spec(GetForeignServer(table->serverid)->options))
+		return;
+	opts = bf_table_options(relid);
+	spec = bf_load_spec(opts->spec_path);
+	PG_TRY();
+	{
+		(void) bf_find_endpoint(spec, opts->spec_path, opts->endpoint);
+	}
+	PG_FINALLY();
+	{
+		bf_spec_release(spec);
+	}
+	PG_END_TRY();
+	rel = relation_open(relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	/* an epoch option on a column of another type */
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			(void) bf_column_epoch(relid, TupleDescAttr(desc, i)->attnum,
+								   NameStr(TupleDescAttr(desc, i)->attname),
+								   TupleDescAttr(desc, i)->atttypid);
+	if (opts->range_column != NULL &&
+		get_attnum(relid, opts->range_column) == InvalidAttrNumber)
+	{
+		const char **known = palloc0(sizeof(char *) * (desc->natts + 1));
+		const char *suggestion;
+		int			n = 0;
+
+		for (i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				known[n++] = pstrdup(NameStr(TupleDescAttr(desc, i)->attname));
+		relation_close(rel, AccessShareLock);
+		suggestion = bf_suggest(opts->range_column, known);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("option \"range_column\" of foreign table \"%s\" names no column: \"%s\"",
+						opts->relname, opts->range_column),
+				 suggestion != NULL ? errhint("Did you mean \"%s\"?", suggestion) : 0));
+	}
+	relation_close(rel, AccessShareLock);
 }

@@ -68,4 +68,11 @@ extern BfSpec *bf_load_spec(const char *path);
 extern const BfEndpoint *bf_find_endpoint(const BfSpec *spec, const char *path,
 										  const char *name);
 
+/*
+ * Check a foreign table's endpoint and range_column against its spec and
+ * columns, once the table exists (the validator sees neither the table
+ * nor its server); a table with no spec yet is left alone.
+ */
+extern void bf_check_table_options(Oid relid);
+
 #endif							/* PG_OPTIONS_H */

@@ -650,6 +650,7 @@ run_fill(BfQueueScan *qs, const BfSpec *spec, const BfEndpoint *producer,
 		BfRecord	rec;
 		BfRunStats	stats;
 
+		bf_check_secrets(spec, producer, ctx.secrets, qs->opts->serverid);
 		bf_error_clear(&err);
 		runner = bf_runner_new(spec, producer, &ctx, &err);
 		if (runner == NULL)

@@ -2,8 +2,9 @@
  *
  * pg_tools.c
  *		  SQL functions for spec authors, in schema backfill_fdw:
- *		  evaluate(), render(), jmespath() and records(), whose way of
- *		  running an endpoint IMPORT FOREIGN SCHEMA's sample shares.
+ *		  evaluate(), render(), jmespath(), records(), whose way of
+ *		  running an endpoint IMPORT FOREIGN SCHEMA's sample shares, and
+ *		  check_spec().
  *
  * They are thin: each hands its arguments to a plain module and turns the
  * answer into jsonb.  They are also what the regression tests drive, so a
@@ -25,6 +26,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
 
 #include "expr/expr.h"
 #include "jmespath/jmespath.h"
@@ -38,6 +40,7 @@ PG_FUNCTION_INFO_V1(backfill_fdw_evaluate);
 PG_FUNCTION_INFO_V1(backfill_fdw_render);
 PG_FUNCTION_INFO_V1(backfill_fdw_jmespath);
 PG_FUNCTION_INFO_V1(backfill_fdw_records);
+PG_FUNCTION_INFO_V1(backfill_fdw_check_spec);
 
 /*
  * Return a plain module's result as jsonb, or raise its error with the
@@ -265,6 +268,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	rs->spec = bf_load_spec(spec_path);
 	ep = bf_find_endpoint(rs->spec, spec_path, endpoint);
 	rs->secrets = bf_user_secrets(GetUserId(), server->serverid);
+	bf_check_secrets(rs->spec, ep, rs->secrets, server->serverid);
 	rs->overrides = bf_overrides_json(overrides);
 	rs->inputs = bf_inputs_json(overrides);
 
@@ -274,6 +278,7 @@ bf_records_start(const char *servername, const char *endpoint, const BfRunContex
 	ctx.state_overrides = rs->overrides;
 	ctx.inputs = rs->inputs;
 	bf_bound_dedup(&ctx);
+	ctx.trace = bf_trace_level != 0;
 	start_producers(server, spec_path, rs->spec, ep, &ctx);
 	bf_error_clear(&err);
 	rs->runner = bf_runner_new(rs->spec, ep, &ctx, &err);
@@ -347,4 +352,94 @@ backfill_fdw_records(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	SRF_RETURN_NEXT(funcctx, out);
+}
+
+/*
+ * One row of check_spec from a loader error: "file:line:col: key.path:
+ * message" (or "file: key.path: message", or just a message, for a file
+ * that cannot be read), split into its parts.
+ */
+static void
+check_spec_row(Tuplestorestate *store, TupleDesc desc, const char *path, const char *msg)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	const char *rest = msg;
+	size_t		plen = strlen(path);
+	int			line = 0;
+	int			column = 0;
+	int			used = 0;
+	const char *sep;
+
+	if (strncmp(rest, path, plen) == 0 && rest[plen] == ':')
+	{
+		rest += plen + 1;
+		if (sscanf(rest, "%d:%d:%n", &line, &column, &used) == 2 && used > 0)
+			rest += used;
+		while (*rest == ' ')
+			rest++;
+	}
+	values[0] = CStringGetTextDatum("error");
+	values[1] = Int32GetDatum(line);
+	nulls[1] = (line == 0);
+	values[2] = Int32GetDatum(column);
+	nulls[2] = (line == 0);
+	/* a key path is one word before ": " */
+	sep = strstr(rest, ": ");
+	if (rest != msg && sep != NULL && memchr(rest, ' ', sep - rest) == NULL)
+	{
+		values[3] = PointerGetDatum(cstring_to_text_with_len(rest, (int) (sep - rest)));
+		rest = sep + 2;
+	}
+	else
+		nulls[3] = true;
+	values[4] = CStringGetTextDatum(rest);
+	tuplestore_putvalues(store, desc, values, nulls);
+}
+
+/*
+ * check_spec(path text) RETURNS TABLE (severity, line, col, key_path,
+ * message): what loading the spec file reports, as rows: its error (the
+ * loader stops at the first), or its warnings; none for a clean spec.  It reads a server file, so the rule is the spec option's
+ * (file_fdw's): a superuser or a member of pg_read_server_files.  The file
+ * is loaded afresh, never from the cache, so a bad edit shows at once.
+ */
+Datum
+backfill_fdw_check_spec(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	BfError		err;
+	BfSpec	   *spec;
+
+	if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superuser or a role with privileges of the pg_read_server_files role may check a spec file")));
+	InitMaterializedSRF(fcinfo, 0);
+	bf_error_clear(&err);
+	spec = bf_spec_load_file(path, &err);
+	if (spec == NULL)
+		check_spec_row(rsinfo->setResult, rsinfo->setDesc, path, err.message);
+	else
+	{
+		int			i;
+
+		for (i = 0; i < spec->warning_count; i++)
+		{
+			const BfSpecWarning *w = &spec->warnings[i];
+			Datum		values[5];
+			bool		nulls[5] = {false, w->loc.line == 0, w->loc.line == 0,
+			w->path == NULL, false};
+
+			values[0] = CStringGetTextDatum("warning");
+			values[1] = Int32GetDatum(w->loc.line);
+			values[2] = Int32GetDatum(w->loc.column);
+			values[3] = w->path ? CStringGetTextDatum(w->path) : (Datum) 0;
+			values[4] = CStringGetTextDatum(w->message);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	bf_spec_free(spec);
+	return (Datum) 0;
 }

@@ -25,12 +25,46 @@
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "expr/expr.h"
+#include "util/suggest.h"
+#include "pg/pg_backfill.h"
 #include "pg/pg_util.h"
+
+int			bf_trace_level = 0;
+
+/* The values of backfill_fdw.trace: 0 is off, else the elevel to report at. */
+static const struct config_enum_entry trace_options[] = {
+	{"off", 0, false},
+	{"notice", NOTICE, false},
+	{"log", LOG, false},
+	{NULL, 0, false}
+};
+
+/* The extension's settings, defined once when the module loads. */
+void
+bf_define_settings(void)
+{
+	DefineCustomEnumVariable("backfill_fdw.trace",
+							 "Reports each request of a run as it completes.",
+							 "off, notice (to the client) or log (to the server log): the method, "
+							 "URL with secrets masked, status and bytes, with the time taken and "
+							 "waited in DETAIL, and each retry with its reason.",
+							 &bf_trace_level, 0, trace_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("backfill_fdw.progress_interval",
+							"Least time between two progress reports of a backfill.",
+							"backfill_into and CALL backfill report the iterations ended, rows, "
+							"requests and retries as a NOTICE this often; -1 turns it off, 0 reports "
+							"at every iteration ended.",
+							&bf_progress_interval, 10000, -1, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("backfill_fdw");
+}
 
 int
 bf_sqlstate(BfErrorKind kind)
@@ -265,6 +299,99 @@ report_warnings(BfRunner *runner, struct json_object *secrets)
 	}
 }
 
+/*
+ * The request trace at the level backfill_fdw.trace says (the run queues
+ * lines only when it was on at the run's start), secrets masked.
+ */
+static void
+report_traces(BfRunner *runner, struct json_object *secrets)
+{
+	char	   *line;
+	char	   *detail;
+
+	while ((line = bf_runner_take_trace(runner, &detail)) != NULL)
+	{
+		char	   *msg = bf_mask_secrets(line, secrets);
+		char	   *det = bf_mask_secrets(detail, secrets);
+
+		free(line);
+		free(detail);
+		ereport(bf_trace_level != 0 ? bf_trace_level : LOG,
+				(errmsg("%s", msg), errdetail("%s", det), errhidestmt(true)));
+		pfree(msg);
+		pfree(det);
+	}
+}
+
+/* The first secrets.x read that the mapping lacks (bf_check_secrets). */
+typedef struct SecretReads
+{
+	struct json_object *secrets;
+	char	   *key;			/* palloc'd; NULL while none is found */
+	const char *field_path;
+	BfLoc		loc;
+} SecretReads;
+
+static void
+secret_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
+{
+	SecretReads *r = arg;
+	size_t		len;
+
+	if (r->key != NULL || strncmp(ref, "secrets.", 8) != 0)
+		return;
+	ref += 8;
+	len = strcspn(ref, ".[");
+	r->key = pnstrdup(ref, len);
+	if (json_object_object_get_ex(r->secrets, r->key, NULL))
+	{
+		pfree(r->key);
+		r->key = NULL;
+		return;
+	}
+	r->field_path = field_path;
+	r->loc = loc;
+}
+
+void
+bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep, struct json_object *secrets,
+				 Oid serverid)
+{
+	SecretReads r = {secrets, NULL, NULL, {0, 0}};
+	const char **known;
+	const char *suggestion;
+	const char *servername;
+	int			n = 0;
+
+	bf_endpoint_visit_refs(spec, ep, true, secret_read, &r);
+	if (r.key == NULL)
+		return;
+	/* the option names are no secret (their values are): suggest among them */
+	known = palloc0(sizeof(char *) * (json_object_object_length(secrets) + 1));
+	{
+		json_object_object_foreach(secrets, name, value)
+		{
+			(void) value;
+			known[n++] = name;
+		}
+	}
+	suggestion = bf_suggest(r.key, known);
+	servername = GetForeignServer(serverid)->servername;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 errmsg("secret \"%s\" is not set for server \"%s\"", r.key, servername),
+			 errdetail("%s:%d:%d: %s reads secrets.%s, and %s.", spec->file, r.loc.line,
+					   r.loc.column, r.field_path, r.key,
+					   n > 0 ? "the user mapping has no such option"
+					   : "there is no user mapping for the current user or PUBLIC"),
+			 suggestion != NULL
+			 ? errhint("Did you mean \"%s\"?  Else add it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...').",
+					   suggestion, quote_identifier(servername), quote_identifier(r.key))
+			 : errhint("Add it: %s USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (%s%s '...').",
+					   n > 0 ? "ALTER" : "CREATE", quote_identifier(servername),
+					   n > 0 ? "ADD " : "", quote_identifier(r.key))));
+}
+
 bool
 bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out)
 {
@@ -283,6 +410,7 @@ bf_pull_record_as(BfRunner *runner, struct json_object *secrets, BfRecord *out,
 		CHECK_FOR_INTERRUPTS();
 		bf_error_clear(&err);
 		status = bf_runner_next_record(runner, BF_POLL_MS, out, &err);
+		report_traces(runner, secrets);
 		report_warnings(runner, secrets);
 		switch (status)
 		{

@@ -57,6 +57,15 @@ extern char *bf_mask_secrets(const char *text, struct json_object *secrets);
 extern struct json_object *bf_user_secrets(Oid userid, Oid serverid);
 
 /*
+ * Every secrets.x the endpoint (with defaults.state and its
+ * authentication) reads must be an option of the user mapping in secrets:
+ * else an error naming the secret, the server and the field that reads it,
+ * rather than an empty value sent to the API.
+ */
+extern void bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep,
+							 struct json_object *secrets, Oid serverid);
+
+/*
  * Give a run the backend's token cache and the scope of (userid,
  * serverid): the server, the role and the user mapping in force, so that
  * the scans of a session share an oauth2 token until it expires, and never
@@ -70,6 +79,14 @@ extern void bf_user_tokens(Oid userid, Oid serverid, BfRunContext *ctx);
  * interrupts between them, so a cancel is honoured even while the API
  * hangs; a runner error is raised with secrets masked.
  */
+/*
+ * backfill_fdw.trace: off, or the level (NOTICE, LOG) each request of a
+ * run is reported at as it completes, with each retry and wait; set by
+ * bf_define_settings, read when a run starts (bf_pull_record reports).
+ */
+extern int	bf_trace_level;
+extern void bf_define_settings(void);
+
 #define BF_POLL_MS 100
 extern bool bf_pull_record(BfRunner *runner, struct json_object *secrets, BfRecord *out);
 

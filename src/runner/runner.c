@@ -85,6 +85,66 @@ bf_runner_take_warning(BfRunner *r)
 	return out;
 }
 
+char *
+bf_runner_take_trace(BfRunner *r, char **detail)
+{
+	struct json_object *pair;
+	char	   *out;
+
+	*detail = NULL;
+	if (json_object_array_length(r->traces) == 0)
+		return NULL;
+	pair = json_object_array_get_idx(r->traces, 0);
+	out = strdup(json_object_get_string(json_object_array_get_idx(pair, 0)));
+	*detail = strdup(json_object_get_string(json_object_array_get_idx(pair, 1)));
+	json_object_array_del_idx(r->traces, 0, 1);
+	return out;
+}
+
+/* What held a request in the queue, as the trace says it. */
+static const char *
+hold_reason(const BfRunner *r, BfHttpHold hold, char *buf, size_t size)
+{
+	switch (hold)
+	{
+		case BF_HTTP_HELD_NONE:
+			break;
+		case BF_HTTP_HELD_SLOT:
+			snprintf(buf, size, "a free connection (request.concurrency %d)",
+					 r->ep->request.concurrency);
+			return buf;
+		case BF_HTTP_HELD_RATE:
+			snprintf(buf, size, "the rate limit (request.rate %g/s)", r->ep->request.rate);
+			return buf;
+		case BF_HTTP_HELD_PAUSE:
+			return "a pause the server asked for (Retry-After)";
+	}
+	return NULL;
+}
+
+/*
+ * The trace line of a completed request: what was asked and answered in
+ * the line, how long it took and waited in the detail.
+ */
+static void
+trace_response(BfRunner *r, const BfHttpResponse *resp)
+{
+	char		detail[256];
+	char		why[96];
+	const char *held = hold_reason(r, resp->held_by, why, sizeof(why));
+	int			len;
+
+	len = snprintf(detail, sizeof(detail), "%.1f ms", resp->elapsed * 1000.0);
+	if (held != NULL && resp->queued >= 0.0005 && len < (int) sizeof(detail))
+		snprintf(detail + len, sizeof(detail) - len, ", after %.0f ms queued for %s",
+				 resp->queued * 1000.0, held);
+	if (resp->status == 0)
+		bf_runner_trace(r, detail, "%s", resp->error ? resp->error : "request failed");
+	else
+		bf_runner_trace(r, detail, "%s %s: %ld, %zu bytes", bf_http_method_name(resp->method),
+						resp->effective_url, resp->status, resp->body_len);
+}
+
 /* The keys of state that processors of resp write, copied into dst. */
 static void
 copy_outputs(const BfResponse *resp, struct json_object *state, struct json_object *dst)
@@ -146,6 +206,7 @@ bf_runner_iteration_done(BfRunner *r, Iteration *it)
 	{
 		json_object_put(r->last_state);
 		r->last_state = json_object_get(it->state);
+		r->stats.iterations_done++;
 	}
 	bf_runner_drop_iteration(r, it);
 }
@@ -570,6 +631,8 @@ bf_runner_new(const BfSpec *spec, const BfEndpoint *ep, const BfRunContext *ctx,
 	r->setup_out = json_object_new_object();
 	r->env = json_object_new_object();
 	r->warnings = json_object_new_array();
+	r->trace = ctx->trace;
+	r->traces = json_object_new_array();
 	r->derived = json_object_new_object();
 	r->max_active = ep->iterate.present ? ep->iterate.concurrency : 1;
 	r->limit = ep->response.records.limit;
@@ -1022,6 +1085,8 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 	bool		ok = true;
 
 	r->stats.bytes += (long) resp->bytes_received;
+	if (r->trace)
+		trace_response(r, resp);
 	if (resp->user == (void *) r)
 		ok = bf_handle_token_response(r, resp, err);
 	else if (r->auth_call != NULL && resp->user == (void *) r->auth_call)
@@ -1243,6 +1308,7 @@ bf_runner_free(BfRunner *r)
 	json_object_put(r->last_state);
 	json_object_put(r->env);
 	json_object_put(r->warnings);
+	json_object_put(r->traces);
 	json_object_put(r->derived);
 	json_object_put(r->over);
 	if (r->over_reader != NULL)

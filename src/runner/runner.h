@@ -42,6 +42,8 @@ typedef struct BfRunContext
 	 */
 	struct json_object *state_overrides;
 	bool		raw_records;	/* the caller takes records as bytes (BfRecord.raw) */
+	bool		trace;			/* queue a line per request and retry
+								 * (bf_runner_take_trace) */
 	long		first_iteration;	/* run iterations of over from this one ... */
 	long		max_iterations; /* ... this many of them; 0 = to the end */
 
@@ -97,6 +99,7 @@ typedef struct BfRunStats
 {
 	long		iterations;		/* values of iterate.over (1 without iterate),
 								 * before first_iteration/max_iterations */
+	long		iterations_done;	/* of those, the ones this run ended */
 	long		requests;
 	long		retries;
 	long		bytes;
@@ -137,6 +140,17 @@ extern long bf_runner_queue_items(const BfRunner *runner, const char *queue);
  * before it; the caller reports it (a WARNING in a backend).
  */
 extern char *bf_runner_take_warning(BfRunner *runner);
+
+/*
+ * The request trace, when the context asked for it: the oldest line not
+ * handed out yet, or NULL.  A line is one completed request ("GET url:
+ * 200, 512 bytes") or one retry scheduled; *detail gets its timing (the
+ * time the request took, the time it was queued and what held it, the
+ * wait before a retry and why), which varies from run to run where the
+ * line does not.  Both are malloc'd, the caller frees them; secrets.* are
+ * not masked yet (values made from them are).
+ */
+extern char *bf_runner_take_trace(BfRunner *runner, char **detail);
 
 /*
  * The values of the endpoint's sync keys as the run left them (aggregated

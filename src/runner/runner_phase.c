@@ -3,8 +3,9 @@
  * runner_phase.c
  *		  What the runner's phases may do to it (runner_phase.h): set a
  *		  namespace their expressions see, remember a value made from
- *		  secrets (to mask it), queue a warning, queue a batch of records; and the questions they share: does an expression of
- *		  the endpoint read a path, how do two values compare.
+ *		  secrets (to mask it), queue a warning or a trace line, queue a batch of records; and
+ *		  the questions they share: does an expression of the endpoint
+ *		  read a path, how do two values compare.
  *
  * Nothing here calls another file of the runner, so the request and
  * response phases can use it without calling back into runner.c.
@@ -48,6 +49,34 @@ bf_runner_warn(BfRunner *r, const char *fmt,...)
 	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
 	bf_error_mask_secrets(line, r->derived);
 	json_object_array_add(r->warnings, json_object_new_string(line));
+}
+
+/*
+ * Queue a trace line and its detail, each masked like a warning, when the
+ * caller asked for a trace; nothing is formatted otherwise.
+ */
+void
+bf_runner_trace(BfRunner *r, const char *detail, const char *fmt,...)
+{
+	char		msg[BF_ERROR_MAX];
+	char		line[BF_ERROR_MAX + 128];
+	char		det[BF_ERROR_MAX];
+	struct json_object *pair;
+	va_list		ap;
+
+	if (!r->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "endpoint \"%s\": %s", r->ep->name, msg);
+	snprintf(det, sizeof(det), "%s", detail);
+	bf_error_mask_secrets(line, r->derived);
+	bf_error_mask_secrets(det, r->derived);
+	pair = json_object_new_array();
+	json_object_array_add(pair, json_object_new_string(line));
+	json_object_array_add(pair, json_object_new_string(det));
+	json_object_array_add(r->traces, pair);
 }
 
 /* Put value (a reference the caller gives up) under a namespace name. */

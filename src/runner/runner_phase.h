@@ -204,6 +204,8 @@ struct BfRunner
 	int			auth_next_call;
 	struct json_object *auth_state; /* the state the sequence's calls see */
 	struct json_object *warnings;	/* strings not yet taken by the caller */
+	bool		trace;			/* see BfRunContext.trace */
+	struct json_object *traces; /* [line, detail] pairs not yet taken */
 	struct json_object *derived;	/* secrets made from secrets (a signature,
 									 * a Basic or Bearer credential), masked
 									 * like secrets.* in the run's messages */
@@ -223,6 +225,9 @@ struct BfRunner
 /* runner_phase.c */
 extern void bf_runner_warn(BfRunner *r, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
+/* Queue a trace line (when the run traces) with its detail: see runner.h. */
+extern void bf_runner_trace(BfRunner *r, const char *detail, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
 extern void bf_runner_set_var(BfRunner *r, const char *ns, struct json_object *value);
 extern void bf_runner_emit(BfRunner *r, struct json_object *records);
 extern void bf_runner_emit_batch(BfRunner *r, Batch *b);

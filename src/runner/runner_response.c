@@ -954,6 +954,36 @@ match_rule(BfRunner *r, const BfResponse *resp, BfError *err)
 }
 
 /*
+ * The trace line of a retry: which attempt of which request, and the rule
+ * that asked for it; the wait and where it comes from in the detail.
+ */
+static void
+trace_retry(BfRunner *r, const Iteration *it, const BfRule *rule,
+			const BfHttpResponse *resp, double asked, double delay)
+{
+	static const char *const backoffs[] = {"none", "constant", "linear", "exponential", "jitter"};
+	char		detail[160];
+	char		status[32];
+
+	if (asked >= 0)
+		snprintf(detail, sizeof(detail), "waiting %.3f s, as the server asked (%s)", delay,
+				 json_object_object_get_ex(resp->headers, "retry-after", NULL) ?
+				 "Retry-After" : "RateLimit-Reset");
+	else
+		snprintf(detail, sizeof(detail), "waiting %.3f s (backoff %s, backoff_base %g s)",
+				 delay, backoffs[rule->backoff], rule->backoff_base);
+	if (resp->status == 0)
+		snprintf(status, sizeof(status), "a failed transfer");
+	else
+		snprintf(status, sizeof(status), "status %ld", resp->status);
+	/* a default rule's path is already 'default rule "name"' */
+	bf_runner_trace(r, detail, "retry %d of %d of %s %s after %s (%s%s)",
+					it->attempts, rule->max_attempts, bf_http_method_name(resp->method),
+					resp->effective_url, status, rule->default_name ? "" : "rule ",
+					rule->path);
+}
+
+/*
  * Schedule a retry, or fail when the rule's attempts are spent or the
  * server asks for a longer wait than BF_HTTP_MAX_SERVER_WAIT.
  */
@@ -982,6 +1012,8 @@ retry(BfRunner *r, Iteration *it, const BfRule *rule, const BfHttpResponse *resp
 		return http_error(r, it, resp, why, err);
 	}
 	delay = backoff_delay(rule, it->attempts, resp);
+	if (r->trace)
+		trace_retry(r, it, rule, resp, asked, delay);
 	it->phase = ITER_RETRY_WAIT;
 	it->retry_at = bf_http_now() + delay;
 	if (resp->status == 429 || bf_http_retry_after(resp->headers, (double) time(NULL)) >= 0)

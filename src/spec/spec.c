@@ -33,6 +33,7 @@
 
 #include "expr/jqrun.h"
 #include "spec/spec.h"
+#include "util/suggest.h"
 
 #define SPEC_MAX_FILE (64 * 1024 * 1024)
 
@@ -181,70 +182,6 @@ spec_fail_type(SpecCtx *ctx, const BfYamlNode *at, const BfYamlNode *n, const ch
 
 	return spec_fail(ctx, at, path, "expected %s, got %s", expected,
 					 spec_describe(n, buf, sizeof(buf)));
-}
-
-/*
- * Edit distance for "did you mean": Levenshtein plus the swap of two
- * neighbours as one edit (optimal string alignment), case-blind.
- */
-static int
-spec_distance(const char *a, const char *b)
-{
-	int			d[64][64];
-	int			la = (int) strlen(a),
-				lb = (int) strlen(b),
-				i,
-				j;
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++)
-		for (j = 1; j <= lb; j++)
-		{
-			int			ca = tolower((unsigned char) a[i - 1]);
-			int			cb = tolower((unsigned char) b[j - 1]);
-			int			best = d[i - 1][j - 1] + (ca != cb);
-
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char) b[j - 2]) &&
-				tolower((unsigned char) a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	return d[la][lb];
-}
-
-/* The known word closest to word, if close enough to be a likely typo. */
-static const char *
-spec_suggest(const char *word, const char *const *known)
-{
-	const char *best = NULL;
-	int			best_d = INT_MAX;
-	size_t		len = strlen(word);
-	int			limit = len <= 5 ? 1 : len <= 9 ? 2 : 3;
-
-	for (; *known != NULL; known++)
-	{
-		size_t		klen = strlen(*known);
-		int			d;
-
-		if (klen == 0 || (*known)[0] == '+' || (*known)[klen - 1] == '+')
-			continue;			/* never suggest "" or a modifier */
-		d = spec_distance(word, *known);
-		if (d < best_d)
-		{
-			best_d = d;
-			best = *known;
-		}
-	}
-	return best_d <= limit ? best : NULL;
 }
 
 /* ---- paths and small allocations ---------------------------------------- */
@@ -516,7 +453,7 @@ spec_check_map(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at, const
 		for (u = unsupported; u != NULL && u->key != NULL; u++)
 			if (strcmp(u->key, key->text) == 0)
 				return spec_fail(ctx, key, kpath, "not supported: %s", u->why);
-		suggestion = spec_suggest(key->text, known);
+		suggestion = bf_suggest(key->text, known);
 		if (suggestion != NULL)
 			return spec_fail(ctx, key, kpath, "unknown key (did you mean \"%s\"?)", suggestion);
 		return spec_fail(ctx, key, kpath, "unknown key");
@@ -697,7 +634,7 @@ spec_enum_key(SpecCtx *ctx, const BfYamlNode *map, const char *path, const char 
 		if (strcasecmp(unsupported[i], n->text) == 0)
 			return spec_fail(ctx, at, kpath, "\"%s\" is not supported (supported: %s)",
 							 n->text, list);
-	suggestion = spec_suggest(n->text, names);
+	suggestion = bf_suggest(n->text, names);
 	if (suggestion != NULL)
 		return spec_fail(ctx, at, kpath,
 						 "invalid value \"%s\" (did you mean \"%s\"?); expected one of %s",
@@ -2056,6 +1993,71 @@ spec_parse_overrides(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return *out != NULL ? spec_track_json(ctx, *out) : spec_nomem(ctx);
 }
 
+/* The first sync.x an endpoint reads that is not among its sync keys. */
+typedef struct SyncReads
+{
+	const BfStrList *sync;
+	char		key[64];		/* the unknown key; "" while none is found */
+	const char *field_path;
+	BfLoc		loc;
+} SyncReads;
+
+static void
+spec_sync_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
+{
+	SyncReads  *r = arg;
+	size_t		len;
+	int			i;
+
+	if (r->key[0] != '\0' || strncmp(ref, "sync.", 5) != 0)
+		return;
+	ref += 5;
+	len = strcspn(ref, ".[");
+	for (i = 0; i < r->sync->count; i++)
+		if (strlen(r->sync->items[i]) == len && strncmp(r->sync->items[i], ref, len) == 0)
+			return;
+	snprintf(r->key, sizeof(r->key), "%.*s", (int) (len < 63 ? len : 63), ref);
+	r->field_path = field_path;
+	r->loc = loc;
+}
+
+/*
+ * A sync.x the endpoint reads but does not list under sync: is always
+ * null, so a typo (sync.last_updatd) would silently reload everything.
+ */
+static bool
+spec_check_sync_reads(SpecCtx *ctx, BfEndpoint *ep)
+{
+	SyncReads	r = {&ep->sync, "", NULL, {0, 0}};
+	const char **known;
+	const char *suggestion;
+	char		list[256] = "";
+	size_t		len = 0;
+	int			i;
+
+	bf_endpoint_visit_refs(NULL, ep, false, spec_sync_read, &r);
+	if (r.key[0] == '\0')
+		return true;
+	for (i = 0; i < ep->sync.count && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
+						ep->sync.items[i]);
+	known = calloc((size_t) ep->sync.count + 1, sizeof(char *));	/* NULL-terminated */
+	if (known == NULL)
+		return spec_nomem(ctx);
+	for (i = 0; i < ep->sync.count; i++)
+		known[i] = ep->sync.items[i];
+	suggestion = bf_suggest(r.key, known);
+	bf_error_set(ctx->err, BF_ERR_SPEC,
+				 "%s:%d:%d: %s: reads sync.%s, which is not a sync key of endpoint \"%s\"%s%s%s (%s%s%s)",
+				 ctx->file, r.loc.line, r.loc.column, r.field_path, r.key, ep->name,
+				 suggestion ? " (did you mean \"" : "", suggestion ? suggestion : "",
+				 suggestion ? "\"?)" : "",
+				 ep->sync.count > 0 ? "its sync keys: " : "it has no sync: list",
+				 list, ep->sync.count > 0 ? "" : "; list the key under sync: to keep it between runs");
+	free(known);
+	return false;
+}
+
 /*
  * A sync key nobody writes never advances.  Sling's validateSync refuses
  * it, yet sling-cli's own Shopify specs have one (product_variant's
@@ -2085,7 +2087,7 @@ spec_check_sync(SpecCtx *ctx, const BfYamlNode *node, const char *path, BfEndpoi
 					   "advances (add a processor with output: state.%s)", key, key))
 			return false;
 	}
-	return true;
+	return spec_check_sync_reads(ctx, ep);
 }
 
 /*
@@ -2174,6 +2176,7 @@ typedef struct SpecQueueWalk
 	int			n;
 	int			cap;
 	bool		failed;			/* out of memory */
+	const char *over_path;		/* iterate.over's path when it streams a queue */
 	bool		unnamed;		/* "queue" read without a name, first at: */
 	BfLoc		unnamed_loc;
 	const char *unnamed_path;
@@ -2248,126 +2251,22 @@ spec_queue_visit(const char *path, void *arg)
 		w->loaded[i] = true;
 }
 
-/* Each kind of field: note where it is, then what it reads. */
+/*
+ * A path a field of the endpoint reads (bf_endpoint_visit_refs): where the
+ * field is, whether it is the iterate.over that streams a queue, then the
+ * path itself.
+ */
 static void
-spec_walk_expr(SpecQueueWalk *w, const BfExprField *f)
+spec_queue_field_ref(const char *ref, const char *field_path, BfLoc loc, void *arg)
 {
-	if (f->expr == NULL)
-		return;
-	w->loc = f->loc;
-	w->path = f->path;
-	bf_expr_visit_refs(f->expr, spec_queue_visit, w);
-}
+	SpecQueueWalk *w = arg;
 
-static void
-spec_walk_tmpl(SpecQueueWalk *w, const BfTmplField *f)
-{
-	if (f->tmpl == NULL)
-		return;
-	w->loc = f->loc;
-	w->path = f->path;
-	bf_template_visit_refs(f->tmpl, spec_queue_visit, w);
-}
-
-static void
-spec_walk_tmpl_map(SpecQueueWalk *w, const BfTmplMap *m)
-{
-	int			i;
-
-	for (i = 0; i < m->count; i++)
-		spec_walk_tmpl(w, &m->values[i]);
-}
-
-static void
-spec_walk_value(SpecQueueWalk *w, const BfValue *v)
-{
-	int			i;
-
-	if (v == NULL)
-		return;
-	if (v->kind == BF_VALUE_TEMPLATE)
-		spec_walk_tmpl(w, &v->tmpl);
-	for (i = 0; (v->kind == BF_VALUE_LIST || v->kind == BF_VALUE_MAP) && i < v->count; i++)
-		spec_walk_value(w, &v->items[i]);
-}
-
-/* A request, its pagination and its response: what an endpoint and a call share. */
-static void
-spec_walk_exchange(SpecQueueWalk *w, const BfRequest *rq, const BfPagination *pg,
-				   const BfResponse *resp)
-{
-	int			i;
-
-	spec_walk_tmpl(w, &rq->url);
-	spec_walk_tmpl_map(w, &rq->headers);
-	spec_walk_value(w, &rq->parameters);
-	spec_walk_value(w, rq->payload);
-	spec_walk_value(w, &pg->next_state);
-	spec_walk_expr(w, &pg->stop_condition);
-	spec_walk_tmpl(w, &resp->records.jmespath);
-	for (i = 0; i < resp->processor_count; i++)
-	{
-		spec_walk_expr(w, &resp->processors[i].expression);
-		spec_walk_expr(w, &resp->processors[i].condition);
-	}
-	for (i = 0; i < resp->rule_count; i++)
-	{
-		spec_walk_expr(w, &resp->rules[i].condition);
-		spec_walk_tmpl(w, &resp->rules[i].message);
-	}
-}
-
-/* The authentication in force: every template of it. */
-static void
-spec_walk_auth(SpecQueueWalk *w, const BfAuth *a)
-{
-	const BfTmplField *fields[16];
-	size_t		i;
-
-	if (a == NULL)
-		return;
-	fields[0] = &a->username;
-	fields[1] = &a->password;
-	fields[2] = &a->client_id;
-	fields[3] = &a->client_secret;
-	fields[4] = &a->authentication_url;
-	fields[5] = &a->aws_service;
-	fields[6] = &a->aws_region;
-	fields[7] = &a->aws_access_key_id;
-	fields[8] = &a->aws_secret_access_key;
-	fields[9] = &a->aws_session_token;
-	fields[10] = &a->secret;
-	fields[11] = &a->signing_string;
-	fields[12] = &a->cert;
-	fields[13] = &a->key;
-	fields[14] = &a->ca;
-	fields[15] = NULL;
-	for (i = 0; fields[i] != NULL; i++)
-		spec_walk_tmpl(w, fields[i]);
-	spec_walk_tmpl_map(w, &a->headers);
-	spec_walk_tmpl_map(w, &a->request_headers);
-}
-
-/* Every expression and template of an endpoint, its calls included. */
-static void
-spec_walk_endpoint(SpecQueueWalk *w, const BfEndpoint *ep)
-{
-	int			i;
-
-	spec_walk_value(w, &ep->state);
-	w->in_over = ep->iterate.over_queue != NULL;
-	spec_walk_expr(w, &ep->iterate.over);
+	w->loc = loc;
+	w->path = field_path;
+	/* the field's path string is its own: the same pointer is the same field */
+	w->in_over = w->over_path != NULL && field_path == w->over_path;
+	spec_queue_visit(ref, w);
 	w->in_over = false;
-	spec_walk_exchange(w, &ep->request, &ep->pagination, &ep->response);
-	spec_walk_auth(w, ep->auth);
-	for (i = 0; i < ep->setup_count + ep->teardown_count; i++)
-	{
-		const BfCall *c = i < ep->setup_count ? &ep->setup[i] : &ep->teardown[i - ep->setup_count];
-
-		spec_walk_expr(w, &c->condition);
-		spec_walk_expr(w, &c->iterate);
-		spec_walk_exchange(w, &c->request, &c->pagination, &c->response);
-	}
 }
 
 /* Add name to list (arena strings) unless it is there. */
@@ -2406,7 +2305,8 @@ spec_endpoint_queues(SpecCtx *ctx, const BfYamlNode *node, BfEndpoint *ep, SpecE
 				j;
 
 	memset(&w, 0, sizeof(w));
-	spec_walk_endpoint(&w, ep);
+	w.over_path = ep->iterate.over_queue != NULL ? ep->iterate.over.path : NULL;
+	bf_endpoint_visit_refs(NULL, ep, false, spec_queue_field_ref, &w);
 	if (w.failed)
 		ok = spec_nomem(ctx);
 	else if (w.unnamed)
@@ -2926,7 +2826,7 @@ bf_spec_state_key_known(const BfSpec *spec, const char *name, const char **sugge
 		if (strcmp(spec->state_keys.items[i], name) == 0)
 			return true;
 	if (spec->state_keys.count > 0)
-		*suggestion = spec_suggest(name, spec->state_keys.items);
+		*suggestion = bf_suggest(name, spec->state_keys.items);
 	return false;
 }
 

@@ -437,6 +437,25 @@ extern void bf_spec_free(BfSpec *spec);
 extern void bf_spec_release(BfSpec *spec);
 
 /*
+ * Called for each namespace path ("sync.last_id", "secrets.token") an
+ * expression or template reads, with the key path and location of the
+ * field it is written in.
+ */
+typedef void (*BfFieldRefVisitor) (const char *ref, const char *field_path, BfLoc loc,
+								   void *arg);
+
+/*
+ * Visit what every expression and template of ep reads, in this order:
+ * defaults.state when spec is given, then its state, iterate.over,
+ * request, pagination, response (processors, rules), the authentication
+ * in force, and its setup and teardown calls (spec_refs.c).  required_only:
+ * only the reads bf_expr_visit_required_refs reports (those whose null
+ * nothing handles where they are read).
+ */
+extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
+								   bool required_only, BfFieldRefVisitor visit, void *arg);
+
+/*
  * Whether a server option may set state key name, Sling's connection-level
  * state: defaults.state has it or the spec reads state.<name>.  When not,
  * *suggestion is the closest such key (a likely typo), or NULL.

@@ -277,6 +277,49 @@ def import_route(handler, parts):
     return False
 
 
+# -- the cookbook and a user's first hour (docs/cookbook.md, sql/cookbook.sql,
+# sql/first_hour.sql; issue 14) -------------------------------------------
+#
+# /cookbook/link?page=N: 3 pages of 2 items, each but the last with a
+# Link: <...>; rel="next" header (GitHub's style).
+# /cookbook/updated?updated_since=T: the items updated after T (ISO 8601,
+# compared as text), oldest first.
+# /cookbook/epoch: created as Unix seconds, created_ms as milliseconds.
+COOKBOOK_UPDATED = [
+    {"id": 1, "name": "alpha", "updated_at": "2024-03-01T10:00:00Z"},
+    {"id": 2, "name": "beta", "updated_at": "2024-03-02T11:30:00Z"},
+    {"id": 3, "name": "gamma", "updated_at": "2024-03-03T09:15:00Z"},
+    {"id": 4, "name": "delta", "updated_at": "2024-03-04T18:45:00Z"},
+]
+COOKBOOK_EPOCH = [
+    {"id": 1, "created": 1709287200, "created_ms": 1709287200123},
+    {"id": 2, "created": 1709380800.5, "created_ms": 1709380800000},
+    {"id": 3, "created": 0, "created_ms": -1000},
+]
+
+
+def cookbook_route(handler, parts, query):
+    """Answer the cookbook's routes and return True, else False."""
+    if parts == ["cookbook", "link"]:
+        page = int(query.get("page", "1"))
+        items = [{"id": (page - 1) * 2 + i, "page": page} for i in (1, 2)] if page <= 3 else []
+        headers = {}
+        if page < 3:
+            headers["Link"] = ('<http://%s/cookbook/link?page=%d>; rel="next", '
+                               '<http://%s/cookbook/link?page=3>; rel="last"'
+                               % (handler.headers.get("Host"), page + 1, handler.headers.get("Host")))
+        handler.send_body(200, items, headers=headers)
+        return True
+    if parts == ["cookbook", "updated"]:
+        since = query.get("updated_since", "")
+        handler.send_body(200, {"items": [r for r in COOKBOOK_UPDATED if r["updated_at"] > since]})
+        return True
+    if parts == ["cookbook", "epoch"]:
+        handler.send_body(200, {"items": COOKBOOK_EPOCH})
+        return True
+    return False
+
+
 # -- queues: parents, children, grandchildren (sql/queues*.sql) ------------
 #
 # Five parents p1..p5, created 2024-01-01 .. 2024-01-05, two a page by a
@@ -947,6 +990,9 @@ class Handler(BaseHTTPRequestHandler):
             return None
 
         if import_route(self, parts):
+            return None
+
+        if cookbook_route(self, parts, query):
             return None
 
         if queue_route(self, parts, query):

@@ -643,6 +643,50 @@ template_refs(const char *src)
 	return refs;
 }
 
+/* The reads whose null nothing handles (bf_expr_visit_required_refs). */
+static const char *
+required_refs(const char *src, bool is_template)
+{
+	BfError		err;
+
+	refs[0] = '\0';
+	if (is_template)
+	{
+		BfTemplate *t = bf_template_compile(src, &err);
+
+		if (t == NULL)
+			return "compile error";
+		bf_template_visit_required_refs(t, collect, NULL);
+		bf_template_free(t);
+	}
+	else
+	{
+		BfExpr	   *e = bf_expr_compile(src, &err);
+
+		if (e == NULL)
+			return "compile error";
+		bf_expr_visit_required_refs(e, collect, NULL);
+		bf_expr_free(e);
+	}
+	return refs;
+}
+
+static void
+test_required_refs(void)
+{
+	CHECK_STR(required_refs("Bearer {secrets.tokn}", true), "secrets.tokn");
+	CHECK_STR(required_refs("{ coalesce(secrets.api_version, \"2023-10-16\") }", true), "");
+	CHECK_STR(required_refs("upper(secrets.a) + if(secrets.b, secrets.c, \"\")", false), "secrets.a");
+	CHECK_STR(required_refs("secrets.a == null ? \"x\" : secrets.a", false), "");
+	CHECK_STR(required_refs("[secrets.a, {\"k\": secrets.b}][0]", false), "secrets.a secrets.b");
+	CHECK_STR(required_refs("is_null(secrets.a) || secrets.b", false), "");
+	CHECK_STR(required_refs("value(secrets.a, state.b) + state.c", false), "state.c");
+	CHECK_STR(required_refs("secrets.a != null", false), "");
+	CHECK_STR(required_refs("secrets.a != 1", false), "secrets.a");
+	/* a JMESPath expression gives null for what it lacks */
+	CHECK_STR(required_refs("state.items | [0].name", false), "");
+}
+
 static void
 test_refs(void)
 {
@@ -912,6 +956,7 @@ main(void)
 	test_jmespath_fallback();
 	test_templates();
 	test_refs();
+	test_required_refs();
 	test_seed_specs();
 	test_reuse();
 	test_limits();

@@ -695,6 +695,68 @@ check_rate(double rate, int n)
 	bf_http_free(http);
 }
 
+/*
+ * What held each request in the queue, for the request trace: nothing for
+ * the first, a connection with one slot, the rate's spacing, a pause.
+ */
+static void
+hold_run(BfHttpLimits *l, double pause, BfHttpHold *held, double *queued, BfHttpMethod *method)
+{
+	BfHttp	   *http = bf_http_new(l, NULL);
+	int			ids[3] = {0, 1, 2};
+	int			got = 0;
+	int			i;
+	double		deadline = bf_http_now() + 10;
+
+	for (i = 0; i < 3; i++)
+		CHECK(submit_path(http, BF_HTTP_GET, "/echo", &ids[i]));
+	if (pause > 0)
+		bf_http_pause_until(http, bf_http_now() + pause);
+	while (got < 3 && bf_http_now() < deadline)
+	{
+		BfHttpResponse *resp;
+
+		if (bf_http_poll(http, 100, &resp, NULL) == 1)
+		{
+			int			id = *(int *) resp->user;
+
+			held[id] = resp->held_by;
+			queued[id] = resp->queued;
+			method[id] = resp->method;
+			bf_http_response_free(resp);
+			got++;
+		}
+	}
+	CHECK(got == 3);
+	bf_http_free(http);
+}
+
+static void
+test_hold_reasons(void)
+{
+	BfHttpHold	held[3];
+	double		queued[3];
+	BfHttpMethod method[3];
+	BfHttpLimits l;
+
+	l = limits_of(1, 0);		/* one connection, no rate */
+	hold_run(&l, 0, held, queued, method);
+	CHECK(held[0] == BF_HTTP_HELD_NONE && method[0] == BF_HTTP_GET);
+	CHECK(held[1] == BF_HTTP_HELD_SLOT && held[2] == BF_HTTP_HELD_SLOT);
+	CHECK(queued[2] > 0);
+
+	l = limits_of(5, 10);		/* 10/s: 0.1 s between sends */
+	hold_run(&l, 0, held, queued, method);
+	CHECK(held[0] == BF_HTTP_HELD_NONE);
+	CHECK(held[1] == BF_HTTP_HELD_RATE && held[2] == BF_HTTP_HELD_RATE);
+	CHECK_MSG(queued[1] >= 0.08 && queued[2] >= 0.18, "%.3f %.3f", queued[1], queued[2]);
+
+	l = limits_of(5, 0);		/* a server's pause holds them all */
+	hold_run(&l, 0.2, held, queued, method);
+	CHECK(held[0] == BF_HTTP_HELD_PAUSE && held[2] == BF_HTTP_HELD_PAUSE);
+	CHECK_MSG(queued[0] >= 0.18, "%.3f", queued[0]);
+}
+
 static void
 test_rate(void)
 {
@@ -1114,6 +1176,7 @@ main(int argc, char **argv)
 	test_transport_errors();
 	test_concurrency_cap();
 	test_rate();
+	test_hold_reasons();
 	test_reuse();
 	test_pause();
 	test_bounded_poll();

@@ -450,6 +450,78 @@ test_rule_429(void)
 	run_free(&run);
 }
 
+/*
+ * The request trace (issue 14): a line per completed request and per
+ * retry, with the time and the queue wait in the detail, only when the
+ * context asks; the iterations ended are counted for the progress report.
+ */
+static void
+test_trace(void)
+{
+	Run			run;
+	BfRunContext ctx;
+	char	   *line;
+	char	   *detail;
+	char	   *lines[4] = {NULL, NULL, NULL, NULL};
+	char	   *details[4] = {NULL, NULL, NULL, NULL};
+	int			n = 0;
+	int			i;
+	const char *spec = "name: t\nendpoints:\n  e:\n"
+		"    request: {url: \"@URL@/ratelimited?key=trace1&fail=1&after=0\", rate: 4}\n"
+		"    response:\n"
+		"      records: {jmespath: \"items[]\"}\n";
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.trace = true;
+	if (!run_spec(&run, spec, &ctx))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	while ((line = bf_runner_take_trace(run.runner, &detail)) != NULL)
+	{
+		if (n < 4)
+		{
+			lines[n] = line;
+			details[n] = detail;
+		}
+		else
+		{
+			free(line);
+			free(detail);
+		}
+		n++;
+	}
+	CHECK_MSG(n == 3, "%d lines", n);
+	if (n == 3)
+	{
+		CHECK_MSG(strstr(lines[0], "endpoint \"e\": GET ") == lines[0] &&
+				  strstr(lines[0], "/ratelimited?key=trace1&fail=1&after=0: 429, ") != NULL,
+				  "%s", lines[0]);
+		CHECK_MSG(strstr(details[0], " ms") != NULL && strstr(details[0], "queued") == NULL,
+				  "%s", details[0]);
+		CHECK_MSG(strstr(lines[1], "retry 1 of 3 of GET ") != NULL &&
+				  strstr(lines[1], "after status 429 (default rule ") != NULL, "%s", lines[1]);
+		CHECK_MSG(strstr(details[1], "as the server asked (Retry-After)") != NULL, "%s", details[1]);
+		CHECK_MSG(strstr(lines[2], ": 200, ") != NULL, "%s", lines[2]);
+		/* the resend waited for the rate's spacing (4/s), not for the 0 s pause */
+		CHECK_MSG(strstr(details[2], "queued for the rate limit (request.rate 4/s)") != NULL,
+				  "%s", details[2]);
+	}
+	for (i = 0; i < 4; i++)
+	{
+		free(lines[i]);
+		free(details[i]);
+	}
+	CHECK(run.stats.iterations_done == 1);
+	run_free(&run);
+
+	/* not asked: nothing is queued */
+	if (!run_spec(&run, HEAD "    request: {url: \"@URL@/ratelimited?key=trace2&fail=0\"}\n"
+				  "    response:\n      records: {jmespath: \"items[]\"}\n", NULL))
+		return;
+	CHECK(bf_runner_take_trace(run.runner, &detail) == NULL && detail == NULL);
+	run_free(&run);
+}
+
 static void
 test_rule_actions(void)
 {
@@ -2010,6 +2082,28 @@ test_prefetch(void)
 	n = logged_pages("pf_state", &once);
 	CHECK_MSG(once && n >= 10 && n <= 14, "logged: %ld requests, pages 0-9 once each: %d", n, once);
 
+	/*
+	 * An iteration whose first page is its last asks for nothing ahead:
+	 * most children of a parent/child endpoint have one page
+	 */
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: [0, 1, 2], into: state.first, concurrency: 3}\n"
+				  "    state: {page: \"{state.first}\"}\n"
+				  "    request:\n"
+				  "      url: @URL@/bulk\n"
+				  "      concurrency: 5\n"
+				  "      parameters: {page: \"{state.page}\", size: 2, pages: 100, ms: 30, tag: pf_one}\n"
+				  "    pagination:\n"
+				  "      next_state: {page: \"{state.page + 1}\"}\n"
+				  "      stop_condition: \"true\"\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\"}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_MSG(run.stats.requests == 3, "one-page iterations: %ld requests", run.stats.requests);
+	CHECK(json_object_array_length(run.records) == 6);
+	run_free(&run);
+
 	/* the same pages paged by the response: one at a time, exactly the ten */
 	if (!run_spec(&run, BULK_PAGED("pf_resp", "{response.json.page + 1}", "", ""), NULL))
 		return;
@@ -2572,6 +2666,7 @@ main(int argc, char **argv)
 	test_rule_retry();
 	test_base_state_error();
 	test_rule_429();
+	test_trace();
 	test_rule_actions();
 	test_processors();
 	test_record_transforms();

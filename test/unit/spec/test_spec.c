@@ -5,7 +5,8 @@
  *		class of load error with its exact file:line:col and key path, the
  *		cache, and the 26 specs of Sling's own suite (path in argv[1],
  *		default ../shared/conformance/sling/api_suite.yaml; skipped when
- *		absent).  Run from the project root (fixtures in test/unit/specs).
+ *		absent).  Run from the project root (fixtures in test/unit/specs,
+ *		the three specs in examples/).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #include "unit.h"
 
 #define FIXTURES "test/unit/specs/"
+/* the seed's three specs, shipped to users in examples/ */
+#define EXAMPLES "examples/"
 
 static BfSpec *
 load(const char *yaml, BfError *err)
@@ -91,7 +94,7 @@ static void
 test_analytics(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "analytics_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "analytics_api.yaml", &err);
 	const BfEndpoint *ep;
 	const BfValue *v;
 
@@ -165,7 +168,7 @@ static void
 test_sales_and_orders(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "sales_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "sales_api.yaml", &err);
 	const BfEndpoint *ep;
 
 	CHECK_MSG(spec != NULL, "%s", err.message);
@@ -183,7 +186,7 @@ test_sales_and_orders(void)
 		check_default_rules(&ep->response, 0);
 		bf_spec_free(spec);
 	}
-	spec = bf_spec_load_file(FIXTURES "orders_api.yaml", &err);
+	spec = bf_spec_load_file(EXAMPLES "orders_api.yaml", &err);
 	CHECK_MSG(spec != NULL, "%s", err.message);
 	if (spec != NULL)
 	{
@@ -790,6 +793,16 @@ test_errors(void)
 	expect_error("dynamic_endpoints:\n  - iterate: '[1]'\nendpoints: {}\n",
 				 "t.yaml:1:1: dynamic_endpoints: not supported: dynamic endpoints are not implemented");
 	/* cross checks */
+	/* a sync.x the endpoint does not list (issue 14: it fell back to a full reload) */
+	expect_error("endpoints:\n  e:\n    sync: [last_updated]\n    state:\n"
+				 "      since: \"{coalesce(sync.last_updatd, 0)}\"\n    request:\n      url: x\n"
+				 "    response:\n      processors:\n        - expression: record.t\n"
+				 "          output: state.last_updated\n          aggregation: maximum\n",
+				 "t.yaml:5:7: endpoints.e.state.since: reads sync.last_updatd, which is not a sync "
+				 "key of endpoint \"e\" (did you mean \"last_updated\"?) (its sync keys: last_updated)");
+	expect_error("endpoints:\n  e:\n    request:\n      url: \"x?since={sync.cursor}\"\n",
+				 "t.yaml:4:7: endpoints.e.request.url: reads sync.cursor, which is not a sync key of "
+				 "endpoint \"e\" (it has no sync: list; list the key under sync: to keep it between runs)");
 	expect_error("endpoints:\n  e:\n    request:\n      url: x\n    iterate:\n      over: [1]\n"
 				 "      into: current\n",
 				 "t.yaml:7:7: endpoints.e.iterate.into: must be \"state.<name>\", got \"current\"");
@@ -820,7 +833,7 @@ static void
 test_compiled(void)
 {
 	BfError		err;
-	BfSpec	   *spec = bf_spec_load_file(FIXTURES "analytics_api.yaml", &err);
+	BfSpec	   *spec = bf_spec_load_file(EXAMPLES "analytics_api.yaml", &err);
 	const BfEndpoint *ep;
 	int			i;
 
