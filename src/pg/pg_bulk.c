@@ -9,8 +9,13 @@
  * CHECK constraints, indexes and unique checks, statement and row
  * triggers (a BEFORE or INSTEAD row trigger makes COPY insert row by row,
  * as it should), partition routing.  Its data source is a callback: here
- * a cursor over the foreign table, whose rows are written as COPY text
- * through their types' output functions, in the database's encoding.
+ * a cursor over the foreign table, whose rows are written in COPY's binary
+ * format when every column has the target column's type (and the session
+ * converts no text: its client encoding is the database's), so that COPY
+ * takes each value as it is (its type's receive function) instead of
+ * printing and parsing it again; else as COPY text through the types'
+ * output functions, in the database's encoding, which the target's input
+ * functions read as an INSERT's assignment would.
  *
  * What COPY's command (DoCopy) checks before it starts is done here the
  * same way: the caller's INSERT privilege on the target and its columns
@@ -26,13 +31,16 @@
 
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_class.h"
 #include "commands/copy.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_relation.h"
+#include "tcop/pquery.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -44,6 +52,26 @@
 /* Rows fetched from the cursor at a time. */
 #define BULK_FETCH 1000
 
+/* COPY's binary signature, its flags and its header extension length. */
+static const char binary_signature[11] = "PGCOPY\n\377\r\n\0";
+
+/*
+ * How a column's values are written in binary: most types by their send
+ * function, the common ones by the bytes that function would send, without
+ * its call and its allocation.
+ */
+typedef enum BulkEncoding
+{
+	BULK_SEND,					/* the type's send function */
+	BULK_INT16,
+	BULK_INT32,					/* int4, date */
+	BULK_INT64,					/* int8, timestamp, timestamptz */
+	BULK_FLOAT4,
+	BULK_FLOAT8,
+	BULK_BOOL,
+	BULK_TEXT					/* text, varchar, bpchar: the bytes */
+} BulkEncoding;
+
 /*
  * The cursor COPY reads from.  COPY's data source callback takes no
  * argument, so the one load in progress is here (loads do not nest: a
@@ -53,7 +81,9 @@ typedef struct BulkSource
 {
 	Portal		portal;
 	int			ncols;
-	FmgrInfo   *out;			/* each column's output function */
+	bool		binary;			/* COPY's binary format, else text */
+	FmgrInfo   *out;			/* each column's output or send function */
+	BulkEncoding *enc;			/* binary: how each column is written */
 	StringInfoData buf;			/* COPY text not yet handed to COPY */
 	int			pos;
 	bool		done;
@@ -88,12 +118,132 @@ append_escaped(StringInfo buf, const char *s)
 	}
 }
 
-/* The next rows of the cursor, as COPY text after what is left of buf. */
+/* One value in COPY's binary format: its length, then its bytes. */
+static void
+append_binary(BulkSource *src, int c, Datum d)
+{
+	StringInfo	buf = &src->buf;
+
+	switch (src->enc[c])
+	{
+		case BULK_INT16:
+			pq_sendint32(buf, 2);
+			pq_sendint16(buf, DatumGetInt16(d));
+			break;
+		case BULK_INT32:
+			pq_sendint32(buf, 4);
+			pq_sendint32(buf, DatumGetInt32(d));
+			break;
+		case BULK_INT64:
+			pq_sendint32(buf, 8);
+			pq_sendint64(buf, DatumGetInt64(d));
+			break;
+		case BULK_FLOAT4:
+			pq_sendint32(buf, 4);
+			pq_sendfloat4(buf, DatumGetFloat4(d));
+			break;
+		case BULK_FLOAT8:
+			pq_sendint32(buf, 8);
+			pq_sendfloat8(buf, DatumGetFloat8(d));
+			break;
+		case BULK_BOOL:
+			pq_sendint32(buf, 1);
+			pq_sendbyte(buf, DatumGetBool(d) ? 1 : 0);
+			break;
+		case BULK_TEXT:
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				pq_sendint32(buf, VARSIZE_ANY_EXHDR(t));
+				pq_sendbytes(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				break;
+			}
+		case BULK_SEND:
+			{
+				bytea	   *b = SendFunctionCall(&src->out[c], d);
+
+				pq_sendint32(buf, VARSIZE(b) - VARHDRSZ);
+				pq_sendbytes(buf, VARDATA(b), VARSIZE(b) - VARHDRSZ);
+				break;
+			}
+	}
+}
+
+/* One row as COPY text, its values through their output functions. */
+static void
+append_text_row(BulkSource *src, TupleTableSlot *slot)
+{
+	int			c;
+
+	for (c = 0; c < src->ncols; c++)
+	{
+		if (c > 0)
+			appendStringInfoChar(&src->buf, '\t');
+		if (slot->tts_isnull[c])
+			appendBinaryStringInfo(&src->buf, "\\N", 2);
+		else
+			append_escaped(&src->buf, OutputFunctionCall(&src->out[c], slot->tts_values[c]));
+	}
+	appendStringInfoChar(&src->buf, '\n');
+}
+
+/* One row in COPY's binary format: its field count, then each field. */
+static void
+append_binary_row(BulkSource *src, TupleTableSlot *slot)
+{
+	int			c;
+
+	pq_sendint16(&src->buf, src->ncols);
+	for (c = 0; c < src->ncols; c++)
+	{
+		if (slot->tts_isnull[c])
+			pq_sendint32(&src->buf, -1);
+		else
+			append_binary(src, c, slot->tts_values[c]);
+	}
+}
+
+/*
+ * The cursor's receiver: each row written in COPY's format as the scan
+ * makes it, straight from its slot (SPI's own receiver would first copy
+ * it into a tuple of a table of results, to be taken apart again).
+ */
+typedef struct BulkReceiver
+{
+	DestReceiver pub;
+	BulkSource *src;
+} BulkReceiver;
+
+static bool
+bulk_receive_slot(TupleTableSlot *slot, DestReceiver *self)
+{
+	BulkSource *src = ((BulkReceiver *) self)->src;
+	MemoryContext old = MemoryContextSwitchTo(src->rows_cxt);
+
+	slot_getallattrs(slot);
+	if (src->binary)
+		append_binary_row(src, slot);
+	else
+		append_text_row(src, slot);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+static void
+bulk_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+bulk_receive_shutdown(DestReceiver *self)
+{
+}
+
+/* The next rows of the cursor, in COPY's format, after what is left of buf. */
 static void
 bulk_refill(BulkSource *src)
 {
-	MemoryContext old;
-	uint64		i;
+	BulkReceiver dest;
 
 	if (src->pos > 0)
 	{
@@ -102,31 +252,20 @@ bulk_refill(BulkSource *src)
 		src->buf.data[src->buf.len] = '\0';
 		src->pos = 0;
 	}
-	SPI_cursor_fetch(src->portal, true, BULK_FETCH);
-	if (SPI_processed == 0)
-		src->done = true;
-	old = MemoryContextSwitchTo(src->rows_cxt);
-	for (i = 0; i < SPI_processed; i++)
+	memset(&dest, 0, sizeof(dest));
+	dest.pub.receiveSlot = bulk_receive_slot;
+	dest.pub.rStartup = bulk_receive_startup;
+	dest.pub.rShutdown = bulk_receive_shutdown;
+	dest.pub.rDestroy = bulk_receive_shutdown;
+	dest.pub.mydest = DestNone;
+	dest.src = src;
+	if (PortalRunFetch(src->portal, FETCH_FORWARD, BULK_FETCH, &dest.pub) == 0)
 	{
-		int			c;
-
-		for (c = 0; c < src->ncols; c++)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &isnull);
-
-			if (c > 0)
-				appendStringInfoChar(&src->buf, '\t');
-			if (isnull)
-				appendBinaryStringInfo(&src->buf, "\\N", 2);
-			else
-				append_escaped(&src->buf, OutputFunctionCall(&src->out[c], d));
-		}
-		appendStringInfoChar(&src->buf, '\n');
+		src->done = true;
+		if (src->binary)
+			pq_sendint16(&src->buf, -1);	/* the file trailer */
 	}
-	MemoryContextSwitchTo(old);
 	MemoryContextReset(src->rows_cxt);
-	SPI_freetuptable(SPI_tuptable);
 }
 
 /* COPY's data source: at least minread bytes (0 at the end), at most maxread. */
@@ -167,6 +306,78 @@ check_insert_privilege(ParseState *pstate, Relation rel, List *columns)
 	ExecCheckRTPerms(pstate->p_rtable, true);
 }
 
+/* The binary encoding of a column of type typid. */
+static BulkEncoding
+binary_encoding(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return BULK_INT16;
+		case INT4OID:
+		case DATEOID:
+			return BULK_INT32;
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return BULK_INT64;
+		case FLOAT4OID:
+			return BULK_FLOAT4;
+		case FLOAT8OID:
+			return BULK_FLOAT8;
+		case BOOLOID:
+			return BULK_BOOL;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return BULK_TEXT;
+		default:
+			return BULK_SEND;
+	}
+}
+
+/* Does the type have a send or receive function (which)? */
+static bool
+has_io_function(Oid typid, IOFuncSelector which)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	char		typdelim;
+	Oid			typioparam;
+	Oid			func;
+
+	get_type_io_data(typid, which, &typlen, &typbyval, &typalign, &typdelim,
+					 &typioparam, &func);
+	return OidIsValid(func);
+}
+
+/*
+ * Can the rows go in COPY's binary format?  Only when each column of the
+ * cursor has the target column's type (a receive function takes no other),
+ * that type can be sent and received, and the session converts no text
+ * (binary COPY's text goes from the client encoding to the database's).
+ */
+static bool
+binary_possible(Relation rel, TupleDesc tupdesc, List *attnames)
+{
+	ListCell   *lc;
+	int			c = 0;
+
+	if (pg_get_client_encoding() != GetDatabaseEncoding())
+		return false;
+	foreach(lc, attnames)
+	{
+		AttrNumber	attno = attnameAttNum(rel, strVal(lfirst(lc)), false);
+		Oid			typid = TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid;
+
+		if (SPI_gettypeid(tupdesc, ++c) != typid ||
+			!has_io_function(typid, IOFunc_send) || !has_io_function(typid, IOFunc_receive))
+			return false;
+	}
+	return true;
+}
+
 bool
 bf_bulk_append(Oid target, List *column_names, const char *select_sql, uint64 *rows)
 {
@@ -200,19 +411,36 @@ bf_bulk_append(Oid target, List *column_names, const char *select_sql, uint64 *r
 	src.portal = SPI_cursor_open(NULL, plan, NULL, NULL, false);
 	src.ncols = list_length(column_names);
 	src.out = palloc(sizeof(FmgrInfo) * src.ncols);
+	src.enc = palloc(sizeof(BulkEncoding) * src.ncols);
+	src.binary = binary_possible(rel, src.portal->tupDesc, attnames);
 	for (c = 0; c < src.ncols; c++)
 	{
+		Oid			typid = SPI_gettypeid(src.portal->tupDesc, c + 1);
 		Oid			func;
 		bool		varlena;
 
-		getTypeOutputInfo(SPI_gettypeid(src.portal->tupDesc, c + 1), &func, &varlena);
+		if (src.binary)
+		{
+			getTypeBinaryOutputInfo(typid, &func, &varlena);
+			src.enc[c] = binary_encoding(typid);
+		}
+		else
+			getTypeOutputInfo(typid, &func, &varlena);
 		fmgr_info(func, &src.out[c]);
 	}
 	initStringInfo(&src.buf);
 	src.rows_cxt = AllocSetContextCreate(CurrentMemoryContext, "backfill_fdw bulk rows",
 										 ALLOCSET_DEFAULT_SIZES);
-	options = list_make1(makeDefElem("encoding",
-									 (Node *) makeString(pstrdup(GetDatabaseEncodingName())), -1));
+	if (src.binary)
+	{
+		appendBinaryStringInfo(&src.buf, binary_signature, sizeof(binary_signature));
+		pq_sendint32(&src.buf, 0);
+		pq_sendint32(&src.buf, 0);
+		options = list_make1(makeDefElem("format", (Node *) makeString("binary"), -1));
+	}
+	else
+		options = list_make1(makeDefElem("encoding",
+										 (Node *) makeString(pstrdup(GetDatabaseEncodingName())), -1));
 
 	bulk_source = &src;
 	PG_TRY();

@@ -31,6 +31,8 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -248,6 +250,7 @@ bf_converter_new(Relation rel, const char *endpoint)
 										   att->atttypid);
 		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
 		fmgr_info(infunc, &col->input);
+		col->fast_timestamptz = (infunc == F_TIMESTAMPTZ_IN && col->typmod < 0);
 		path = bf_column_json_path(RelationGetRelid(rel), att->attnum);
 		if (path != NULL)
 		{
@@ -472,21 +475,107 @@ refuse_nul(BfConverter *conv, BfColumn *col, const char *text, size_t len)
 					conv->endpoint)));
 }
 
+/* n ASCII digits at s as a number, or -1 when one is not a digit. */
+static inline int
+digits(const char *s, int n)
+{
+	int			v = 0;
+
+	for (; n > 0; n--, s++)
+	{
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/*
+ * An API's timestamps are nearly always ISO 8601 with a zone
+ * (2024-01-01T00:00:05Z, ...T00:00:05.250+02:00), and parsing them with
+ * timestamptz_in (tokens, a table of keywords, the session's zone rules)
+ * is most of a row's conversion.  Exactly that form, with every field in
+ * range (day of the month, 0-23 hours, 0-59 minutes and seconds, up to 6
+ * fractional digits, an offset under 15 hours), is read here into the same
+ * value timestamptz_in gives, which depends on neither DateStyle nor
+ * TimeZone when the text has its offset; false for anything else, which
+ * then goes to timestamptz_in as it is.
+ */
+static bool
+iso_timestamptz(const char *t, size_t len, TimestampTz *out)
+{
+	int			y, mo, d, h, mi, sec;
+	int64		frac = 0;
+	int			offset = 0;
+	size_t		p = 19;
+
+	if (len < 20 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
+		t[13] != ':' || t[16] != ':')
+		return false;
+	y = digits(t, 4);
+	mo = digits(t + 5, 2);
+	d = digits(t + 8, 2);
+	h = digits(t + 11, 2);
+	mi = digits(t + 14, 2);
+	sec = digits(t + 17, 2);
+	if (y < 1 || mo < 1 || mo > MONTHS_PER_YEAR || d < 1 ||
+		d > day_tab[isleap(y)][mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+		sec < 0 || sec > 59)
+		return false;
+	if (t[p] == '.')
+	{
+		int			n = 0;
+		int64		scale = USECS_PER_SEC;
+
+		for (p++; p < len && t[p] >= '0' && t[p] <= '9'; p++, n++)
+		{
+			if (n == 6)
+				return false;	/* timestamptz_in rounds: leave it that */
+			scale /= 10;
+			frac += (t[p] - '0') * scale;
+		}
+		if (n == 0)
+			return false;
+	}
+	if (p + 1 == len && t[p] == 'Z')
+		offset = 0;
+	else if (p + 6 == len && (t[p] == '+' || t[p] == '-') && t[p + 3] == ':')
+	{
+		int			oh = digits(t + p + 1, 2);
+		int			om = digits(t + p + 4, 2);
+
+		if (oh < 0 || oh > 14 || om < 0 || om > 59)
+			return false;
+		offset = (oh * MINS_PER_HOUR + om) * SECS_PER_MINUTE * (t[p] == '-' ? -1 : 1);
+	}
+	else
+		return false;
+	*out = ((int64) (date2j(y, mo, d) - POSTGRES_EPOCH_JDATE) * SECS_PER_DAY +
+			(h * MINS_PER_HOUR + mi) * SECS_PER_MINUTE + sec - offset) * USECS_PER_SEC + frac;
+	return true;
+}
+
 /*
  * The column's value from its text (len bytes, NUL-terminated), through the
  * type's input function, with an error context naming column, value and
  * endpoint.  A string is checked against the database encoding first
  * (verify): an API may send bytes that are not UTF-8, and input functions
- * take them as they are.
+ * take them as they are.  A text that cannot hold a NUL (may_nul false:
+ * on the raw path, a number, a literal, or a string without escapes, as
+ * the scanner refuses raw control characters) is not searched for one.
  */
 static Datum
-convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool verify)
+convert_text(BfConverter *conv, BfColumn *col, char *text, size_t len, bool verify,
+			 bool may_nul)
 {
 	ConvertErrorContext ectx;
 	ErrorContextCallback errcb;
 	Datum		out;
+	TimestampTz ts;
 
-	if (memchr(text, '\0', len) != NULL)
+	if (col->fast_timestamptz && iso_timestamptz(text, len, &ts))
+		return TimestampTzGetDatum(ts);
+	if (may_nul && memchr(text, '\0', len) != NULL)
 		refuse_nul(conv, col, text, len);
 	ectx.conv = conv;
 	ectx.column = col;
@@ -555,7 +644,7 @@ bf_record_to_values(BfConverter *conv, struct json_object *record,
 			(json_object_is_type(val, json_type_int) || json_object_is_type(val, json_type_double)))
 			values[i] = epoch_to_datum(conv, col, text);
 		else
-			values[i] = convert_text(conv, col, text, len, true);
+			values[i] = convert_text(conv, col, text, len, true, true);
 		json_object_put(owned);
 		nulls[i] = false;
 	}
@@ -634,7 +723,9 @@ raw_member_to_value(BfConverter *conv, BfColumn *col, const char *json, const Js
 			*isnull = true;
 			return;
 	}
-	*value = convert_text(conv, col, text, n, verify);
+	*value = convert_text(conv, col, text, n, verify,
+						  v->kind == JS_ARRAY || v->kind == JS_OBJECT ||
+						  (v->kind == JS_STRING && v->escaped && !col->is_json));
 }
 
 /* Does member key k name column col, exactly or ignoring case? */

@@ -30,6 +30,7 @@ typedef struct BfColumn
 	FmgrInfo	input;
 	Oid			ioparam;
 	int32		typmod;
+	bool		fast_timestamptz;	/* timestamptz_in, no typmod: see convert_text */
 	bool		dropped;
 	int64		epoch_usecs;	/* date/timestamp(tz): microseconds in a unit
 								 * of a JSON number (the epoch option); 0:

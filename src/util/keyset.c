@@ -59,20 +59,39 @@ struct BfKeySet
 #define KEYSET_INITIAL 1024
 
 /*
- * FNV-1a over the bytes, then the splitmix64 finaliser: FNV alone mixes
- * short keys that differ in one trailing digit ("2024-01-01-1", "-2")
- * poorly in its low bits, which are the ones the table indexes by.
+ * Eight bytes at a time (a scan hashes every page's whole body, see
+ * repeats_last_page, as well as every key), each word mixed into the state
+ * by a multiply and a shift, then the splitmix64 finaliser, so that keys
+ * that differ in one trailing digit ("2024-01-01-1", "-2") differ in the
+ * low bits the table indexes by.  The length seeds the state, so a key and
+ * the same key with NUL bytes after it differ too.  Only this process
+ * compares the hashes (runs live in its own unlinked files), so the words'
+ * byte order does not matter.
  */
+static inline uint64_t
+mix_word(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9fb21c651e98df25ULL;
+	return h ^ (h >> 29);
+}
+
 uint64_t
 bf_keyset_hash(const char *key, size_t len)
 {
-	uint64_t	h = 1469598103934665603ULL;
-	size_t		i;
+	uint64_t	h = 1469598103934665603ULL ^ ((uint64_t) len * 0x9e3779b97f4a7c15ULL);
+	uint64_t	w;
 
-	for (i = 0; i < len; i++)
+	for (; len >= 8; key += 8, len -= 8)
 	{
-		h ^= (unsigned char) key[i];
-		h *= 1099511628211ULL;
+		memcpy(&w, key, 8);
+		h = mix_word(h, w);
+	}
+	if (len > 0)
+	{
+		w = 0;
+		memcpy(&w, key, len);
+		h = mix_word(h, w);
 	}
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ULL;
@@ -213,6 +232,51 @@ compare_hashes(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Sort n hashes: a radix sort, a byte a pass, through a buffer as large as
+ * the keys (which qsort's merge sort would take as well), several times
+ * faster than comparisons for a table's worth of uniform hashes; qsort
+ * when that buffer cannot be had.
+ */
+static void
+sort_hashes(uint64_t *keys, size_t n)
+{
+	uint64_t   *tmp = n > 1 ? malloc(n * sizeof(uint64_t)) : NULL;
+	uint64_t   *from = keys;
+	uint64_t   *to = tmp;
+	int			shift;
+
+	if (tmp == NULL)
+	{
+		qsort(keys, n, sizeof(uint64_t), compare_hashes);
+		return;
+	}
+	for (shift = 0; shift < 64; shift += 8)
+	{
+		size_t		count[256] = {0};
+		size_t		pos = 0;
+		size_t		i;
+		uint64_t   *swap;
+
+		for (i = 0; i < n; i++)
+			count[(from[i] >> shift) & 0xff]++;
+		for (i = 0; i < 256; i++)
+		{
+			size_t		c = count[i];
+
+			count[i] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(from[i] >> shift) & 0xff]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	/* eight passes: the sorted keys are back in keys */
+	free(tmp);
+}
+
 /* Write all of buf to fd; false on an error. */
 static bool
 write_all(int fd, const void *buf, size_t len)
@@ -334,7 +398,7 @@ spill(BfKeySet *set)
 		if (set->slots[i] != 0)
 			set->slots[n++] = set->slots[i];
 	}
-	qsort(set->slots, n, sizeof(uint64_t), compare_hashes);
+	sort_hashes(set->slots, n);
 	run->n = n;
 	run->keys = NULL;
 	set->spilled += n;

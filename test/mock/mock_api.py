@@ -32,6 +32,11 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# socketserver's listen backlog is 5: a client opening more connections at
+# once (a scan at concurrency 10) has the rest of its SYNs dropped and
+# retried a second later, which a benchmark would measure as the client's
+ThreadingHTTPServer.request_queue_size = 128
+
 STATS_LOCK = threading.Lock()
 STATS = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "log": []}
 # per ?tag=X: what one test's requests looked like from the API's side
@@ -134,6 +139,25 @@ def fixed_body(name, day):
     """The body called name for day, or None."""
     body = FIXED_BODIES.get(name)
     return None if body is None else body.replace("{day}", day)
+
+
+# -- direct conversion (sql/convert_fast.sql) ---------------------------
+# /timestamps: each text once as "text" and once as "ts", for a timestamptz
+# column read directly (ISO 8601 with an offset) or by timestamptz_in
+# (everything else); every one of them is a timestamp PostgreSQL accepts.
+TIMESTAMP_TEXTS = [
+    "2024-01-01T00:00:05Z", "2024-02-29T23:59:59Z", "2024-02-29 12:00:00Z",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "1900-02-28T00:00:00-00:00",
+    "2000-03-01T00:00:00+00:00", "2024-06-30T12:34:56.5+05:30",
+    "2024-06-30T12:34:56.123456-09:30", "2024-06-30T12:34:56.000001Z",
+    "2024-06-30T12:34:56+14:00", "2024-06-30T12:34:56-14:59",
+    # read by timestamptz_in: rounded, out of the direct form, or no offset
+    "2024-06-30T12:34:56.1234567Z", "2024-06-30T12:34:56.12345650Z",
+    "2024-06-30T12:34:56+15:00", "2024-06-30T12:34:56+05", "2024-06-30T12:34:56+0530",
+    "2024-06-30T12:34:56z", "2024-06-30T12:34:56", "2024-06-30T24:00:00Z",
+    "2016-12-31T23:59:60Z", "2024-06-30T12:34:56 Z", "2024-06-30T12:34:56.Z",
+    "2024-06-30 12:34:56 America/New_York", "epoch",
+]
 
 
 # -- the range tests (sql/range_*.sql) ----------------------------------
@@ -1018,6 +1042,9 @@ class Handler(BaseHTTPRequestHandler):
 
         if parts == ["types"]:
             return self.send_body(200, {"items": TYPES_RECORDS})
+
+        if parts == ["timestamps"]:
+            return self.send_body(200, {"items": [{"text": t, "ts": t} for t in TIMESTAMP_TEXTS]})
 
         if parts == ["echo"]:
             return self.send_body(200, {"records": [{
