@@ -432,10 +432,12 @@ void
 bf_add_run_stats(BfRunStats *sum, const BfRunStats *run)
 {
 	sum->iterations += run->iterations;
+	sum->iterations_done += run->iterations_done;
 	sum->requests += run->requests;
 	sum->retries += run->retries;
 	sum->bytes += run->bytes;
 	sum->records += run->records;
+	sum->queue_items += run->queue_items;
 	sum->wait_seconds += run->wait_seconds;
 }
 
