@@ -186,8 +186,38 @@ bf_runner_drop_iteration(BfRunner *r, Iteration *it)
 		}
 	}
 	bf_prefetch_orphan(r, it);
-	free_iteration(it);
 	r->active--;
+	if (it->phase == ITER_IN_FLIGHT)
+	{
+		it->next = r->dropped;
+		r->dropped = it;
+		return;
+	}
+	free_iteration(it);
+}
+
+/*
+ * The response of an iteration dropped while its request was in flight
+ * (begin_teardown, a limit reached): free the iteration; the response goes
+ * unread.  False when user is no dropped iteration.
+ */
+static bool
+take_dropped(BfRunner *r, void *user)
+{
+	Iteration **p;
+
+	for (p = &r->dropped; *p != NULL; p = &(*p)->next)
+	{
+		if (*p == user)
+		{
+			Iteration  *it = *p;
+
+			*p = it->next;
+			free_iteration(it);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -1093,6 +1123,8 @@ dispatch_response(BfRunner *r, BfHttpResponse *resp, BfError *err)
 		trace_response(r, resp);
 	if (resp->user == (void *) r)
 		ok = bf_handle_token_response(r, resp, err);
+	else if (take_dropped(r, resp->user))
+		ok = true;
 	else if (r->auth_call != NULL && resp->user == (void *) r->auth_call)
 		ok = handle_auth_call(r, resp, err);
 	else if ((it = find_iteration(r, resp->user)) != NULL ||
@@ -1296,6 +1328,8 @@ bf_runner_free(BfRunner *r)
 		return;
 	while (r->iterations != NULL)
 		bf_runner_drop_iteration(r, r->iterations);
+	while (r->dropped != NULL)
+		(void) take_dropped(r, r->dropped);
 	while (r->head != NULL)
 	{
 		Batch	   *b = r->head;

@@ -220,6 +220,10 @@ struct BfRunner
 								 * engine's waits are added by bf_runner_stats */
 	int			prefetch;		/* pages an iteration asks for ahead; 0: none */
 	struct PageAhead *orphans;	/* asked for by iterations now ended */
+	Iteration  *dropped;		/* ended with a request in flight: freed when
+								 * its response comes, so that a new
+								 * iteration at the same address never
+								 * takes that response for its own */
 };
 
 /* runner_phase.c */

@@ -1139,6 +1139,35 @@ test_setup_teardown(void)
 	json_object_put(state);
 	run_free(&run);
 
+	/*
+	 * A limit reached while other iterations wait for their responses
+	 * drops them before teardown: a teardown call made after them (likely
+	 * at the address one of them had) takes its own response, not a late
+	 * one of theirs.
+	 */
+	if (!run_spec(&run, HEAD
+				  "    iterate: {over: [0, 1, 2, 3, 4], into: state.i, concurrency: 5}\n"
+				  "    request:\n"
+				  "      url: @URL@/bulk\n"
+				  "      parameters: {page: \"{state.i}\", size: 2, pages: 100,"
+				  " ms: \"{if(state.i == 0, 0, 300)}\"}\n"
+				  "    response:\n"
+				  "      records: {jmespath: \"items[]\", limit: 2}\n"
+				  "    teardown:\n"
+				  "      - request:\n"
+				  "          url: @URL@/bulk\n"
+				  "          parameters: {page: 99, size: 1, pages: 100, ms: 700}\n"
+				  "        response:\n"
+				  "          processors:\n"
+				  "            - {expression: response.json.page, output: state.torn}\n", NULL))
+		return;
+	CHECK_MSG(run.status == BF_RUN_DONE, "%s", run.err.message);
+	CHECK_STR(column(run.records, "id"), "0,1");
+	state = bf_runner_state(run.runner);
+	CHECK_STR(json_at(state, "torn"), "99");
+	json_object_put(state);
+	run_free(&run);
+
 	/* a setup call that fails fails the run before the first request */
 	if (!run_spec(&run, HEAD
 				  "    setup:\n"
