@@ -323,49 +323,34 @@ report_traces(BfRunner *runner, struct json_object *secrets)
 	}
 }
 
-/* The first secrets.x read that the mapping lacks (bf_check_secrets). */
-typedef struct SecretReads
+/* Is name an option of the user mapping (arg: secrets.*)? */
+static bool
+secret_known(const char *name, size_t len, void *arg)
 {
-	struct json_object *secrets;
-	char	   *key;			/* palloc'd; NULL while none is found */
-	const char *field_path;
-	BfLoc		loc;
-} SecretReads;
+	char	   *key = pnstrdup(name, len);
+	bool		known = json_object_object_get_ex((struct json_object *) arg, key, NULL);
 
-static void
-secret_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
-{
-	SecretReads *r = arg;
-	size_t		len;
-
-	if (r->key != NULL || strncmp(ref, "secrets.", 8) != 0)
-		return;
-	ref += 8;
-	len = strcspn(ref, ".[");
-	r->key = pnstrdup(ref, len);
-	if (json_object_object_get_ex(r->secrets, r->key, NULL))
-	{
-		pfree(r->key);
-		r->key = NULL;
-		return;
-	}
-	r->field_path = field_path;
-	r->loc = loc;
+	pfree(key);
+	return known;
 }
 
 void
 bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep, struct json_object *secrets,
 				 Oid serverid)
 {
-	SecretReads r = {secrets, NULL, NULL, {0, 0}};
+	BfUnknownRead r;
+	char	   *key;
 	const char **known;
 	const char *suggestion;
 	const char *servername;
 	int			n = 0;
 
-	bf_endpoint_visit_refs(spec, ep, true, secret_read, &r);
-	if (r.key == NULL)
+	if (!bf_endpoint_unknown_read(spec, ep, true, "secrets", secret_known, secrets, &r))
 		return;
+	if (r.name == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	key = pstrdup(r.name);
+	free(r.name);
 	/* the option names are no secret (their values are): suggest among them */
 	known = palloc0(sizeof(char *) * (json_object_object_length(secrets) + 1));
 	{
@@ -375,21 +360,21 @@ bf_check_secrets(const BfSpec *spec, const BfEndpoint *ep, struct json_object *s
 			known[n++] = name;
 		}
 	}
-	suggestion = bf_suggest(r.key, known);
+	suggestion = bf_suggest(key, known);
 	servername = GetForeignServer(serverid)->servername;
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-			 errmsg("secret \"%s\" is not set for server \"%s\"", r.key, servername),
+			 errmsg("secret \"%s\" is not set for server \"%s\"", key, servername),
 			 errdetail("%s:%d:%d: %s reads secrets.%s, and %s.", spec->file, r.loc.line,
-					   r.loc.column, r.field_path, r.key,
+					   r.loc.column, r.field_path, key,
 					   n > 0 ? "the user mapping has no such option"
 					   : "there is no user mapping for the current user or PUBLIC"),
 			 suggestion != NULL
 			 ? errhint("Did you mean \"%s\"?  Else add it: ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD %s '...').",
-					   suggestion, quote_identifier(servername), quote_identifier(r.key))
+					   suggestion, quote_identifier(servername), quote_identifier(key))
 			 : errhint("Add it: %s USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (%s%s '...').",
 					   n > 0 ? "ALTER" : "CREATE", quote_identifier(servername),
-					   n > 0 ? "ADD " : "", quote_identifier(r.key))));
+					   n > 0 ? "ADD " : "", quote_identifier(key))));
 }
 
 bool

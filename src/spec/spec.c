@@ -1995,32 +1995,17 @@ spec_parse_overrides(SpecCtx *ctx, const BfYamlNode *node, const BfYamlNode *at,
 	return *out != NULL ? spec_track_json(ctx, *out) : spec_nomem(ctx);
 }
 
-/* The first sync.x an endpoint reads that is not among its sync keys. */
-typedef struct SyncReads
+/* Is name one of the sync keys (arg: the endpoint's sync: list)? */
+static bool
+spec_sync_known(const char *name, size_t len, void *arg)
 {
-	const BfStrList *sync;
-	char		key[64];		/* the unknown key; "" while none is found */
-	const char *field_path;
-	BfLoc		loc;
-} SyncReads;
-
-static void
-spec_sync_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
-{
-	SyncReads  *r = arg;
-	size_t		len;
+	const BfStrList *sync = arg;
 	int			i;
 
-	if (r->key[0] != '\0' || strncmp(ref, "sync.", 5) != 0)
-		return;
-	ref += 5;
-	len = strcspn(ref, ".[");
-	for (i = 0; i < r->sync->count; i++)
-		if (strlen(r->sync->items[i]) == len && strncmp(r->sync->items[i], ref, len) == 0)
-			return;
-	snprintf(r->key, sizeof(r->key), "%.*s", (int) (len < 63 ? len : 63), ref);
-	r->field_path = field_path;
-	r->loc = loc;
+	for (i = 0; i < sync->count; i++)
+		if (strlen(sync->items[i]) == len && strncmp(sync->items[i], name, len) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -2030,33 +2015,38 @@ spec_sync_read(const char *ref, const char *field_path, BfLoc loc, void *arg)
 static bool
 spec_check_sync_reads(SpecCtx *ctx, BfEndpoint *ep)
 {
-	SyncReads	r = {&ep->sync, "", NULL, {0, 0}};
+	BfUnknownRead r;
 	const char **known;
 	const char *suggestion;
 	char		list[256] = "";
 	size_t		len = 0;
 	int			i;
 
-	bf_endpoint_visit_refs(NULL, ep, false, spec_sync_read, &r);
-	if (r.key[0] == '\0')
+	if (!bf_endpoint_unknown_read(NULL, ep, false, "sync", spec_sync_known, &ep->sync, &r))
 		return true;
+	if (r.name == NULL)
+		return spec_nomem(ctx);
 	for (i = 0; i < ep->sync.count && len < sizeof(list); i++)
 		len += snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
 						ep->sync.items[i]);
 	known = calloc((size_t) ep->sync.count + 1, sizeof(char *));	/* NULL-terminated */
 	if (known == NULL)
+	{
+		free(r.name);
 		return spec_nomem(ctx);
+	}
 	for (i = 0; i < ep->sync.count; i++)
 		known[i] = ep->sync.items[i];
-	suggestion = bf_suggest(r.key, known);
+	suggestion = bf_suggest(r.name, known);
 	bf_error_set(ctx->err, BF_ERR_SPEC,
-				 "%s:%d:%d: %s: reads sync.%s, which is not a sync key of endpoint \"%s\"%s%s%s (%s%s%s)",
-				 ctx->file, r.loc.line, r.loc.column, r.field_path, r.key, ep->name,
+				 "%s:%d:%d: %s: reads sync.%.63s, which is not a sync key of endpoint \"%s\"%s%s%s (%s%s%s)",
+				 ctx->file, r.loc.line, r.loc.column, r.field_path, r.name, ep->name,
 				 suggestion ? " (did you mean \"" : "", suggestion ? suggestion : "",
 				 suggestion ? "\"?)" : "",
 				 ep->sync.count > 0 ? "its sync keys: " : "it has no sync: list",
 				 list, ep->sync.count > 0 ? "" : "; list the key under sync: to keep it between runs");
 	free(known);
+	free(r.name);
 	return false;
 }
 

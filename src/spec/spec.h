@@ -460,6 +460,27 @@ extern void bf_endpoint_visit_refs(const BfSpec *spec, const BfEndpoint *ep,
 /* The same for one value (a state map, say): every template in it. */
 extern void bf_value_visit_refs(const BfValue *v, BfFieldRefVisitor visit, void *arg);
 
+/* Whether name (len bytes, not terminated) is one the caller knows. */
+typedef bool (*BfKnownName) (const char *name, size_t len, void *arg);
+
+/* A read of <ns>.<name> that the caller does not know, and where it is. */
+typedef struct BfUnknownRead
+{
+	bool		found;
+	char	   *name;			/* malloc'd (the caller frees); NULL when out of memory */
+	const char *field_path;		/* the field it is read in */
+	BfLoc		loc;
+} BfUnknownRead;
+
+/*
+ * The first <ns>.<name> that ep's fields read (walked as
+ * bf_endpoint_visit_refs walks them) and known refuses: a typo such as
+ * sync.last_updatd or secrets.tokn.  Returns out->found.
+ */
+extern bool bf_endpoint_unknown_read(const BfSpec *spec, const BfEndpoint *ep,
+									 bool required_only, const char *ns,
+									 BfKnownName known, void *arg, BfUnknownRead *out);
+
 /*
  * Whether a server option may set state key name, Sling's connection-level
  * state: defaults.state has it or the spec reads state.<name>.  When not,

@@ -13,6 +13,8 @@
  *-------------------------------------------------------------------------
  */
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "spec/spec.h"
 
@@ -181,4 +183,43 @@ bf_value_visit_refs(const BfValue *v, BfFieldRefVisitor visit, void *arg)
 	Walk		w = {visit, arg, false};
 
 	visit_value(v, &w);
+}
+
+/* bf_endpoint_unknown_read's walk: the namespace, the test, the finding. */
+typedef struct UnknownWalk
+{
+	const char *ns;
+	size_t		ns_len;
+	BfKnownName known;
+	void	   *arg;
+	BfUnknownRead *out;
+} UnknownWalk;
+
+static void
+unknown_ref(const char *ref, const char *field_path, BfLoc loc, void *arg)
+{
+	UnknownWalk *u = arg;
+	size_t		len;
+
+	if (u->out->found || strncmp(ref, u->ns, u->ns_len) != 0 || ref[u->ns_len] != '.')
+		return;
+	ref += u->ns_len + 1;
+	len = strcspn(ref, ".[");
+	if (u->known(ref, len, u->arg))
+		return;
+	u->out->found = true;
+	u->out->name = strndup(ref, len);
+	u->out->field_path = field_path;
+	u->out->loc = loc;
+}
+
+bool
+bf_endpoint_unknown_read(const BfSpec *spec, const BfEndpoint *ep, bool required_only,
+						 const char *ns, BfKnownName known, void *arg, BfUnknownRead *out)
+{
+	UnknownWalk u = {ns, strlen(ns), known, arg, out};
+
+	memset(out, 0, sizeof(*out));
+	bf_endpoint_visit_refs(spec, ep, required_only, unknown_ref, &u);
+	return out->found;
 }
